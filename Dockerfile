@@ -1,0 +1,22 @@
+# The stackvet service image: API (`stackvet serve`) and worker (`stackvet worker`).
+FROM python:3.11-slim-bookworm
+
+# WeasyPrint's system libraries, and fonts so PDFs do not depend on the host.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core curl \
+    && rm -rf /var/lib/apt/lists/*
+
+RUN useradd --create-home --uid 10001 stackvet
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY service ./service
+COPY migrations ./migrations
+COPY questionnaires ./questionnaires
+COPY reports ./reports
+RUN pip install --no-cache-dir .
+
+USER stackvet
+ENV STACKVET_DEFINITIONS_DIR=/app/questionnaires
+EXPOSE 8000
+CMD ["stackvet", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,55 @@
+# The two commands: `make run` (serve on SQLite with demo data) and `make test` (everything CI runs).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test check lint types pytest pytest-postgres format migration clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(INSTALLED)
+
+run: $(INSTALLED)
+	mkdir -p var
+	$(BIN)/stackvet migrate
+	$(BIN)/stackvet demo
+	$(BIN)/stackvet serve
+
+test: check pytest pytest-postgres
+
+check: lint types
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(INSTALLED)
+	$(BIN)/mypy
+
+pytest: $(INSTALLED)
+	$(BIN)/pytest
+
+# The database tests again on PostgreSQL, when STACKVET_TEST_DATABASE_URL names one.
+pytest-postgres: $(INSTALLED)
+	@if [ -n "$$STACKVET_TEST_DATABASE_URL" ]; then \
+		STACKVET_TEST_BACKEND=postgresql $(BIN)/pytest -m db; \
+	else \
+		echo "STACKVET_TEST_DATABASE_URL is not set: PostgreSQL tests not run (CI sets it)."; \
+	fi
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Usage: make migration m="what changed"
+migration: $(INSTALLED)
+	mkdir -p var
+	STACKVET_DATABASE_URL=sqlite:///var/migration-draft.db $(BIN)/alembic upgrade head
+	STACKVET_DATABASE_URL=sqlite:///var/migration-draft.db $(BIN)/alembic revision --autogenerate -m "$(m)"
+	rm -f var/migration-draft.db*
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

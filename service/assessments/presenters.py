@@ -1,0 +1,68 @@
+"""Turn assessment rows into API shapes."""
+
+from __future__ import annotations
+
+from service.assessments.models import Assessment, AssessmentHistory
+from service.assessments.schemas import (
+    Actor,
+    AssessmentRead,
+    AssessmentSummary,
+    HistoryEntry,
+    PartyRef,
+    ProgressRead,
+)
+from service.assessments.service import questionnaire_for
+from service.catalog.schemas import QuestionnaireRef
+from service.questionnaires.answers import missing_required, progress
+
+
+def to_summary(assessment: Assessment) -> AssessmentSummary:
+    return AssessmentSummary.model_validate(_summary_fields(assessment))
+
+
+def to_read(assessment: Assessment) -> AssessmentRead:
+    questionnaire = questionnaire_for(assessment)
+    missing = missing_required(questionnaire, assessment.answers)
+    return AssessmentRead.model_validate(
+        {
+            **_summary_fields(assessment),
+            "answers": assessment.answers,
+            "missing_required": [q.id for q in missing],
+        }
+    )
+
+
+def _summary_fields(assessment: Assessment) -> dict[str, object]:
+    p = progress(questionnaire_for(assessment), assessment.answers)
+    return {
+        "id": assessment.id,
+        "title": assessment.title,
+        "status": assessment.status,
+        "external_id": assessment.external_id,
+        "vendor": PartyRef.model_validate(assessment.vendor),
+        "client": PartyRef.model_validate(assessment.client),
+        "questionnaire": QuestionnaireRef.of(assessment.questionnaire),
+        "revision": assessment.revision,
+        "progress": ProgressRead(
+            answered=p.answered,
+            unknown=p.unknown,
+            visible=p.visible,
+            required_missing=p.required_missing,
+            percent=p.percent,
+        ),
+        "created_at": assessment.created_at,
+        "updated_at": assessment.updated_at,
+        "submitted_at": assessment.submitted_at,
+    }
+
+
+def to_history(entry: AssessmentHistory) -> HistoryEntry:
+    return HistoryEntry(
+        revision=entry.revision,
+        kind=entry.kind,
+        question_id=entry.question_id,
+        old_value=entry.old_value,
+        new_value=entry.new_value,
+        actor=Actor(type=entry.actor_type, label=entry.actor_label),
+        at=entry.created_at,
+    )

@@ -1,0 +1,191 @@
+"""Assessment endpoints: lifecycle, answers and history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from service.assessments import service as assessment_service
+from service.assessments.etag import etag, parse_if_match
+from service.assessments.models import Assessment, AssessmentStatus
+from service.assessments.presenters import to_history, to_read, to_summary
+from service.assessments.schemas import (
+    AnswersPatch,
+    AssessmentCreate,
+    AssessmentRead,
+    AssessmentSummary,
+    AssessmentUpdate,
+    HistoryEntry,
+)
+from service.auth.dependencies import AssessmentEditor, AssessmentReopener, Reader
+from service.dependencies import CatalogDep, DbSession
+from service.openapi import errors
+from service.pagination import Page, PageQuery
+
+router = APIRouter(prefix="/api/v1/assessments", tags=["Assessments"])
+
+IfMatch = Annotated[
+    str | None,
+    Header(description='The ETag of the revision you read, e.g. "7"; a stale one gets 412.'),
+]
+
+
+def _respond(response: Response, assessment: Assessment) -> AssessmentRead:
+    response.headers["ETag"] = etag(assessment.revision)
+    return to_read(assessment)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AssessmentRead,
+    responses=errors(401, 403, 404, 409, 422),
+)
+def create_assessment(
+    body: AssessmentCreate,
+    response: Response,
+    session: DbSession,
+    catalog: CatalogDep,
+    principal: AssessmentEditor,
+) -> AssessmentRead:
+    """Start a draft assessment of a vendor for a client, optionally with first answers."""
+    assessment = assessment_service.create_assessment(session, catalog, principal, body)
+    response.headers["Location"] = f"/api/v1/assessments/{assessment.id}"
+    return _respond(response, assessment)
+
+
+@router.get("", response_model=Page[AssessmentSummary], responses=errors(401, 403, 422))
+def list_assessments(
+    session: DbSession,
+    principal: Reader,
+    page: PageQuery,
+    vendor_id: uuid.UUID | None = None,
+    client_id: uuid.UUID | None = None,
+    status: AssessmentStatus | None = None,
+    external_id: Annotated[str | None, Query(description="Exact CRM id.")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Part of the title.")] = None,
+) -> Page[AssessmentSummary]:
+    """List assessments, oldest change first, with filters and cursor pagination."""
+    rows, next_cursor = assessment_service.list_assessments(
+        session,
+        principal.organisation_id,
+        page,
+        vendor_id=vendor_id,
+        client_id=client_id,
+        status=status,
+        external_id=external_id,
+        search=q,
+    )
+    return Page(items=[to_summary(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{assessment_id}", response_model=AssessmentRead, responses=errors(401, 403, 404))
+def get_assessment(
+    assessment_id: uuid.UUID, response: Response, session: DbSession, principal: Reader
+) -> AssessmentRead:
+    """Read one assessment with its answers; the ETag header carries the revision."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id
+    )
+    return _respond(response, assessment)
+
+
+@router.patch(
+    "/{assessment_id}",
+    response_model=AssessmentRead,
+    responses=errors(400, 401, 403, 404, 409, 412, 422),
+)
+def update_assessment(
+    assessment_id: uuid.UUID,
+    body: AssessmentUpdate,
+    response: Response,
+    session: DbSession,
+    principal: AssessmentEditor,
+    if_match: IfMatch = None,
+) -> AssessmentRead:
+    """Change the title or external id."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id, lock=True
+    )
+    assessment_service.update_assessment(session, assessment, body, parse_if_match(if_match))
+    return _respond(response, assessment)
+
+
+@router.patch(
+    "/{assessment_id}/answers",
+    response_model=AssessmentRead,
+    responses=errors(400, 401, 403, 404, 409, 412, 422),
+)
+def update_answers(
+    assessment_id: uuid.UUID,
+    body: AnswersPatch,
+    response: Response,
+    session: DbSession,
+    principal: AssessmentEditor,
+    if_match: IfMatch = None,
+) -> AssessmentRead:
+    """Merge answers into a draft; null clears an answer. Every bad answer is listed at once."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id, lock=True
+    )
+    assessment_service.update_answers(
+        session, principal, assessment, body.answers, parse_if_match(if_match)
+    )
+    return _respond(response, assessment)
+
+
+@router.post(
+    "/{assessment_id}/submit",
+    response_model=AssessmentRead,
+    responses=errors(400, 401, 403, 404, 409, 412, 422),
+)
+def submit_assessment(
+    assessment_id: uuid.UUID,
+    response: Response,
+    session: DbSession,
+    principal: AssessmentEditor,
+    if_match: IfMatch = None,
+) -> AssessmentRead:
+    """Lock the answers; 422 lists every required question still unanswered."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id, lock=True
+    )
+    assessment_service.submit(session, principal, assessment, parse_if_match(if_match))
+    return _respond(response, assessment)
+
+
+@router.post(
+    "/{assessment_id}/reopen",
+    response_model=AssessmentRead,
+    responses=errors(400, 401, 403, 404, 409, 412),
+)
+def reopen_assessment(
+    assessment_id: uuid.UUID,
+    response: Response,
+    session: DbSession,
+    principal: AssessmentReopener,
+    if_match: IfMatch = None,
+) -> AssessmentRead:
+    """Return a submitted assessment to draft; its history is kept."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id, lock=True
+    )
+    assessment_service.reopen(session, principal, assessment, parse_if_match(if_match))
+    return _respond(response, assessment)
+
+
+@router.get(
+    "/{assessment_id}/history",
+    response_model=list[HistoryEntry],
+    responses=errors(401, 403, 404),
+)
+def get_assessment_history(
+    assessment_id: uuid.UUID, session: DbSession, principal: Reader
+) -> list[HistoryEntry]:
+    """Every answer change and lifecycle step: who, when, old and new value."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id
+    )
+    return [to_history(entry) for entry in assessment_service.history(session, assessment)]

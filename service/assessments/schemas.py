@@ -1,0 +1,108 @@
+"""API shapes for assessments, their answers and their history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from service.api_types import ExternalId, Name, not_null
+from service.assessments.models import AssessmentStatus, HistoryKind
+from service.auth.principal import ActorType
+from service.catalog.schemas import QuestionnaireRef
+
+ANSWERS_DESCRIPTION = (
+    'Answers by question id. Any question may be answered "unknown"; null clears an answer.'
+)
+ANSWERS_EXAMPLE = {
+    "framework.primary": "pytorch",
+    "framework.version": "2.5.1",
+    "serving.stack": "vllm",
+    "deployment.container_image": True,
+    "deployment.kubernetes": "helm_chart",
+    "hf.weight_formats": ["safetensors"],
+    "hardware.dedicated_server_required": "unknown",
+}
+
+
+class AssessmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    vendor_id: uuid.UUID
+    client_id: uuid.UUID
+    questionnaire: str = Field(default="ai-framework", description="Questionnaire slug.")
+    title: Name | None = Field(default=None, description='Default: "<vendor> for <client>".')
+    external_id: ExternalId | None = None
+    answers: dict[str, Any] = Field(
+        default_factory=dict, description=ANSWERS_DESCRIPTION, examples=[ANSWERS_EXAMPLE]
+    )
+
+
+class AssessmentUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Name | None = None
+    external_id: ExternalId | None = None
+
+    _title_required = field_validator("title")(not_null)
+
+
+class AnswersPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answers: dict[str, Any] = Field(description=ANSWERS_DESCRIPTION, examples=[ANSWERS_EXAMPLE])
+
+
+class PartyRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    external_id: str | None
+
+
+class ProgressRead(BaseModel):
+    answered: int = Field(description='Visible questions with an answer ("unknown" included).')
+    unknown: int = Field(description='Of those, how many were answered "unknown".')
+    visible: int = Field(description="Questions shown, given the answers so far.")
+    required_missing: int
+    percent: int
+
+
+class AssessmentSummary(BaseModel):
+    id: uuid.UUID
+    title: str
+    status: AssessmentStatus
+    external_id: str | None
+    vendor: PartyRef
+    client: PartyRef
+    questionnaire: QuestionnaireRef
+    revision: int = Field(description="Goes up with every change; the ETag is this number.")
+    progress: ProgressRead
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+
+
+class AssessmentRead(AssessmentSummary):
+    answers: dict[str, Any]
+    missing_required: list[str] = Field(
+        description="Required questions that are visible and unanswered; submit needs none."
+    )
+
+
+class Actor(BaseModel):
+    type: ActorType
+    label: str
+
+
+class HistoryEntry(BaseModel):
+    revision: int
+    kind: HistoryKind
+    question_id: str | None
+    old_value: Any | None
+    new_value: Any | None
+    actor: Actor
+    at: datetime

@@ -1,0 +1,309 @@
+"""The assessment lifecycle: create, answer, submit, reopen, with an append-only history.
+
+Every write locks the assessment row first (SELECT ... FOR UPDATE on PostgreSQL; SQLite
+serialises writers with BEGIN IMMEDIATE), then checks the caller's expected revision, so two
+concurrent writers can never both succeed against the same revision.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from service import external_ids
+from service.assessments.models import (
+    Assessment,
+    AssessmentHistory,
+    AssessmentStatus,
+    HistoryKind,
+)
+from service.assessments.schemas import AssessmentCreate, AssessmentUpdate
+from service.auth.principal import Principal
+from service.catalog import service as catalog_service
+from service.clients.models import Client
+from service.db import utcnow
+from service.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from service.pagination import PageParams, contains, fetch_page
+from service.questionnaires.answers import merge, missing_required
+from service.questionnaires.catalog import Catalog
+from service.questionnaires.schema import Audience, Questionnaire
+from service.vendors.models import Vendor
+
+
+def create_assessment(
+    session: Session, catalog: Catalog, principal: Principal, data: AssessmentCreate
+) -> Assessment:
+    organisation_id = principal.organisation_id
+    vendor = _referenced(session, Vendor, organisation_id, data.vendor_id, "vendor_id")
+    client = _referenced(session, Client, organisation_id, data.client_id, "client_id")
+    definition = catalog_service.latest(catalog, data.questionnaire)
+    if definition.questionnaire.audience is not Audience.VENDOR:
+        raise InvalidInput(
+            f"'{data.questionnaire}' describes a client, not a vendor; assess vendors with a "
+            "vendor questionnaire such as 'ai-framework'.",
+            errors=[{"field": "body.questionnaire", "message": "not a vendor questionnaire"}],
+        )
+    catalog_service.require_valid_answers(definition.questionnaire, data.answers)
+    external_ids.ensure_free(session, Assessment, organisation_id, data.external_id)
+    assessment = Assessment(
+        organisation_id=organisation_id,
+        vendor=vendor,
+        client=client,
+        questionnaire=catalog_service.publish(session, definition),
+        title=data.title or f"{vendor.name} for {client.name}",
+        external_id=data.external_id,
+        status=AssessmentStatus.DRAFT,
+        answers={},
+        revision=1,
+    )
+    session.add(assessment)
+    _record(session, assessment, principal, HistoryKind.CREATED)
+    _apply_answers(session, assessment, principal, data.answers, bump=False)
+    session.flush()
+    return assessment
+
+
+Party = TypeVar("Party", Vendor, Client)
+
+
+def _referenced(
+    session: Session,
+    model: type[Party],
+    organisation_id: uuid.UUID,
+    object_id: uuid.UUID,
+    field: str,
+) -> Party:
+    found = session.get(model, object_id)
+    if found is None or found.organisation_id != organisation_id:
+        noun = field.removesuffix("_id")
+        raise InvalidInput(
+            f"There is no {noun} {object_id} in your organisation.",
+            errors=[{"field": f"body.{field}", "message": f"no such {noun}"}],
+        )
+    return found
+
+
+def _loaded() -> Select[Assessment]:
+    return select(Assessment).options(
+        selectinload(Assessment.vendor),
+        selectinload(Assessment.client),
+        selectinload(Assessment.questionnaire),
+    )
+
+
+def get_assessment(
+    session: Session, organisation_id: uuid.UUID, assessment_id: uuid.UUID, *, lock: bool = False
+) -> Assessment:
+    """One assessment of this organisation; `lock` takes the row lock for a write."""
+    query = _loaded().where(
+        Assessment.id == assessment_id, Assessment.organisation_id == organisation_id
+    )
+    if lock:
+        query = query.with_for_update(of=Assessment).execution_options(populate_existing=True)
+    assessment = session.scalar(query)
+    if assessment is None:
+        raise NotFound(f"There is no assessment {assessment_id}.")
+    return assessment
+
+
+def list_assessments(
+    session: Session,
+    organisation_id: uuid.UUID,
+    page: PageParams,
+    *,
+    vendor_id: uuid.UUID | None = None,
+    client_id: uuid.UUID | None = None,
+    status: AssessmentStatus | None = None,
+    external_id: str | None = None,
+    search: str | None = None,
+) -> tuple[Sequence[Assessment], str | None]:
+    query = _loaded().where(Assessment.organisation_id == organisation_id)
+    filters = {
+        Assessment.vendor_id: vendor_id,
+        Assessment.client_id: client_id,
+        Assessment.status: status,
+        Assessment.external_id: external_id,
+    }
+    for column, value in filters.items():
+        if value is not None:
+            query = query.where(column == value)
+    if search:
+        query = query.where(contains(Assessment.title, search))
+    return fetch_page(session, query, Assessment.updated_at, Assessment.id, page)
+
+
+def questionnaire_for(assessment: Assessment) -> Questionnaire:
+    return catalog_service.questionnaire_of(assessment.questionnaire)
+
+
+def check_revision(assessment: Assessment, expected: frozenset[int] | None) -> None:
+    if expected is None or assessment.revision in expected:
+        return
+    wanted = ", ".join(str(r) for r in sorted(expected))
+    raise PreconditionFailed(
+        f"The assessment is at revision {assessment.revision}, not {wanted}: it changed since "
+        "you read it. Fetch it again, re-apply your change and retry.",
+        headers={"ETag": f'"{assessment.revision}"'},
+    )
+
+
+def _require_draft(assessment: Assessment, action: str) -> None:
+    if assessment.status is not AssessmentStatus.DRAFT:
+        raise Conflict(
+            f"The assessment is {assessment.status}, so its answers are locked and it cannot "
+            f"{action}. Reopen it first (procurement or admin role)."
+        )
+
+
+def update_answers(
+    session: Session,
+    principal: Principal,
+    assessment: Assessment,
+    patch: Mapping[str, Any],
+    expected: frozenset[int] | None,
+) -> Assessment:
+    """Merge answers (null clears one); one history entry per changed answer."""
+    check_revision(assessment, expected)
+    _require_draft(assessment, "be answered")
+    catalog_service.require_valid_answers(questionnaire_for(assessment), patch)
+    _apply_answers(session, assessment, principal, patch, bump=True)
+    session.flush()
+    return assessment
+
+
+def _apply_answers(
+    session: Session,
+    assessment: Assessment,
+    principal: Principal,
+    patch: Mapping[str, Any],
+    *,
+    bump: bool,
+) -> None:
+    current = assessment.answers
+    changed = {q: v for q, v in patch.items() if current.get(q) != v}
+    if not changed:
+        return
+    if bump:
+        assessment.revision += 1
+    for question_id, value in changed.items():
+        _record(
+            session,
+            assessment,
+            principal,
+            HistoryKind.ANSWER,
+            question_id=question_id,
+            old=current.get(question_id),
+            new=value,
+        )
+    assessment.answers = merge(current, changed)
+
+
+def update_assessment(
+    session: Session,
+    assessment: Assessment,
+    data: AssessmentUpdate,
+    expected: frozenset[int] | None,
+) -> Assessment:
+    """Change title or external id (not answers); the revision goes up like any change."""
+    check_revision(assessment, expected)
+    changes = data.model_dump(exclude_unset=True)
+    if "external_id" in changes:
+        external_ids.ensure_free(
+            session,
+            Assessment,
+            assessment.organisation_id,
+            changes["external_id"],
+            current_id=assessment.id,
+        )
+    if any(getattr(assessment, field) != value for field, value in changes.items()):
+        for field, value in changes.items():
+            setattr(assessment, field, value)
+        assessment.revision += 1
+    session.flush()
+    return assessment
+
+
+def submit(
+    session: Session,
+    principal: Principal,
+    assessment: Assessment,
+    expected: frozenset[int] | None,
+) -> Assessment:
+    """Lock the answers once every visible required question has an answer."""
+    check_revision(assessment, expected)
+    _require_draft(assessment, "be submitted again")
+    missing = missing_required(questionnaire_for(assessment), assessment.answers)
+    if missing:
+        raise InvalidInput(
+            f"{len(missing)} required question{'s are' if len(missing) > 1 else ' is'} "
+            f'unanswered: {", ".join(q.id for q in missing)}. Answer them ("unknown" is an '
+            "answer) and submit again.",
+            errors=[{"question": q.id, "message": f"required: {q.label}"} for q in missing],
+        )
+    assessment.status = AssessmentStatus.SUBMITTED
+    assessment.submitted_at = utcnow()
+    assessment.revision += 1
+    _record(session, assessment, principal, HistoryKind.SUBMITTED)
+    session.flush()
+    return assessment
+
+
+def reopen(
+    session: Session,
+    principal: Principal,
+    assessment: Assessment,
+    expected: frozenset[int] | None,
+) -> Assessment:
+    """Back to draft so answers can change; history and scores are kept."""
+    check_revision(assessment, expected)
+    if assessment.status is AssessmentStatus.DRAFT:
+        raise Conflict("The assessment is already a draft; there is nothing to reopen.")
+    assessment.status = AssessmentStatus.DRAFT
+    assessment.submitted_at = None
+    assessment.revision += 1
+    _record(session, assessment, principal, HistoryKind.REOPENED)
+    session.flush()
+    return assessment
+
+
+def _record(
+    session: Session,
+    assessment: Assessment,
+    principal: Principal,
+    kind: HistoryKind,
+    *,
+    question_id: str | None = None,
+    old: Any = None,
+    new: Any = None,
+) -> None:
+    session.add(
+        AssessmentHistory(
+            assessment=assessment,
+            revision=assessment.revision,
+            kind=kind,
+            question_id=question_id,
+            old_value=old,
+            new_value=new,
+            actor_type=principal.actor_type,
+            actor_id=principal.actor_id,
+            actor_label=principal.label,
+            created_at=utcnow(),
+        )
+    )
+
+
+def history(session: Session, assessment: Assessment) -> Sequence[AssessmentHistory]:
+    query = (
+        select(AssessmentHistory)
+        .where(AssessmentHistory.assessment_id == assessment.id)
+        .order_by(
+            AssessmentHistory.revision,
+            AssessmentHistory.created_at,
+            AssessmentHistory.question_id,
+        )
+    )
+    return session.scalars(query).all()

@@ -1,0 +1,49 @@
+"""Roles and what each may do. Pure: no I/O."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PROCUREMENT = "procurement"
+    ACCOUNT_LEAD = "account_lead"
+    INTEGRATION = "integration"
+
+
+class Permission(StrEnum):
+    READ = "read"
+    EDIT_DIRECTORY = "edit_directory"
+    """Create and change vendors and clients."""
+    EDIT_ASSESSMENTS = "edit_assessments"
+    """Create assessments, answer them and submit them."""
+    REOPEN_ASSESSMENTS = "reopen_assessments"
+    MANAGE_KEYS = "manage_keys"
+    MANAGE_WEBHOOKS = "manage_webhooks"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.PROCUREMENT: frozenset(
+        {
+            Permission.READ,
+            Permission.EDIT_DIRECTORY,
+            Permission.EDIT_ASSESSMENTS,
+            Permission.REOPEN_ASSESSMENTS,
+        }
+    ),
+    Role.ACCOUNT_LEAD: frozenset({Permission.READ}),
+    Role.INTEGRATION: frozenset(
+        {
+            Permission.READ,
+            Permission.EDIT_DIRECTORY,
+            Permission.EDIT_ASSESSMENTS,
+            Permission.MANAGE_WEBHOOKS,
+        }
+    ),
+}
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]

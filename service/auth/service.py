@@ -1,0 +1,113 @@
+"""Organisations and API keys: creation, listing, revocation, and authentication."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.auth.models import ApiKey, Organisation
+from service.auth.permissions import Role
+from service.auth.principal import ActorType, Principal
+from service.auth.tokens import hash_token, new_token
+from service.db import utcnow
+from service.errors import NotFound, Unauthenticated
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+"""`last_used_at` is refreshed at most this often, so reads do not turn into writes."""
+
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="stackvet"'}
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    key: ApiKey
+    token: str
+
+
+def get_or_create_organisation(session: Session, name: str) -> Organisation:
+    organisation = session.scalar(select(Organisation).where(Organisation.name == name))
+    if organisation is None:
+        organisation = Organisation(name=name)
+        session.add(organisation)
+        session.flush()
+    return organisation
+
+
+def get_organisation(session: Session, organisation_id: uuid.UUID) -> Organisation:
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound(f"There is no organisation {organisation_id}.")
+    return organisation
+
+
+def create_key(session: Session, organisation: Organisation, role: Role, name: str) -> CreatedKey:
+    token = new_token()
+    key = ApiKey(
+        organisation_id=organisation.id,
+        name=name,
+        prefix=token.prefix,
+        token_hash=token.token_hash,
+        role=role,
+    )
+    session.add(key)
+    session.flush()
+    return CreatedKey(key=key, token=token.token)
+
+
+def list_keys(session: Session, organisation_id: uuid.UUID) -> list[ApiKey]:
+    query = (
+        select(ApiKey)
+        .where(ApiKey.organisation_id == organisation_id)
+        .order_by(ApiKey.created_at, ApiKey.id)
+    )
+    return list(session.scalars(query))
+
+
+def get_key(session: Session, organisation_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None or key.organisation_id != organisation_id:
+        raise NotFound(f"There is no API key {key_id}.")
+    return key
+
+
+def revoke_key(session: Session, key: ApiKey) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.flush()
+    return key
+
+
+def authenticate(session: Session, token: str | None) -> Principal:
+    """The principal behind a bearer token; any problem is the same 401."""
+    if not token:
+        raise Unauthenticated(
+            "Send an API key as 'Authorization: Bearer <key>'.", headers=BEARER_CHALLENGE
+        )
+    key = session.scalar(select(ApiKey).where(ApiKey.token_hash == hash_token(token)))
+    if key is None or key.revoked_at is not None:
+        raise Unauthenticated(
+            "The API key is not valid: it may be mistyped or revoked.", headers=BEARER_CHALLENGE
+        )
+    _touch(session, key)
+    return principal_for_key(key)
+
+
+def principal_for_key(key: ApiKey) -> Principal:
+    return Principal(
+        organisation_id=key.organisation_id,
+        role=key.role,
+        actor_type=ActorType.API_KEY,
+        actor_id=key.id,
+        label=f"API key {key.prefix} ({key.name})",
+    )
+
+
+def _touch(session: Session, key: ApiKey) -> None:
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        key.last_used_at = now
+        session.flush()

@@ -1,0 +1,120 @@
+"""The `stackvet` command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import NoReturn
+
+import click
+import uvicorn
+
+from service import migration
+from service.auth import service as auth_service
+from service.auth.permissions import Role
+from service.catalog import service as catalog_service
+from service.config import get_settings
+from service.db import create_db_engine, create_session_factory
+from service.demo import seed as demo
+from service.questionnaires.catalog import Catalog, load_catalog
+from service.questionnaires.loader import DefinitionError
+
+
+@click.group()
+def main() -> None:
+    """stackvet: AI vendor framework assessments."""
+    logging.basicConfig(
+        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations (Alembic upgrade head) and publish questionnaire versions."""
+    settings = get_settings()
+    catalog = _catalog_or_exit()
+    migration.upgrade(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    try:
+        with create_session_factory(engine).begin() as session:
+            catalog_service.publish_all(session, catalog)
+    except DefinitionError as exc:
+        _fail(exc)
+    finally:
+        engine.dispose()
+    click.echo("Database is at the latest migration.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the API."""
+    uvicorn.run("service.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+
+
+@main.command("demo")
+def seed_demo() -> None:
+    """Create the demo data set if the database is empty, and print its admin key once."""
+    settings = get_settings()
+    catalog = _catalog_or_exit()
+    engine = create_db_engine(settings.database_url)
+    try:
+        with create_session_factory(engine).begin() as session:
+            if not demo.is_empty(session):
+                click.echo("Demo data: the database already has data; nothing created.")
+                return
+            credentials = demo.seed(session, catalog, settings.definitions_dir / "examples")
+    finally:
+        engine.dispose()
+    click.echo(credentials.welcome())
+
+
+@main.group()
+def keys() -> None:
+    """Manage API keys."""
+
+
+@keys.command("create")
+@click.option("--org", "organisation", required=True, help="Organisation name (created if new).")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", default="Created with the stackvet command", show_default=True)
+def create_key(organisation: str, role: str, name: str) -> None:
+    """Create an API key; the key is the last line of output."""
+    engine = create_db_engine(get_settings().database_url)
+    try:
+        with create_session_factory(engine).begin() as session:
+            org = auth_service.get_or_create_organisation(session, organisation)
+            created = auth_service.create_key(session, org, Role(role), name)
+    finally:
+        engine.dispose()
+    click.echo(f"Created {role} key {created.key.prefix} for organisation '{org.name}'.")
+    click.echo(created.token)
+
+
+@main.group()
+def questionnaires() -> None:
+    """Questionnaire definitions."""
+
+
+@questionnaires.command("check")
+def check_questionnaires() -> None:
+    """Validate every definition file; exit 1 with file, item and reason on any problem."""
+    catalog = _catalog_or_exit()
+    for definition in catalog:
+        q = definition.questionnaire
+        click.echo(f"ok  {q.key}  {len(q.questions)} questions  {definition.content_hash[:19]}…")
+
+
+def _catalog_or_exit() -> Catalog:
+    try:
+        return load_catalog(get_settings().definitions_dir)
+    except DefinitionError as exc:
+        _fail(exc)
+
+
+def _fail(exc: DefinitionError) -> NoReturn:
+    for problem in exc.problems:
+        click.echo(f"error  {problem}", err=True)
+    click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
+    sys.exit(1)

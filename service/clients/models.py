@@ -1,0 +1,33 @@
+"""The agency's clients, with the infrastructure profile integration risk is judged against."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.catalog.models import QuestionnaireVersion
+from service.db import Base, IdMixin, JSONDocument, TimestampMixin
+
+
+class Client(IdMixin, TimestampMixin, Base):
+    __tablename__ = "clients"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "external_id"),
+        Index("ix_clients_sync", "organisation_id", "updated_at", "id"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    environment: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    environment_questionnaire_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("questionnaire_versions.id")
+    )
+
+    environment_questionnaire: Mapped[QuestionnaireVersion] = relationship(lazy="raise")

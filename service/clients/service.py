@@ -1,0 +1,110 @@
+"""Client records and their environment profile (answers to `client-environment`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from service import external_ids
+from service.catalog import service as catalog_service
+from service.catalog.schemas import QuestionnaireRef
+from service.clients.models import Client
+from service.clients.schemas import ClientCreate, ClientRead, ClientUpdate
+from service.errors import NotFound
+from service.pagination import PageParams, contains, fetch_page
+from service.questionnaires.answers import merge, missing_required
+from service.questionnaires.catalog import Catalog
+
+ENVIRONMENT_SLUG = "client-environment"
+
+
+def create_client(
+    session: Session, catalog: Catalog, organisation_id: uuid.UUID, data: ClientCreate
+) -> Client:
+    external_ids.ensure_free(session, Client, organisation_id, data.external_id)
+    definition = catalog_service.latest(catalog, ENVIRONMENT_SLUG)
+    catalog_service.require_valid_answers(definition.questionnaire, data.environment)
+    client = Client(
+        organisation_id=organisation_id,
+        name=data.name,
+        description=data.description,
+        external_id=data.external_id,
+        environment=merge({}, data.environment),
+        environment_questionnaire=catalog_service.publish(session, definition),
+    )
+    session.add(client)
+    session.flush()
+    return client
+
+
+def get_client(session: Session, organisation_id: uuid.UUID, client_id: uuid.UUID) -> Client:
+    query = _with_questionnaire().where(Client.id == client_id)
+    client = session.scalar(query)
+    if client is None or client.organisation_id != organisation_id:
+        raise NotFound(f"There is no client {client_id}.")
+    return client
+
+
+def update_client(session: Session, catalog: Catalog, client: Client, data: ClientUpdate) -> Client:
+    changes = data.model_dump(exclude_unset=True)
+    if "external_id" in changes:
+        external_ids.ensure_free(
+            session, Client, client.organisation_id, changes["external_id"], current_id=client.id
+        )
+    patch = changes.pop("environment", None)
+    if patch is not None:
+        _update_environment(session, catalog, client, patch)
+    for field, value in changes.items():
+        setattr(client, field, value)
+    session.flush()
+    return client
+
+
+def _update_environment(
+    session: Session, catalog: Catalog, client: Client, patch: dict[str, object]
+) -> None:
+    """Merge environment answers, judged by (and pinned to) the latest questionnaire version."""
+    definition = catalog_service.latest(catalog, ENVIRONMENT_SLUG)
+    merged = merge(client.environment, patch)
+    catalog_service.require_valid_answers(definition.questionnaire, merged)
+    client.environment = merged
+    client.environment_questionnaire = catalog_service.publish(session, definition)
+
+
+def list_clients(
+    session: Session,
+    organisation_id: uuid.UUID,
+    page: PageParams,
+    *,
+    external_id: str | None = None,
+    search: str | None = None,
+) -> tuple[Sequence[Client], str | None]:
+    query = _with_questionnaire().where(Client.organisation_id == organisation_id)
+    if external_id is not None:
+        query = query.where(Client.external_id == external_id)
+    if search:
+        query = query.where(contains(Client.name, search))
+    return fetch_page(session, query, Client.updated_at, Client.id, page)
+
+
+def _with_questionnaire() -> Select[Client]:
+    return select(Client).options(selectinload(Client.environment_questionnaire))
+
+
+def to_read(client: Client) -> ClientRead:
+    pinned = client.environment_questionnaire
+    questionnaire = catalog_service.questionnaire_of(pinned)
+    return ClientRead(
+        id=client.id,
+        name=client.name,
+        description=client.description,
+        external_id=client.external_id,
+        environment=client.environment,
+        environment_questionnaire=QuestionnaireRef.of(pinned),
+        environment_missing=[q.id for q in missing_required(questionnaire, client.environment)],
+        created_at=client.created_at,
+        updated_at=client.updated_at,
+    )

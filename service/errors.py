@@ -1,0 +1,245 @@
+"""The error hierarchy, and the handlers that render every error as RFC 9457 problem+json.
+
+    ServiceError (500)                     base: status, type slug and title live on the class
+    ├── BadRequest (400)                   a malformed header or parameter
+    ├── InvalidInput (422)                 carries `errors`: [{"field"|"question", "message"}]
+    ├── Unauthenticated (401)
+    ├── Forbidden (403)
+    ├── NotFound (404)                     also for other organisations' objects
+    ├── Conflict (409)                     the request clashes with the object's state
+    ├── PreconditionFailed (412)           If-Match names a stale revision
+    ├── PayloadTooLarge (413)
+    ├── TooManyRequests (429)
+    └── Unavailable (503)                  a dependency (the database) is not ready
+
+Services raise these, never `HTTPException`. Anything else that escapes is a 500 with a log line
+and the request id, and no internals in the body.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "/problems/"
+"""Problem types are relative URIs; `GET /problems/{slug}` explains each one."""
+
+
+class ServiceError(Exception):
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[dict[str, str]] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors)
+        self.headers = headers or {}
+
+
+class BadRequest(ServiceError):
+    status = 400
+    slug = "bad-request"
+    title = "Malformed request"
+
+
+class InvalidInput(ServiceError):
+    status = 422
+    slug = "invalid-input"
+    title = "The request contains invalid values"
+
+
+class Unauthenticated(ServiceError):
+    status = 401
+    slug = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    slug = "forbidden"
+    title = "Not allowed for this role"
+
+
+class NotFound(ServiceError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(ServiceError):
+    status = 409
+    slug = "conflict"
+    title = "Conflicts with the current state"
+
+
+class PreconditionFailed(ServiceError):
+    status = 412
+    slug = "precondition-failed"
+    title = "The resource has changed"
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+    slug = "payload-too-large"
+    title = "Request body too large"
+
+
+class TooManyRequests(ServiceError):
+    status = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
+
+
+class Unavailable(ServiceError):
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+
+
+_FRAMEWORK_ERRORS = (
+    BadRequest,
+    InvalidInput,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+)
+_BY_STATUS: dict[int, type[ServiceError]] = {cls.status: cls for cls in _FRAMEWORK_ERRORS}
+
+
+def problem_response(
+    request: Request | None,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: Sequence[dict[str, str]] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:
+            body["request_id"] = request_id
+    if errors:
+        body["errors"] = list(errors)
+    return JSONResponse(
+        jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def _service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    if exc.status >= 500:
+        logger.error("%s: %s", exc.slug, exc.detail)
+    return problem_response(
+        request,
+        status=exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Errors raised by the framework itself: unknown routes, wrong methods, unreadable bodies."""
+    assert isinstance(exc, StarletteHTTPException)
+    status = HTTPStatus(exc.status_code)
+    known = _BY_STATUS.get(exc.status_code)
+    detail = exc.detail if isinstance(exc.detail, str) else status.description
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"There is no endpoint at {request.url.path}; the API is described at /docs."
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not supported on {request.url.path}."
+    return problem_response(
+        request,
+        status=exc.status_code,
+        slug=known.slug if known else status.phrase.lower().replace(" ", "-"),
+        title=known.title if known else status.phrase,
+        detail=detail,
+        headers=dict(exc.headers or {}),
+    )
+
+
+def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [_describe(err) for err in exc.errors()]
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:3])
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return problem_response(
+        request,
+        status=422,
+        slug=InvalidInput.slug,
+        title=InvalidInput.title,
+        detail=f"{summary}{more}",
+        errors=errors,
+    )
+
+
+def _describe(err: Any) -> dict[str, str]:
+    """Turn a pydantic error into {"field", "message"} a person can act on."""
+    loc = [str(part) for part in err.get("loc", ())]
+    where, path = (
+        (loc[0], loc[1:])
+        if loc and loc[0] in {"body", "query", "path", "header"}
+        else (
+            "body",
+            loc,
+        )
+    )
+    field = ".".join(path) or where
+    kind = err.get("type", "")
+    message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    if kind == "json_invalid":
+        field, message = "body", f"the body is not valid JSON ({err.get('ctx', {}).get('error')})"
+    elif kind == "missing":
+        message = f"'{path[-1] if path else where}' is required in the {where}"
+    elif kind == "extra_forbidden":
+        message = f"unknown field '{path[-1] if path else field}'"
+    return {"field": field, "message": message}
+
+
+def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", "-")
+    logger.exception("unhandled error (request %s)", request_id, exc_info=exc)
+    return problem_response(
+        request,
+        status=500,
+        slug=ServiceError.slug,
+        title=ServiceError.title,
+        detail=f"Something went wrong on our side. Quote request id {request_id} to support.",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,52 @@
+"""OpenAPI helpers: the problem+json schema and the `responses=` entries for domain errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from service.errors import PROBLEM_JSON
+
+
+class FieldProblem(BaseModel):
+    field: str | None = Field(default=None, description="Where the problem is, e.g. body.name.")
+    question: str | None = Field(default=None, description="The question id, for answers.")
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail."""
+
+    type: str = Field(examples=["/problems/invalid-input"])
+    title: str = Field(examples=["The request contains invalid values"])
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["framework.primary: 'pytorh' is not an option"])
+    instance: str | None = Field(default=None, examples=["/api/v1/assessments/…/answers"])
+    request_id: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+_DESCRIPTIONS = {
+    400: "The request is malformed (for example a bad header value).",
+    401: "No API key, or the key is not valid.",
+    403: "The key's role does not allow this.",
+    404: "No such object in this organisation.",
+    409: "The request conflicts with the object's current state.",
+    412: "If-Match names a revision that is no longer current.",
+    413: "The request body is larger than the limit.",
+    422: "Invalid input; `errors` lists each field or question with a message.",
+    503: "The service is not ready (database unreachable or not migrated).",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: each status documented as problem+json."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _DESCRIPTIONS[status],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

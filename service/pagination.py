@@ -1,0 +1,114 @@
+"""Cursor pagination in (updated_at, id) order, shared by every list endpoint.
+
+The cursor is an opaque token naming the last row of the previous page. Because the order is
+total and the next page starts strictly after that row, pages never repeat or skip a row; a row
+changed after it was read moves to the end, where an incremental sync meets it again with its
+new content.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, Protocol, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from service.api_types import AwareDateTime
+from service.errors import InvalidInput
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+T = TypeVar("T")
+Row = TypeVar("Row", bound="Paginated")
+
+
+class Paginated(Protocol):
+    id: Any
+    updated_at: Any
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+    updated_since: datetime | None = None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+    updated_since: Annotated[
+        AwareDateTime | None,
+        Query(description="Only records changed at or after this time (ISO 8601 with zone)."),
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor, updated_since=updated_since)
+
+
+PageQuery = Annotated[PageParams, Depends(page_params)]
+
+
+def contains(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match, with LIKE wildcards in `text` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def encode_cursor(updated_at: datetime, row_id: uuid.UUID) -> str:
+    raw = json.dumps([updated_at.isoformat(), str(row_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, row_id = json.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(stamp), uuid.UUID(row_id)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise InvalidInput(
+            "The cursor is not valid; pass the next_cursor value of a previous page unchanged.",
+            errors=[{"field": "query.cursor", "message": "not a cursor issued by this API"}],
+        ) from exc
+
+
+def fetch_page(
+    session: Session,
+    query: Select[Row],
+    updated_at: InstrumentedAttribute[datetime],
+    id_column: InstrumentedAttribute[uuid.UUID],
+    page: PageParams,
+) -> tuple[Sequence[Row], str | None]:
+    """One page of `query` in (updated_at, id) order, and the cursor of the next page."""
+    limit = page.limit
+    if page.updated_since is not None:
+        query = query.where(updated_at >= page.updated_since)
+    if page.cursor:
+        after_stamp, after_id = decode_cursor(page.cursor)
+        query = query.where(
+            or_(
+                updated_at > after_stamp,
+                and_(updated_at == after_stamp, id_column > after_id),
+            )
+        )
+    rows = session.scalars(query.order_by(updated_at, id_column).limit(limit + 1)).all()
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], encode_cursor(last.updated_at, last.id)

@@ -1,0 +1,26 @@
+"""AI vendors an agency assesses."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db import Base, IdMixin, TimestampMixin
+
+
+class Vendor(IdMixin, TimestampMixin, Base):
+    __tablename__ = "vendors"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "external_id"),
+        Index("ix_vendors_sync", "organisation_id", "updated_at", "id"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    website: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(200))

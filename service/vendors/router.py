@@ -1,0 +1,64 @@
+"""Vendor endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from service.auth.dependencies import DirectoryEditor, Reader
+from service.dependencies import DbSession
+from service.openapi import errors
+from service.pagination import Page, PageQuery
+from service.vendors import service as vendor_service
+from service.vendors.schemas import VendorCreate, VendorRead, VendorUpdate
+
+router = APIRouter(prefix="/api/v1/vendors", tags=["Vendors"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=VendorRead,
+    responses=errors(401, 403, 409, 422),
+)
+def create_vendor(
+    body: VendorCreate, response: Response, session: DbSession, principal: DirectoryEditor
+) -> VendorRead:
+    """Create a vendor."""
+    vendor = vendor_service.create_vendor(session, principal.organisation_id, body)
+    response.headers["Location"] = f"/api/v1/vendors/{vendor.id}"
+    return VendorRead.model_validate(vendor)
+
+
+@router.get("", response_model=Page[VendorRead], responses=errors(401, 403, 422))
+def list_vendors(
+    session: DbSession,
+    principal: Reader,
+    page: PageQuery,
+    external_id: Annotated[str | None, Query(description="Exact CRM id.")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
+) -> Page[VendorRead]:
+    """List vendors, oldest change first, with cursor pagination."""
+    rows, next_cursor = vendor_service.list_vendors(
+        session, principal.organisation_id, page, external_id=external_id, search=q
+    )
+    return Page(items=[VendorRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{vendor_id}", response_model=VendorRead, responses=errors(401, 403, 404))
+def get_vendor(vendor_id: uuid.UUID, session: DbSession, principal: Reader) -> VendorRead:
+    """Read one vendor."""
+    return VendorRead.model_validate(
+        vendor_service.get_vendor(session, principal.organisation_id, vendor_id)
+    )
+
+
+@router.patch("/{vendor_id}", response_model=VendorRead, responses=errors(401, 403, 404, 409, 422))
+def update_vendor(
+    vendor_id: uuid.UUID, body: VendorUpdate, session: DbSession, principal: DirectoryEditor
+) -> VendorRead:
+    """Change a vendor; fields not sent are left as they are."""
+    vendor = vendor_service.get_vendor(session, principal.organisation_id, vendor_id)
+    return VendorRead.model_validate(vendor_service.update_vendor(session, vendor, body))

@@ -1,0 +1,55 @@
+"""API shapes for vendors."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from service.api_types import ExternalId, LongText, Name, WebAddress, not_null
+
+
+class VendorCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "OpenWeave AI",
+                    "website": "https://openweave.example",
+                    "external_id": "hubspot-company-4412",
+                }
+            ]
+        },
+    )
+
+    name: Name
+    website: WebAddress | None = None
+    description: LongText | None = None
+    external_id: ExternalId | None = None
+
+
+class VendorUpdate(BaseModel):
+    """Only the fields sent are changed; send null to clear an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    website: WebAddress | None = None
+    description: LongText | None = None
+    external_id: ExternalId | None = None
+
+    _name_required = field_validator("name")(not_null)
+
+
+class VendorRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    website: str | None
+    description: str | None
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,58 @@
+"""Vendor records: create, read, list, change."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service import external_ids
+from service.errors import NotFound
+from service.pagination import PageParams, contains, fetch_page
+from service.vendors.models import Vendor
+from service.vendors.schemas import VendorCreate, VendorUpdate
+
+
+def create_vendor(session: Session, organisation_id: uuid.UUID, data: VendorCreate) -> Vendor:
+    external_ids.ensure_free(session, Vendor, organisation_id, data.external_id)
+    vendor = Vendor(organisation_id=organisation_id, **data.model_dump())
+    session.add(vendor)
+    session.flush()
+    return vendor
+
+
+def get_vendor(session: Session, organisation_id: uuid.UUID, vendor_id: uuid.UUID) -> Vendor:
+    vendor = session.get(Vendor, vendor_id)
+    if vendor is None or vendor.organisation_id != organisation_id:
+        raise NotFound(f"There is no vendor {vendor_id}.")
+    return vendor
+
+
+def update_vendor(session: Session, vendor: Vendor, data: VendorUpdate) -> Vendor:
+    changes = data.model_dump(exclude_unset=True)
+    if "external_id" in changes:
+        external_ids.ensure_free(
+            session, Vendor, vendor.organisation_id, changes["external_id"], current_id=vendor.id
+        )
+    for field, value in changes.items():
+        setattr(vendor, field, value)
+    session.flush()
+    return vendor
+
+
+def list_vendors(
+    session: Session,
+    organisation_id: uuid.UUID,
+    page: PageParams,
+    *,
+    external_id: str | None = None,
+    search: str | None = None,
+) -> tuple[Sequence[Vendor], str | None]:
+    query = select(Vendor).where(Vendor.organisation_id == organisation_id)
+    if external_id is not None:
+        query = query.where(Vendor.external_id == external_id)
+    if search:
+        query = query.where(contains(Vendor.name, search))
+    return fetch_page(session, query, Vendor.updated_at, Vendor.id, page)

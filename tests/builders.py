@@ -1,0 +1,96 @@
+"""Small typed builders for test data. Each returns the row it made, flushed."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from service.assessments import service as assessment_service
+from service.assessments.models import Assessment
+from service.assessments.schemas import AssessmentCreate
+from service.auth import service as auth_service
+from service.auth.models import Organisation
+from service.auth.permissions import Role
+from service.auth.principal import Principal
+from service.clients import service as client_service
+from service.clients.models import Client
+from service.clients.schemas import ClientCreate
+from service.config import PROJECT_ROOT
+from service.questionnaires.catalog import Catalog
+from service.vendors import service as vendor_service
+from service.vendors.models import Vendor
+from service.vendors.schemas import VendorCreate
+
+EXAMPLES = PROJECT_ROOT / "questionnaires" / "examples"
+_counter = itertools.count(1)
+
+
+def example(name: str) -> dict[str, Any]:
+    """An example answer file from questionnaires/examples, e.g. 'openweave.answers'."""
+    data: dict[str, Any] = json.loads(Path(EXAMPLES / f"{name}.json").read_text())
+    return data
+
+
+def organisation(session: Session, name: str | None = None) -> Organisation:
+    return auth_service.get_or_create_organisation(session, name or f"Agency {next(_counter)}")
+
+
+def api_key(session: Session, org: Organisation, role: Role = Role.ADMIN) -> str:
+    return auth_service.create_key(session, org, role, f"{role} test key").token
+
+
+def principal(session: Session, org: Organisation, role: Role = Role.ADMIN) -> Principal:
+    created = auth_service.create_key(session, org, role, f"{role} test key")
+    return auth_service.principal_for_key(created.key)
+
+
+def vendor(session: Session, org: Organisation, **fields: Any) -> Vendor:
+    data = VendorCreate.model_validate({"name": f"Vendor {next(_counter)}", **fields})
+    return vendor_service.create_vendor(session, org.id, data)
+
+
+def client(
+    session: Session,
+    catalog: Catalog,
+    org: Organisation,
+    environment: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Client:
+    data = ClientCreate.model_validate(
+        {
+            "name": f"Client {next(_counter)}",
+            "environment": example("northwind.environment") if environment is None else environment,
+            **fields,
+        }
+    )
+    return client_service.create_client(session, catalog, org.id, data)
+
+
+def assessment(
+    session: Session,
+    catalog: Catalog,
+    org: Organisation,
+    *,
+    answers: dict[str, Any] | None = None,
+    submitted: bool = False,
+    vendor_row: Vendor | None = None,
+    client_row: Client | None = None,
+    **fields: Any,
+) -> Assessment:
+    actor = principal(session, org, Role.PROCUREMENT)
+    data = AssessmentCreate.model_validate(
+        {
+            "vendor_id": (vendor_row or vendor(session, org)).id,
+            "client_id": (client_row or client(session, catalog, org)).id,
+            "answers": answers or {},
+            **fields,
+        }
+    )
+    created = assessment_service.create_assessment(session, catalog, actor, data)
+    if submitted:
+        assessment_service.submit(session, actor, created, None)
+    return created

@@ -1,0 +1,153 @@
+"""Test fixtures: one migrated database per run, and each test inside a rolled-back transaction.
+
+The database is SQLite by default. With STACKVET_TEST_BACKEND=postgresql the same tests run on
+the PostgreSQL named by STACKVET_TEST_DATABASE_URL, in a schema of their own that is recreated
+at the start of the run. A missing or unreachable PostgreSQL is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from service import migration
+from service.auth.models import Organisation
+from service.auth.permissions import Role
+from service.config import PROJECT_ROOT, Settings
+from service.db import create_db_engine
+from service.main import create_app
+from service.questionnaires.catalog import Catalog, load_catalog
+from tests import builders
+from tests.api import Caller, caller
+from tests.databases import ScratchDatabases, wipe
+
+BACKEND = os.environ.get("STACKVET_TEST_BACKEND", "sqlite")
+
+
+def pytest_report_header() -> str:
+    return f"stackvet database backend: {BACKEND}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that touches the database, so the PostgreSQL pass can select them."""
+    for item in items:
+        if "engine" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(scope="session")
+def scratch_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScratchDatabases]:
+    databases = ScratchDatabases(BACKEND, tmp_path_factory.mktemp("databases"))
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def database_url(scratch_databases: ScratchDatabases) -> str:
+    url = scratch_databases.create("suite")
+    migration.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog(PROJECT_ROOT / "questionnaires")
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    """Sessions whose commit only releases a savepoint of the test's transaction."""
+    return sessionmaker(
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        autoflush=False,
+    )
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def app(
+    settings: Settings,
+    catalog: Catalog,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+) -> FastAPI:
+    app = create_app(settings, catalog=catalog, engine=engine)
+    app.state.session_factory = session_factory
+    return app
+
+
+@pytest.fixture
+def http(app: FastAPI) -> TestClient:
+    return TestClient(app)
+
+
+@pytest.fixture
+def live_app(settings: Settings, catalog: Catalog, engine: Engine) -> Iterator[FastAPI]:
+    """An app whose requests really commit, for tests of concurrency between transactions.
+
+    It must not be combined with `connection`/`session` (whose open transaction would block
+    SQLite writers); the tables are emptied afterwards.
+    """
+    yield create_app(settings, catalog=catalog, engine=engine)
+    wipe(engine)
+
+
+@pytest.fixture
+def examples() -> Path:
+    return PROJECT_ROOT / "questionnaires" / "examples"
+
+
+@pytest.fixture
+def org(session: Session) -> Organisation:
+    return builders.organisation(session)
+
+
+@pytest.fixture
+def as_role(http: TestClient, session: Session, org: Organisation) -> Callable[[Role], Caller]:
+    """Make a caller of the test organisation with the given role."""
+    return lambda role: caller(http, session, org, role)
+
+
+@pytest.fixture
+def admin(as_role: Callable[[Role], Caller]) -> Caller:
+    return as_role(Role.ADMIN)
+
+
+@pytest.fixture
+def procurement(as_role: Callable[[Role], Caller]) -> Caller:
+    return as_role(Role.PROCUREMENT)

@@ -1,0 +1,77 @@
+"""Empty databases for tests: SQLite files, or PostgreSQL schemas of their own."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import Engine, create_engine, text
+
+import service.models  # noqa: F401  (every table on Base.metadata, for wipe())
+from service.config import Settings
+from service.db import Base
+
+
+class ScratchDatabases:
+    def __init__(self, backend: str, folder: Path) -> None:
+        if backend not in {"sqlite", "postgresql"}:
+            raise RuntimeError(f"STACKVET_TEST_BACKEND must be sqlite or postgresql, not {backend}")
+        self.backend = backend
+        self.folder = folder
+        self._schemas: list[str] = []
+        self._server_url = _postgres_url() if backend == "postgresql" else ""
+
+    def create(self, name: str) -> str:
+        """The URL of a new, empty database called `name`."""
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.folder / f'{name}.db'}"
+        schema = f"stackvet_test_{re.sub(r'[^a-z0-9_]', '_', name.lower())}"
+        with self._admin() as admin, admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        self._schemas.append(schema)
+        separator = "&" if "?" in self._server_url else "?"
+        return f"{self._server_url}{separator}options={quote(f'-csearch_path={schema}')}"
+
+    def drop_all(self) -> None:
+        if not self._schemas:
+            return
+        with self._admin() as admin, admin.begin() as connection:
+            for schema in self._schemas:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+    def _admin(self) -> _EngineContext:
+        return _EngineContext(create_engine(self._server_url))
+
+
+class _EngineContext:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __enter__(self) -> Engine:
+        return self.engine
+
+    def __exit__(self, *exc: object) -> None:
+        self.engine.dispose()
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("STACKVET_TEST_DATABASE_URL")
+    if not url:
+        raise RuntimeError(
+            "STACKVET_TEST_BACKEND=postgresql needs STACKVET_TEST_DATABASE_URL, e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        )
+    normalised = Settings(database_url=url).database_url
+    if not normalised.startswith("postgresql"):
+        raise RuntimeError(f"STACKVET_TEST_DATABASE_URL is not PostgreSQL: {url}")
+    return normalised
+
+
+def wipe(engine: Engine) -> None:
+    """Delete every row of every table (children first); the schema stays."""
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())

@@ -1,0 +1,96 @@
+"""Tenant isolation: every route that names an object answers 404 to another organisation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from service.auth.permissions import Role
+from service.questionnaires.catalog import Catalog
+from tests import builders
+from tests.api import assert_problem, caller
+from tests.builders import example
+
+# A valid body per route, so that the request gets past validation to the ownership check.
+BODIES: dict[str, dict[str, Any] | None] = {
+    "get_vendor": None,
+    "update_vendor": {"name": "Stolen"},
+    "get_client": None,
+    "update_client": {"name": "Stolen"},
+    "get_assessment": None,
+    "update_assessment": {"title": "Stolen"},
+    "update_answers": {"answers": {"hardware.gpu": "required"}},
+    "submit_assessment": None,
+    "reopen_assessment": None,
+    "get_assessment_history": None,
+    "revoke_api_key": None,
+}
+# Routes whose path parameters are not organisation objects.
+NOT_OBJECTS = {"get_questionnaire", "get_questionnaire_version"}
+
+
+def object_routes(app: FastAPI) -> list[tuple[str, str, str]]:
+    """(operation id, method, path) of every documented route with a path parameter."""
+    return [
+        (operation["operationId"], method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method, operation in operations.items()
+        if "{" in path and operation["operationId"] not in NOT_OBJECTS
+    ]
+
+
+def test_every_object_route_is_covered(app: FastAPI) -> None:
+    assert {name for name, _, _ in object_routes(app)} == set(BODIES)
+
+
+@pytest.fixture
+def victim(session: Session, catalog: Catalog) -> dict[str, str]:
+    org = builders.organisation(session, "Victim Agency")
+    assessment = builders.assessment(
+        session, catalog, org, answers=example("openweave.answers"), submitted=True
+    )
+    key = builders.principal(session, org)
+    session.commit()
+    return {
+        "vendor_id": str(assessment.vendor_id),
+        "client_id": str(assessment.client_id),
+        "assessment_id": str(assessment.id),
+        "key_id": str(key.actor_id),
+    }
+
+
+def test_another_organisation_gets_404_everywhere(
+    app: FastAPI, http: TestClient, session: Session, victim: dict[str, str]
+) -> None:
+    intruder = caller(http, session, builders.organisation(session, "Intruder"), Role.ADMIN)
+    routes = object_routes(app)
+    assert len(routes) == len(BODIES)
+    for name, method, template in routes:
+        path = re.sub(r"{(\w+)}", lambda m: victim[m.group(1)], template)
+        response = intruder.request(method, path, json=BODIES[name])
+        body = assert_problem(response, 404, "not-found")
+        assert body["detail"].startswith("There is no"), (name, body)
+
+
+def test_another_organisations_ids_are_unknown_in_bodies_and_lists(
+    http: TestClient, session: Session, victim: dict[str, str]
+) -> None:
+    intruder = caller(http, session, builders.organisation(session, "Intruder"), Role.ADMIN)
+    response = intruder.post(
+        "/api/v1/assessments",
+        json={"vendor_id": victim["vendor_id"], "client_id": victim["client_id"]},
+    )
+    assert_problem(response, 422, "invalid-input", detail_contains="no vendor")
+    for listing in ("vendors", "clients", "assessments"):
+        assert intruder.get(f"/api/v1/{listing}").json()["items"] == []
+    assert (
+        intruder.get("/api/v1/assessments", params={"vendor_id": victim["vendor_id"]}).json()[
+            "items"
+        ]
+        == []
+    )
