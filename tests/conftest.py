@@ -38,7 +38,7 @@ def pytest_report_header() -> str:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that touches the database, so the PostgreSQL pass can select them."""
     for item in items:
-        if "engine" in getattr(item, "fixturenames", ()):
+        if {"engine", "scratch_databases"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
 
 
