@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test check lint types pytest pytest-postgres format migration clean
+.PHONY: run test check lint types pytest pytest-postgres format migration bench clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ migration: $(INSTALLED)
 	STACKVET_DATABASE_URL=sqlite:///var/migration-draft.db $(BIN)/alembic upgrade head
 	STACKVET_DATABASE_URL=sqlite:///var/migration-draft.db $(BIN)/alembic revision --autogenerate -m "$(m)"
 	rm -f var/migration-draft.db*
+
+# Speed goals; the rescore benchmark uses PostgreSQL (a schema of its own) when BENCH_DATABASE_URL is set.
+BENCH_DATABASE_URL ?= $(STACKVET_TEST_DATABASE_URL)
+bench: $(INSTALLED)
+	$(BIN)/python benchmarks/scoring.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

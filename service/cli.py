@@ -18,6 +18,10 @@ from service.db import create_db_engine, create_session_factory
 from service.demo import seed as demo
 from service.questionnaires.catalog import Catalog, load_catalog
 from service.questionnaires.loader import DefinitionError
+from service.scores import commands as score_commands
+from service.scores import service as score_service
+from service.scoring.cases import load_cases
+from service.scoring.library import Library, load_library
 
 
 @click.group()
@@ -30,16 +34,17 @@ def main() -> None:
 
 @main.command()
 def migrate() -> None:
-    """Apply database migrations (Alembic upgrade head) and publish questionnaire versions."""
+    """Apply database migrations (Alembic upgrade head) and publish the shipped definitions."""
     settings = get_settings()
-    catalog = _catalog_or_exit()
+    catalog, library = definitions_or_exit()
     migration.upgrade(settings.database_url)
     engine = create_db_engine(settings.database_url)
     try:
         with create_session_factory(engine).begin() as session:
             catalog_service.publish_all(session, catalog)
+            score_service.publish_all(session, library)
     except DefinitionError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         engine.dispose()
     click.echo("Database is at the latest migration.")
@@ -57,14 +62,15 @@ def serve(host: str, port: int) -> None:
 def seed_demo() -> None:
     """Create the demo data set if the database is empty, and print its admin key once."""
     settings = get_settings()
-    catalog = _catalog_or_exit()
+    catalog, library = definitions_or_exit()
     engine = create_db_engine(settings.database_url)
     try:
         with create_session_factory(engine).begin() as session:
             if not demo.is_empty(session):
                 click.echo("Demo data: the database already has data; nothing created.")
                 return
-            credentials = demo.seed(session, catalog, settings.definitions_dir / "examples")
+            examples = settings.definitions_dir / "examples"
+            credentials = demo.seed(session, catalog, library, examples)
     finally:
         engine.dispose()
     click.echo(credentials.welcome())
@@ -94,27 +100,41 @@ def create_key(organisation: str, role: str, name: str) -> None:
 
 @main.group()
 def questionnaires() -> None:
-    """Questionnaire definitions."""
+    """Questionnaire definitions, rule packs and the knowledge base."""
 
 
 @questionnaires.command("check")
 def check_questionnaires() -> None:
     """Validate every definition file; exit 1 with file, item and reason on any problem."""
-    catalog = _catalog_or_exit()
+    catalog, library = definitions_or_exit()
     for definition in catalog:
         q = definition.questionnaire
         click.echo(f"ok  {q.key}  {len(q.questions)} questions  {definition.content_hash[:19]}…")
+    for key, loaded in library.packs.items():
+        try:
+            cases = load_cases(get_settings().definitions_dir, loaded)
+        except DefinitionError as exc:
+            fail(exc)
+        rules = len(loaded.pack.rules)
+        click.echo(f"ok  rules for {key} v{loaded.pack.version}  {rules} rules, {len(cases)} cases")
+    knowledge = library.knowledge
+    click.echo(f"ok  knowledge base as of {knowledge.as_of}  {len(knowledge.entries)} entries")
 
 
-def _catalog_or_exit() -> Catalog:
+def definitions_or_exit() -> tuple[Catalog, Library]:
+    root = get_settings().definitions_dir
     try:
-        return load_catalog(get_settings().definitions_dir)
+        catalog = load_catalog(root)
+        return catalog, load_library(root, catalog)
     except DefinitionError as exc:
-        _fail(exc)
+        fail(exc)
 
 
-def _fail(exc: DefinitionError) -> NoReturn:
+def fail(exc: DefinitionError) -> NoReturn:
     for problem in exc.problems:
         click.echo(f"error  {problem}", err=True)
     click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
     sys.exit(1)
+
+
+score_commands.register(main, definitions_or_exit)

@@ -65,6 +65,10 @@ def str_enum(enum: type[StrEnum]) -> Enum:
 JSONDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 """JSON on SQLite, JSONB on PostgreSQL; Python None is stored as SQL NULL."""
 
+OrderedJSON = JSON(none_as_null=True)
+"""Plain JSON everywhere (PostgreSQL `json`, not `jsonb`): keeps object keys in their order,
+for published definitions whose order means something (e.g. a rule pack's categories)."""
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
 from service.questionnaires.catalog import Catalog
+from service.scoring.library import Library
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -38,6 +39,12 @@ def get_catalog(request: Request) -> Catalog:
     return catalog
 
 
+def get_library(request: Request) -> Library:
+    library: Library = request.app.state.library
+    return library
+
+
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+LibraryDep = Annotated[Library, Depends(get_library)]

@@ -24,6 +24,9 @@ from service.health.router import router as health_router
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from service.problems.router import router as problems_router
 from service.questionnaires.catalog import Catalog, load_catalog
+from service.scores import service as score_service
+from service.scores.router import router as scores_router
+from service.scoring.library import Library, load_library
 from service.vendors.router import router as vendors_router
 
 logger = logging.getLogger(__name__)
@@ -41,11 +44,14 @@ def create_app(
     settings: Settings | None = None,
     *,
     catalog: Catalog | None = None,
+    library: Library | None = None,
     engine: Engine | None = None,
 ) -> FastAPI:
-    """Build the app; tests pass a shared catalog and engine to avoid rebuilding them."""
+    """Build the app; tests pass a shared catalog, library and engine to avoid rebuilding them."""
     settings = settings or get_settings()
-    catalog = catalog or load_catalog(settings.definitions_dir)  # broken definitions stop here
+    # Broken definitions, rule packs or knowledge base stop start-up here, not at request time.
+    catalog = catalog or load_catalog(settings.definitions_dir)
+    library = library or load_library(settings.definitions_dir, catalog)
     owns_engine = engine is None
     engine = engine or create_db_engine(settings.database_url, pool_size=settings.db_pool_size)
 
@@ -65,6 +71,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.catalog = catalog
+    app.state.library = library
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     install_error_handlers(app)
@@ -78,6 +85,7 @@ def create_app(
         vendors_router,
         clients_router,
         assessments_router,
+        scores_router,
     ):
         app.include_router(router)
     return app
@@ -89,12 +97,13 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def _publish_definitions(app: FastAPI) -> None:
-    """Publish shipped questionnaire versions; stop if a published one was edited in place."""
+    """Publish shipped definitions; stop if a published version was edited in place."""
     if not health_service.migration_state(app.state.engine).at_head:
         logger.warning("database not migrated to head; run `stackvet migrate` (see /readyz)")
         return
     try:
         with app.state.session_factory.begin() as session:
             catalog_service.publish_all(session, app.state.catalog)
+            score_service.publish_all(session, app.state.library)
     except SQLAlchemyError:
         logger.exception("could not publish questionnaire definitions")

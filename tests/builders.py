@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from service.clients import service as client_service
 from service.clients.models import Client
 from service.clients.schemas import ClientCreate
 from service.config import PROJECT_ROOT
-from service.questionnaires.catalog import Catalog
+from service.questionnaires.catalog import Catalog, load_catalog
+from service.scoring.library import Library, load_library
 from service.vendors import service as vendor_service
 from service.vendors.models import Vendor
 from service.vendors.schemas import VendorCreate
@@ -79,6 +81,7 @@ def assessment(
     submitted: bool = False,
     vendor_row: Vendor | None = None,
     client_row: Client | None = None,
+    library: Library | None = None,
     **fields: Any,
 ) -> Assessment:
     actor = principal(session, org, Role.PROCUREMENT)
@@ -92,5 +95,11 @@ def assessment(
     )
     created = assessment_service.create_assessment(session, catalog, actor, data)
     if submitted:
-        assessment_service.submit(session, actor, created, None)
+        assessment_service.submit(session, library or _shipped_library(), actor, created, None)
     return created
+
+
+@cache
+def _shipped_library() -> Library:
+    root = PROJECT_ROOT / "questionnaires"
+    return load_library(root, load_catalog(root))

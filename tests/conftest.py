@@ -24,6 +24,7 @@ from service.config import PROJECT_ROOT, Settings
 from service.db import create_db_engine
 from service.main import create_app
 from service.questionnaires.catalog import Catalog, load_catalog
+from service.scoring.library import Library, load_library
 from tests import builders
 from tests.api import Caller, caller
 from tests.databases import ScratchDatabases, wipe
@@ -68,6 +69,11 @@ def catalog() -> Catalog:
     return load_catalog(PROJECT_ROOT / "questionnaires")
 
 
+@pytest.fixture(scope="session")
+def library(catalog: Catalog) -> Library:
+    return load_library(PROJECT_ROOT / "questionnaires", catalog)
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url)
@@ -103,10 +109,11 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 def app(
     settings: Settings,
     catalog: Catalog,
+    library: Library,
     engine: Engine,
     session_factory: sessionmaker[Session],
 ) -> FastAPI:
-    app = create_app(settings, catalog=catalog, engine=engine)
+    app = create_app(settings, catalog=catalog, library=library, engine=engine)
     app.state.session_factory = session_factory
     return app
 
@@ -117,13 +124,15 @@ def http(app: FastAPI) -> TestClient:
 
 
 @pytest.fixture
-def live_app(settings: Settings, catalog: Catalog, engine: Engine) -> Iterator[FastAPI]:
+def live_app(
+    settings: Settings, catalog: Catalog, library: Library, engine: Engine
+) -> Iterator[FastAPI]:
     """An app whose requests really commit, for tests of concurrency between transactions.
 
     It must not be combined with `connection`/`session` (whose open transaction would block
     SQLite writers); the tables are emptied afterwards.
     """
-    yield create_app(settings, catalog=catalog, engine=engine)
+    yield create_app(settings, catalog=catalog, library=library, engine=engine)
     wipe(engine)
 
 

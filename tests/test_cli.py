@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -104,3 +106,85 @@ def test_keys_create_rejects_an_unknown_role(run: Invoke) -> None:
     assert "'owner' is not one of 'admin', 'procurement', 'account_lead', 'integration'" in (
         result.output
     )
+
+
+def test_score_prints_a_table_and_json(run: Invoke) -> None:
+    examples = PROJECT_ROOT / "questionnaires" / "examples"
+    args = ("score", str(examples / "monolith.answers.json"), "--client")
+    result = run(*args, str(examples / "northwind.environment.json"))
+    assert result.exit_code == 0, result.output
+    assert "Technical currency    0/100  outdated" in result.output
+    assert "Integration risk    100/100  high" in result.output
+    assert "Recommendation      not recommended" in result.output
+    assert "[ir.hardware.dedicated_server_not_accepted]" in result.output
+    as_json = run(*args, str(examples / "northwind.environment.json"), "--json")
+    body = json.loads(as_json.output)
+    assert body["integration_risk"]["band"] == "high"
+    assert body["provenance"]["knowledge_base"]["as_of"]
+
+
+def test_score_rejects_invalid_answers(run: Invoke, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"serving.stack": "vlm"}))
+    result = CliRunner().invoke(main, ["score", str(answers)])
+    assert result.exit_code == 1
+    assert "serving.stack: 'vlm' is not an option; did you mean 'vllm'?" in result.output
+
+
+def test_rules_test_runs_the_packs_cases(run: Invoke) -> None:
+    result = run("rules", "test")
+    assert result.exit_code == 0, result.output
+    assert "PASS  ai-framework@1.0  Seed example" in result.output
+    assert result.output.strip().endswith("all cases pass")
+
+
+def test_rules_test_fails_when_a_case_fails(run: Invoke, tmp_path: Path) -> None:
+    shutil.copytree(PROJECT_ROOT / "questionnaires", tmp_path, dirs_exist_ok=True)
+    path = tmp_path / "rules" / "ai-framework-1.0.cases.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["cases"][0]["expect"]["integration_risk"] = "high"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = run("rules", "test", STACKVET_DEFINITIONS_DIR=str(tmp_path))
+    assert result.exit_code == 1
+    assert "FAIL" in result.output
+    assert "integration_risk: expected high, got low" in result.output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "question: serving.stack",
+            "question: serving.stak",
+            "unknown question 'serving.stak'; did you mean 'serving.stack'?",
+        ),
+        ("category: framework", "category: framewrk", "category 'framewrk' is not declared"),
+        ("severity: critical", "severity: urgent", "severity: Input should be"),
+    ],
+)
+def test_questionnaires_check_catches_rule_pack_mistakes(
+    run: Invoke, tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    shutil.copytree(PROJECT_ROOT / "questionnaires", tmp_path, dirs_exist_ok=True)
+    path = tmp_path / "rules" / "ai-framework-1.0.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    result = run("questionnaires", "check", STACKVET_DEFINITIONS_DIR=str(tmp_path))
+    assert result.exit_code == 1
+    assert "error  ai-framework-1.0.yaml: " in result.output
+    assert expected in result.output
+
+
+def test_rescore_command_reports(run: Invoke, scratch_databases: ScratchDatabases) -> None:
+    url = scratch_databases.create("rescore_cli")
+    env = {"STACKVET_DATABASE_URL": url}
+    run("migrate", **env)
+    run("demo", **env)
+    result = run("rescore", **env)
+    assert result.exit_code == 0, result.output
+    assert "2 scored assessments examined: 0 re-scored" in result.output
+    assert "2 unchanged inputs" in result.output
+    forced = run("rescore", "--force", **env)
+    assert "2 re-scored" in forced.output
+    assert "No band or recommendation changed." in forced.output

@@ -28,6 +28,10 @@ BODIES: dict[str, dict[str, Any] | None] = {
     "submit_assessment": None,
     "reopen_assessment": None,
     "get_assessment_history": None,
+    "get_assessment_score": None,
+    "list_assessment_scores": None,
+    "get_assessment_score_version": None,
+    "score_what_if": {"answers": {"hardware.gpu": "required"}},
     "revoke_api_key": None,
 }
 # Routes whose path parameters are not organisation objects.
@@ -61,6 +65,7 @@ def victim(session: Session, catalog: Catalog) -> dict[str, str]:
         "client_id": str(assessment.client_id),
         "assessment_id": str(assessment.id),
         "key_id": str(key.actor_id),
+        "sequence": "1",
     }
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from alembic import op
 
-from service.db import JSONDocument, UTCDateTime
+from service.db import JSONDocument, OrderedJSON, UTCDateTime
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -58,7 +58,7 @@ def upgrade() -> None:
         sa.Column("slug", sa.String(length=64), nullable=False),
         sa.Column("version", sa.String(length=20), nullable=False),
         sa.Column("content_hash", sa.String(length=80), nullable=False),
-        sa.Column("definition", JSONDocument, nullable=False),
+        sa.Column("definition", OrderedJSON, nullable=False),
         sa.Column("published_at", UTCDateTime(timezone=True), nullable=False),
         _id(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_questionnaire_versions")),

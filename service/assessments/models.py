@@ -14,6 +14,7 @@ from service.auth.principal import ActorType
 from service.catalog.models import QuestionnaireVersion
 from service.clients.models import Client
 from service.db import Base, IdMixin, JSONDocument, TimestampMixin, str_enum, utcnow
+from service.scores.models import ScoreRecord
 from service.vendors.models import Vendor
 
 
@@ -44,16 +45,23 @@ class Assessment(IdMixin, TimestampMixin, Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     revision: Mapped[int] = mapped_column(default=1)
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    latest_score_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("scores.id", use_alter=True), default=None
+    )
 
     vendor: Mapped[Vendor] = relationship(lazy="raise")
     client: Mapped[Client] = relationship(lazy="raise")
     questionnaire: Mapped[QuestionnaireVersion] = relationship(lazy="raise")
+    latest_score: Mapped[ScoreRecord | None] = relationship(
+        lazy="raise", foreign_keys=[latest_score_id], post_update=True
+    )
 
 
 class HistoryKind(StrEnum):
     CREATED = "created"
     ANSWER = "answer"
     SUBMITTED = "submitted"
+    SCORED = "scored"
     REOPENED = "reopened"
 
 

@@ -7,13 +7,16 @@ from service.assessments.schemas import (
     Actor,
     AssessmentRead,
     AssessmentSummary,
+    BandedScore,
     HistoryEntry,
+    LatestScore,
     PartyRef,
     ProgressRead,
 )
 from service.assessments.service import questionnaire_for
 from service.catalog.schemas import QuestionnaireRef
 from service.questionnaires.answers import missing_required, progress
+from service.scores.models import ScoreRecord
 
 
 def to_summary(assessment: Assessment) -> AssessmentSummary:
@@ -43,6 +46,7 @@ def _summary_fields(assessment: Assessment) -> dict[str, object]:
         "client": PartyRef.model_validate(assessment.client),
         "questionnaire": QuestionnaireRef.of(assessment.questionnaire),
         "revision": assessment.revision,
+        "score": _latest_score(assessment.latest_score),
         "progress": ProgressRead(
             answered=p.answered,
             unknown=p.unknown,
@@ -65,4 +69,17 @@ def to_history(entry: AssessmentHistory) -> HistoryEntry:
         new_value=entry.new_value,
         actor=Actor(type=entry.actor_type, label=entry.actor_label),
         at=entry.created_at,
+    )
+
+
+def _latest_score(record: ScoreRecord | None) -> LatestScore | None:
+    if record is None:
+        return None
+    return LatestScore(
+        sequence=record.sequence,
+        technical_currency=BandedScore(score=record.technical_currency, band=record.currency_band),
+        integration_risk=BandedScore(score=record.integration_risk, band=record.risk_band),
+        recommendation=record.recommendation,
+        completeness=record.completeness,
+        computed_at=record.computed_at,
     )

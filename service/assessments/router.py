@@ -20,7 +20,7 @@ from service.assessments.schemas import (
     HistoryEntry,
 )
 from service.auth.dependencies import AssessmentEditor, AssessmentReopener, Reader
-from service.dependencies import CatalogDep, DbSession
+from service.dependencies import CatalogDep, DbSession, LibraryDep
 from service.openapi import errors
 from service.pagination import Page, PageQuery
 
@@ -145,14 +145,15 @@ def submit_assessment(
     assessment_id: uuid.UUID,
     response: Response,
     session: DbSession,
+    library: LibraryDep,
     principal: AssessmentEditor,
     if_match: IfMatch = None,
 ) -> AssessmentRead:
-    """Lock the answers; 422 lists every required question still unanswered."""
+    """Lock the answers and score them; 422 lists every required question still unanswered."""
     assessment = assessment_service.get_assessment(
         session, principal.organisation_id, assessment_id, lock=True
     )
-    assessment_service.submit(session, principal, assessment, parse_if_match(if_match))
+    assessment_service.submit(session, library, principal, assessment, parse_if_match(if_match))
     return _respond(response, assessment)
 
 

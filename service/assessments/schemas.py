@@ -71,6 +71,22 @@ class ProgressRead(BaseModel):
     percent: int
 
 
+class BandedScore(BaseModel):
+    score: int
+    band: str
+
+
+class LatestScore(BaseModel):
+    """The latest score in brief; GET .../score has the full explanation."""
+
+    sequence: int
+    technical_currency: BandedScore
+    integration_risk: BandedScore
+    recommendation: str
+    completeness: float
+    computed_at: datetime
+
+
 class AssessmentSummary(BaseModel):
     id: uuid.UUID
     title: str
@@ -81,6 +97,7 @@ class AssessmentSummary(BaseModel):
     questionnaire: QuestionnaireRef
     revision: int = Field(description="Goes up with every change; the ETag is this number.")
     progress: ProgressRead
+    score: LatestScore | None = Field(description="Null until the assessment is submitted.")
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None

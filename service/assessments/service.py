@@ -31,6 +31,9 @@ from service.pagination import PageParams, contains, fetch_page
 from service.questionnaires.answers import merge, missing_required
 from service.questionnaires.catalog import Catalog
 from service.questionnaires.schema import Audience, Questionnaire
+from service.scores import service as score_service
+from service.scores.models import ScoreTrigger
+from service.scoring.library import Library
 from service.vendors.models import Vendor
 
 
@@ -59,6 +62,7 @@ def create_assessment(
         status=AssessmentStatus.DRAFT,
         answers={},
         revision=1,
+        latest_score=None,
     )
     session.add(assessment)
     _record(session, assessment, principal, HistoryKind.CREATED)
@@ -90,8 +94,9 @@ def _referenced(
 def _loaded() -> Select[Assessment]:
     return select(Assessment).options(
         selectinload(Assessment.vendor),
-        selectinload(Assessment.client),
+        selectinload(Assessment.client).selectinload(Client.environment_questionnaire),
         selectinload(Assessment.questionnaire),
+        selectinload(Assessment.latest_score),
     )
 
 
@@ -229,11 +234,15 @@ def update_assessment(
 
 def submit(
     session: Session,
+    library: Library,
     principal: Principal,
     assessment: Assessment,
     expected: frozenset[int] | None,
 ) -> Assessment:
-    """Lock the answers once every visible required question has an answer."""
+    """Lock the answers once every visible required question has an answer, and score them.
+
+    The score is written in the same transaction: an assessment is never submitted unscored.
+    """
     check_revision(assessment, expected)
     _require_draft(assessment, "be submitted again")
     missing = missing_required(questionnaire_for(assessment), assessment.answers)
@@ -248,6 +257,9 @@ def submit(
     assessment.submitted_at = utcnow()
     assessment.revision += 1
     _record(session, assessment, principal, HistoryKind.SUBMITTED)
+    inputs = score_service.current_inputs(score_service.Publisher(session, library), assessment)
+    record = score_service.record_score(session, assessment, inputs, ScoreTrigger.SUBMITTED)
+    _record(session, assessment, principal, HistoryKind.SCORED, new=score_service.note(record))
     session.flush()
     return assessment
 

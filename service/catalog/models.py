@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, IdMixin, JSONDocument, utcnow
+from service.db import Base, IdMixin, OrderedJSON, utcnow
 
 
 class QuestionnaireVersion(IdMixin, Base):
@@ -18,5 +18,5 @@ class QuestionnaireVersion(IdMixin, Base):
     slug: Mapped[str] = mapped_column(String(64))
     version: Mapped[str] = mapped_column(String(20))
     content_hash: Mapped[str] = mapped_column(String(80))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    definition: Mapped[dict[str, Any]] = mapped_column(OrderedJSON)
     published_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -101,10 +101,16 @@ def version(catalog: Catalog, slug: str, number: str) -> Definition:
 
 def questionnaire_of(row: QuestionnaireVersion) -> Questionnaire:
     """The questionnaire a pinned row describes, parsed once per content hash."""
-    parsed = _PARSED.get(row.content_hash)
+    return questionnaire_from_definition(row.content_hash, row.definition)
+
+
+def questionnaire_from_definition(
+    content_hash: str, definition: Mapping[str, Any]
+) -> Questionnaire:
+    parsed = _PARSED.get(content_hash)
     if parsed is None:
-        parsed = Questionnaire.model_validate(row.definition)
-        _PARSED[row.content_hash] = parsed
+        parsed = Questionnaire.model_validate(definition)
+        _PARSED[content_hash] = parsed
     return parsed
 
 

@@ -20,6 +20,7 @@ from service.auth.permissions import Role
 from service.clients import service as client_service
 from service.clients.schemas import ClientCreate
 from service.questionnaires.catalog import Catalog
+from service.scoring.library import Library
 from service.vendors import service as vendor_service
 from service.vendors.schemas import VendorCreate
 
@@ -76,7 +77,7 @@ def is_empty(session: Session) -> bool:
     return session.scalar(select(Organisation.id).limit(1)) is None
 
 
-def seed(session: Session, catalog: Catalog, examples: Path) -> DemoCredentials:
+def seed(session: Session, catalog: Catalog, library: Library, examples: Path) -> DemoCredentials:
     """Create the demo data set in the caller's transaction."""
     organisation = auth_service.get_or_create_organisation(session, DEMO_ORGANISATION)
     created = auth_service.create_key(session, organisation, Role.ADMIN, "Demo admin key")
@@ -105,7 +106,7 @@ def seed(session: Session, catalog: Catalog, examples: Path) -> DemoCredentials:
                 answers=_read(examples / demo.answers_file),
             ),
         )
-        assessment_service.submit(session, principal, assessment, None)
+        assessment_service.submit(session, library, principal, assessment, None)
     return DemoCredentials(organisation=organisation.name, admin_key=created.token)
 
 

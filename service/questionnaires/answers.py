@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from service.questionnaires.conditions import UNKNOWN, evaluate, is_known, parse_version
+from service.questionnaires.conditions import UNKNOWN, is_known, parse_version
 from service.questionnaires.loader import did_you_mean
 from service.questionnaires.schema import Question, Questionnaire, QuestionType
 
@@ -136,27 +136,36 @@ def merge(current: Mapping[str, Any], patch: Mapping[str, Any]) -> Answers:
     return merged
 
 
-def visible_questions(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[Question]:
-    """Questions the respondent sees, given the answers so far.
+def resolve(
+    questionnaire: Questionnaire, answers: Mapping[str, Any]
+) -> tuple[list[Question], Answers]:
+    """The questions the respondent sees, and the answers that count, in one pass.
 
     A conditional question shows only when its condition is known to hold, and the answers to
     hidden questions do not count towards later conditions (they are kept, but inactive).
     """
     visible: list[Question] = []
-    effective: Answers = {}
+    active: Answers = {}
     for question in questionnaire.questions.values():
-        if question.show_if is None or evaluate(question.show_if, effective, {}).value is True:
+        shown = question.shown_when
+        if shown is None or shown(active, _NO_CLIENT) is True:
             visible.append(question)
             if question.id in answers:
-                effective[question.id] = answers[question.id]
-    return visible
+                active[question.id] = answers[question.id]
+    return visible, active
+
+
+_NO_CLIENT: Mapping[str, Any] = {}
+
+
+def visible_questions(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[Question]:
+    """Questions the respondent sees, given the answers so far."""
+    return resolve(questionnaire, answers)[0]
 
 
 def active_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> Answers:
     """The answers that count: those to visible questions."""
-    return {
-        q.id: answers[q.id] for q in visible_questions(questionnaire, answers) if q.id in answers
-    }
+    return resolve(questionnaire, answers)[1]
 
 
 def missing_required(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[Question]:
@@ -189,3 +198,36 @@ def progress(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> Progre
         visible=len(visible),
         required_missing=len(missing_required(questionnaire, answers)),
     )
+
+
+def display(question: Question | None, value: Any) -> str:
+    """An answer as a person reads it: option labels, yes/no, units, "unknown"."""
+    if value is None:
+        return "not answered"
+    if value == UNKNOWN:
+        return "unknown"
+    if question is None:
+        return str(value)
+    return _DISPLAY.get(question.type, _plain_text)(question, value)
+
+
+def _plain_text(question: Question, value: Any) -> str:
+    return str(value)
+
+
+def _display_choices(question: Question, value: Any) -> str:
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(question.option_label(str(v)) for v in values) or "none"
+
+
+def _display_number(question: Question, value: Any) -> str:
+    number = _plain(float(value)) if isinstance(value, int | float) else str(value)
+    return f"{number} {question.unit}" if question.unit else number
+
+
+_DISPLAY: dict[QuestionType, Callable[[Question, Any], str]] = {
+    QuestionType.BOOLEAN: lambda question, value: "yes" if value is True else "no",
+    QuestionType.SINGLE_CHOICE: _display_choices,
+    QuestionType.MULTIPLE_CHOICE: _display_choices,
+    QuestionType.NUMBER: _display_number,
+}

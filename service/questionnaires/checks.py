@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from service.questionnaires.conditions import (
+    KNOWLEDGE_OPERATORS,
     NUMBER_OPERATORS,
     VERSION_OPERATORS,
     Condition,
@@ -27,6 +28,8 @@ OPERATOR_TYPES: dict[Operator, frozenset[QuestionType]] = {
     Operator.INCLUDES_ANY: frozenset({QuestionType.MULTIPLE_CHOICE}),
     Operator.EXCLUDES: CHOICE_TYPES,
     Operator.IS_UNKNOWN: frozenset(QuestionType),
+    Operator.KB_STATUS: frozenset({QuestionType.SINGLE_CHOICE}),
+    Operator.BELOW_SUPPORTED_FLOOR_OF: frozenset({QuestionType.VERSION}),
     **{op: frozenset({QuestionType.VERSION}) for op in VERSION_OPERATORS},
     **{op: frozenset({QuestionType.NUMBER}) for op in NUMBER_OPERATORS},
 }
@@ -60,6 +63,9 @@ def _show_if_problems(
         if leaf.client is not None:
             yield "show_if can only test this questionnaire's own answers ('question:')"
             continue
+        if leaf.operator in KNOWLEDGE_OPERATORS:
+            yield f"show_if cannot use the knowledge-base operator '{leaf.operator}'"
+            continue
         if leaf.subject not in earlier and leaf.subject in questionnaire.questions:
             yield (
                 f"show_if refers to '{leaf.subject}', which comes later; "
@@ -83,11 +89,21 @@ def check_leaf(leaf: Leaf, questions: Mapping[str, Question], kind: str) -> Iter
             f"of type {question.type} (it works on: {allowed})"
         )
         return
-    yield from _operand_problems(leaf, question)
+    yield from _operand_problems(leaf, question, questions)
 
 
-def _operand_problems(leaf: Leaf, question: Question) -> Iterator[str]:
+def _operand_problems(
+    leaf: Leaf, question: Question, questions: Mapping[str, Question]
+) -> Iterator[str]:
     operand = leaf.operand
+    if leaf.operator is Operator.KB_STATUS:
+        return  # statuses are checked against the knowledge base by the rule-pack checks
+    if leaf.operator is Operator.BELOW_SUPPORTED_FLOOR_OF:
+        framework = questions.get(str(operand))
+        if framework is None or framework.type is not QuestionType.SINGLE_CHOICE:
+            hint = did_you_mean(str(operand), questions)
+            yield f"below_supported_floor_of needs a single-choice question, not '{operand}'{hint}"
+        return
     if question.type in CHOICE_TYPES:
         values = operand if isinstance(operand, tuple) else (operand,)
         for value in values:

@@ -142,7 +142,10 @@ def _dedupe(problems: Iterable[DefinitionProblem]) -> list[DefinitionProblem]:
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """A hint naming the closest known name, or an empty string."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    options = list(choices)
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if not close and len(name) >= 3:
+        close = sorted(o for o in options if name in o)[:1]
     return f"; did you mean '{close[0]}'?" if close else ""
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from service.questionnaires.conditions import UNKNOWN, Condition
+from service.questionnaires.conditions import UNKNOWN, Condition, Truth, compile_truth
 
 TEXT_LENGTH_LIMIT = 10_000
 DEFAULT_TEXT_LENGTH = 2_000
@@ -58,6 +58,8 @@ class Question(Strict):
     id: QuestionId
     type: QuestionType
     label: Text
+    short: Text | None = Field(default=None, max_length=60)
+    """A short name for reports and tables ("Serving stack"); the label when absent."""
     help: Text
     required: bool = False
     options: tuple[Option, ...] = ()
@@ -78,8 +80,17 @@ class Question(Strict):
         return self
 
     @property
+    def name(self) -> str:
+        return self.short or self.label
+
+    @property
     def text_limit(self) -> int:
         return self.max_length or DEFAULT_TEXT_LENGTH
+
+    @cached_property
+    def shown_when(self) -> Truth | None:
+        """`show_if` compiled for fast evaluation (None: always shown)."""
+        return compile_truth(self.show_if) if self.show_if is not None else None
 
     @cached_property
     def option_ids(self) -> frozenset[str]:

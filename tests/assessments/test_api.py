@@ -226,7 +226,7 @@ def test_submit_locks_answers_and_reopen_unlocks(
     kinds = [
         h["kind"] for h in procurement.get(f"/api/v1/assessments/{assessment['id']}/history").json()
     ]
-    assert kinds[-3:] == ["submitted", "reopened", "answer"]
+    assert kinds[-4:] == ["submitted", "scored", "reopened", "answer"]
     twice = procurement.post(f"/api/v1/assessments/{assessment['id']}/reopen")
     assert_problem(twice, 409, "conflict", detail_contains="already a draft")
 

@@ -1,0 +1,203 @@
+"""`stackvet score`, `stackvet rules test` and `stackvet rescore`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from service.catalog.schemas import QuestionnaireRef
+from service.config import get_settings
+from service.db import create_db_engine, create_session_factory
+from service.questionnaires.answers import check_answers
+from service.questionnaires.catalog import Catalog
+from service.questionnaires.loader import DefinitionError
+from service.questionnaires.schema import Questionnaire
+from service.scores.presenters import present
+from service.scores.rescore import RescoreSummary, count_scored, rescore_all
+from service.scores.schemas import KnowledgeRef, Provenance, RulePackRef, ScoreRead
+from service.scoring.cases import load_cases, run_case
+from service.scoring.engine import ENGINE_VERSION
+from service.scoring.library import Library
+from service.scoring.paths import improvement_paths
+
+Definitions = Callable[[], tuple[Catalog, Library]]
+
+
+def register(main: click.Group, definitions: Definitions) -> None:
+    main.add_command(_score_command(definitions))
+    main.add_command(_rules_group(definitions))
+    main.add_command(_rescore_command(definitions))
+
+
+def _score_command(definitions: Definitions) -> click.Command:
+    @click.command("score")
+    @click.argument("answers", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option(
+        "--client",
+        "client_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="The client's environment (answers to client-environment) as JSON.",
+    )
+    @click.option("--questionnaire", default="ai-framework", show_default=True)
+    @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+    def score(answers: Path, client_file: Path | None, questionnaire: str, as_json: bool) -> None:
+        """Score an answers file offline (no database) and print a table or JSON."""
+        catalog, library = definitions()
+        result = score_files(catalog, library, questionnaire, answers, client_file)
+        if as_json:
+            click.echo(result.model_dump_json(indent=2))
+        else:
+            click.echo(score_table(result))
+
+    return score
+
+
+def score_files(
+    catalog: Catalog,
+    library: Library,
+    questionnaire: str,
+    answers_file: Path,
+    client_file: Path | None,
+) -> ScoreRead:
+    definition = catalog.latest(questionnaire)
+    key = f"{definition.slug}@{definition.version}" if definition else questionnaire
+    loaded, engine = library.pack_for(key), library.engine(key)
+    if definition is None or loaded is None or engine is None:
+        raise click.ClickException(f"No questionnaire with a rule pack called '{questionnaire}'.")
+    answers, client = _read_json(answers_file), _read_json(client_file) if client_file else {}
+    problems = _answer_problems(engine.vendor, answers) + _answer_problems(engine.client, client)
+    if problems:
+        raise click.ClickException("invalid answers:\n  " + "\n  ".join(problems))
+    score = engine.score(answers, client)
+    environment = catalog.latest(loaded.pack.environment.split("@")[0])
+    assert environment is not None
+    provenance = Provenance(
+        questionnaire=QuestionnaireRef(
+            slug=definition.slug, version=definition.version, content_hash=definition.content_hash
+        ),
+        environment_questionnaire=QuestionnaireRef(
+            slug=environment.slug,
+            version=environment.version,
+            content_hash=environment.content_hash,
+        ),
+        rule_pack=RulePackRef(
+            questionnaire=key, version=loaded.pack.version, content_hash=loaded.content_hash
+        ),
+        knowledge_base=KnowledgeRef(
+            as_of=library.knowledge.as_of, content_hash=library.knowledge_hash
+        ),
+        engine_version=ENGINE_VERSION,
+        computed_at=None,
+        answers=answers,
+        client_environment=client,
+    )
+    return present(score, engine, improvement_paths(engine, answers, client, score), provenance)
+
+
+def _answer_problems(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[str]:
+    return [f"{p.question}: {p.message}" for p in check_answers(questionnaire, answers)]
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"{path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{path}: expected a JSON object of answers by question id")
+    return data
+
+
+def score_table(result: ScoreRead) -> str:
+    currency, risk = result.technical_currency, result.integration_risk
+    lines = [
+        f"Technical currency  {currency.score:>3}/100  {currency.band}",
+        f"Integration risk    {risk.score:>3}/100  {risk.band}",
+        f"Recommendation      {result.recommendation.value.replace('_', ' ')}",
+        f"Completeness        {result.completeness.ratio:.0%} of visible questions known",
+        "",
+    ]
+    if not result.findings:
+        lines.append("No findings: no rule counts against this vendor for this client.")
+    else:
+        lines.append(f"{'Dimension':<10} {'Severity':<9} {'Points':>6}  {'Basis':<10} Finding")
+    for finding in result.findings:
+        dimension = "currency" if finding.dimension == "technical_currency" else "risk"
+        basis = "verified" if finding.verified else "UNVERIFIED"
+        lines.append(
+            f"{dimension:<10} {finding.severity.value:<9} {finding.points:>6g}  {basis:<10} "
+            f"{finding.title} [{finding.rule_id}]"
+        )
+    if result.improvement_paths:
+        lines += ["", "Improvement paths"]
+        lines += [f"  - {path.summary}" for path in result.improvement_paths]
+    return "\n".join(lines)
+
+
+def _rules_group(definitions: Definitions) -> click.Group:
+    @click.group("rules")
+    def rules() -> None:
+        """Rule packs."""
+
+    @rules.command("test")
+    def test_rules() -> None:
+        """Run every rule pack's own cases; exit 1 if any fails."""
+        _, library = definitions()
+        root = get_settings().definitions_dir
+        failures = 0
+        for key, loaded in library.packs.items():
+            engine = library.engine(key)
+            assert engine is not None
+            try:
+                cases = load_cases(root, loaded)
+            except DefinitionError as exc:
+                raise click.ClickException(str(exc)) from exc
+            for case in cases:
+                result = run_case(engine, case)
+                failures += not result.passed
+                click.echo(f"{'PASS' if result.passed else 'FAIL'}  {key}  {case.name}")
+                for failure in result.failures:
+                    click.echo(f"        {failure}")
+        click.echo("all cases pass" if not failures else f"{failures} case(s) failed")
+        sys.exit(1 if failures else 0)
+
+    return rules
+
+
+def _rescore_command(definitions: Definitions) -> click.Command:
+    @click.command("rescore")
+    @click.option("--force", is_flag=True, help="Re-score even when no input has changed.")
+    def rescore(force: bool) -> None:
+        """Re-score every scored assessment with today's rules and knowledge base."""
+        _, library = definitions()
+        engine = create_db_engine(get_settings().database_url)
+        factory = create_session_factory(engine)
+        try:
+            with factory() as session:
+                total = count_scored(session)
+            with click.progressbar(length=total, label="Re-scoring") as bar:
+                summary = rescore_all(factory, library, force=force, progress=bar.update)
+        finally:
+            engine.dispose()
+        click.echo(rescore_report(summary))
+
+    return rescore
+
+
+def rescore_report(summary: RescoreSummary) -> str:
+    lines = [
+        f"{summary.examined} scored assessments examined: {summary.rescored} re-scored "
+        f"(new score records), {summary.unchanged} unchanged inputs (kept as they were).",
+    ]
+    if not summary.band_changes and not summary.recommendation_changes:
+        lines.append("No band or recommendation changed.")
+    for (dimension, before, after), count in sorted(summary.band_changes.items()):
+        lines.append(f"  {dimension.replace('_', ' ')}: {before} -> {after}: {count}")
+    for (before, after), count in sorted(summary.recommendation_changes.items()):
+        lines.append(f"  recommendation: {before} -> {after}: {count}")
+    return "\n".join(lines)

@@ -1,0 +1,89 @@
+"""Score records and the immutable inputs they were computed from."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.catalog.models import QuestionnaireVersion
+from service.db import Base, IdMixin, JSONDocument, OrderedJSON, str_enum, utcnow
+
+
+class RulePackVersion(IdMixin, Base):
+    """A published rule pack; immutable, so old scores can always be explained and redone."""
+
+    __tablename__ = "rule_pack_versions"
+    __table_args__ = (UniqueConstraint("questionnaire", "version"),)
+
+    questionnaire: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(20))
+    content_hash: Mapped[str] = mapped_column(String(80))
+    definition: Mapped[dict[str, Any]] = mapped_column(OrderedJSON)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KnowledgeSnapshot(IdMixin, Base):
+    """One state of the technical-currency knowledge base, by content hash."""
+
+    __tablename__ = "knowledge_snapshots"
+
+    as_of: Mapped[str] = mapped_column(String(20))
+    content_hash: Mapped[str] = mapped_column(String(80), unique=True)
+    content: Mapped[dict[str, Any]] = mapped_column(OrderedJSON)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScoreTrigger(StrEnum):
+    SUBMITTED = "submitted"
+    RESCORED = "rescored"
+
+
+class ScoreRecord(IdMixin, Base):
+    """Append-only: a score, how it was reached, and a snapshot of everything it rests on."""
+
+    __tablename__ = "scores"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "sequence"),
+        Index("ix_scores_organisation_id", "organisation_id"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    assessment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE")
+    )
+    sequence: Mapped[int]
+    trigger: Mapped[ScoreTrigger] = mapped_column(str_enum(ScoreTrigger))
+    technical_currency: Mapped[int]
+    currency_band: Mapped[str] = mapped_column(String(20))
+    integration_risk: Mapped[int]
+    risk_band: Mapped[str] = mapped_column(String(20))
+    recommendation: Mapped[str] = mapped_column(String(20))
+    completeness: Mapped[float]
+    result: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    questionnaire_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    environment_questionnaire_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("questionnaire_versions.id")
+    )
+    rule_pack_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rule_pack_versions.id"))
+    knowledge_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("knowledge_snapshots.id"))
+    engine_version: Mapped[str] = mapped_column(String(20))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    client_environment: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    inputs_hash: Mapped[str] = mapped_column(String(80))
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    questionnaire: Mapped[QuestionnaireVersion] = relationship(
+        lazy="raise", foreign_keys=[questionnaire_id]
+    )
+    environment_questionnaire: Mapped[QuestionnaireVersion] = relationship(
+        lazy="raise", foreign_keys=[environment_questionnaire_id]
+    )
+    rule_pack: Mapped[RulePackVersion] = relationship(lazy="raise")
+    knowledge: Mapped[KnowledgeSnapshot] = relationship(lazy="raise")

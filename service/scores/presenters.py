@@ -1,0 +1,140 @@
+"""Turn a score (stored or what-if) into its API shape, with labels a person can read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from service.questionnaires.answers import display
+from service.questionnaires.conditions import Fact, Source, is_known
+from service.questionnaires.schema import Question, Questionnaire
+from service.scores.schemas import (
+    CategoryRead,
+    ChangeRead,
+    CompletenessRead,
+    DimensionRead,
+    Evidence,
+    FindingRead,
+    ImprovementPathRead,
+    Provenance,
+    Reason,
+    ScoreRead,
+)
+from service.scoring.engine import Basis, DimensionScore, Engine, Finding, Score
+from service.scoring.paths import Change, ImprovementPath
+from service.scoring.rules import Dimension
+
+
+def present(
+    score: Score,
+    engine: Engine,
+    paths: Sequence[ImprovementPath],
+    provenance: Provenance,
+    record: Any | None = None,
+) -> ScoreRead:
+    return ScoreRead(
+        id=record.id if record else None,
+        sequence=record.sequence if record else None,
+        trigger=record.trigger if record else None,
+        technical_currency=_dimension(score.technical_currency, engine),
+        integration_risk=_dimension(score.integration_risk, engine),
+        recommendation=score.recommendation,
+        completeness=CompletenessRead(
+            ratio=round(score.completeness.ratio, 4),
+            vendor_known=score.completeness.vendor_known,
+            vendor_visible=score.completeness.vendor_visible,
+            client_known=score.completeness.client_known,
+            client_visible=score.completeness.client_visible,
+        ),
+        findings=[_finding(f, engine) for f in score.findings],
+        top_reasons={
+            d: [
+                Reason(rule_id=f.id, title=f.rule.title, points=f.points, severity=f.rule.severity)
+                for f in score.top_reasons(d)
+            ]
+            for d in Dimension
+        },
+        improvement_paths=[_path(p, engine.vendor) for p in paths],
+        provenance=provenance,
+    )
+
+
+def _dimension(result: DimensionScore, engine: Engine) -> DimensionRead:
+    titles = engine.pack.categories.of(result.dimension)
+    return DimensionRead(
+        score=result.score,
+        band=result.band,
+        points=result.points,
+        unknown_points=result.unknown_points,
+        categories=[
+            CategoryRead(
+                category=c.category,
+                title=titles[c.category].title,
+                points=c.points,
+                cap=c.cap,
+                counted=c.capped,
+            )
+            for c in result.categories
+        ],
+        blockers=list(result.blockers),
+    )
+
+
+def _finding(finding: Finding, engine: Engine) -> FindingRead:
+    rule = finding.rule
+    return FindingRead(
+        rule_id=rule.id,
+        title=rule.title,
+        dimension=rule.dimension,
+        category=rule.category,
+        severity=rule.severity,
+        points=finding.points,
+        basis=finding.basis,
+        verified=finding.basis is Basis.KNOWN,
+        evidence=[_evidence(fact, engine) for fact in finding.facts],
+        rationale=rule.rationale,
+        recommendation=rule.recommendation,
+        follow_up=list(rule.follow_up),
+    )
+
+
+def _evidence(fact: Fact, engine: Engine) -> Evidence:
+    questionnaire = engine.vendor if fact.source is Source.VENDOR else engine.client
+    question = questionnaire.questions.get(fact.question)
+    return Evidence(
+        source=fact.source.value,
+        question=fact.question,
+        label=question.name if question else fact.question,
+        value=fact.value,
+        value_label=display(question, fact.value),
+        known=is_known(fact.value),
+    )
+
+
+def _path(path: ImprovementPath, vendor: Questionnaire) -> ImprovementPathRead:
+    changes = [_change(change, vendor.questions.get(change.question)) for change in path.changes]
+    steps = "; ".join(
+        f"{c.label}: {c.current_label} → {' or '.join(c.option_labels[:3])}" for c in changes
+    )
+    dimension = path.dimension.value.replace("_", " ")
+    return ImprovementPathRead(
+        dimension=path.dimension,
+        from_band=path.from_band,
+        to_band=path.to_band,
+        score_before=path.score_before,
+        score_after=path.score_after,
+        summary=f"{steps} ({dimension} {path.from_band} → {path.to_band})",
+        changes=changes,
+        resolves=list(path.resolves),
+    )
+
+
+def _change(change: Change, question: Question | None) -> ChangeRead:
+    return ChangeRead(
+        question=change.question,
+        label=question.name if question else change.question,
+        current=change.current,
+        current_label=display(question, change.current),
+        options=list(change.options),
+        option_labels=[display(question, option) for option in change.options],
+    )

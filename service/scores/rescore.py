@@ -1,0 +1,122 @@
+"""Re-scoring every scored assessment after the rules or the knowledge base change.
+
+New score records are appended; old ones stay. An assessment whose inputs (answers, client
+environment, questionnaire, rule pack, knowledge base, engine) are unchanged since its latest
+score is skipped, unless forced, because the same inputs give the same result.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from service.assessments.models import Assessment, AssessmentHistory, AssessmentStatus, HistoryKind
+from service.auth.principal import ActorType
+from service.clients.models import Client
+from service.db import utcnow
+from service.scores import service as score_service
+from service.scores.models import ScoreRecord, ScoreTrigger
+from service.scoring.library import Library
+
+BATCH = 500
+ACTOR = "stackvet rescore"
+
+
+@dataclass
+class RescoreSummary:
+    examined: int = 0
+    rescored: int = 0
+    unchanged: int = 0
+    band_changes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """(dimension, from band, to band) -> number of assessments."""
+    recommendation_changes: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
+def count_scored(session: Session) -> int:
+    query = select(func.count()).select_from(Assessment)
+    return session.scalar(query.where(Assessment.status == AssessmentStatus.SCORED)) or 0
+
+
+def rescore_all(
+    factory: sessionmaker[Session],
+    library: Library,
+    *,
+    force: bool = False,
+    progress: Callable[[int], None] = lambda done: None,
+) -> RescoreSummary:
+    """Re-score in batches, one transaction per batch, reporting progress after each."""
+    summary = RescoreSummary()
+    after: uuid.UUID | None = None
+    while True:
+        with factory.begin() as session:
+            batch = _next_batch(session, after)
+            if not batch:
+                return summary
+            publisher = score_service.Publisher(session, library)
+            for assessment in batch:
+                _rescore(session, publisher, assessment, summary, force=force)
+            after = batch[-1].id
+        progress(len(batch))
+
+
+def _next_batch(session: Session, after: uuid.UUID | None) -> list[Assessment]:
+    query = (
+        select(Assessment)
+        .where(Assessment.status == AssessmentStatus.SCORED)
+        .options(
+            selectinload(Assessment.client).selectinload(Client.environment_questionnaire),
+            selectinload(Assessment.questionnaire),
+            selectinload(Assessment.latest_score),
+        )
+        .order_by(Assessment.id)
+        .limit(BATCH)
+    )
+    if after is not None:
+        query = query.where(Assessment.id > after)
+    return list(session.scalars(query))
+
+
+def _rescore(
+    session: Session,
+    publisher: score_service.Publisher,
+    assessment: Assessment,
+    summary: RescoreSummary,
+    *,
+    force: bool,
+) -> None:
+    summary.examined += 1
+    previous = assessment.latest_score
+    inputs = score_service.current_inputs(publisher, assessment)
+    if previous is not None and previous.inputs_hash == inputs.digest and not force:
+        summary.unchanged += 1
+        return
+    record = score_service.record_score(session, assessment, inputs, ScoreTrigger.RESCORED)
+    summary.rescored += 1
+    if previous is not None:
+        _count_changes(summary, previous, record)
+    session.add(
+        AssessmentHistory(
+            assessment=assessment,
+            revision=assessment.revision,
+            kind=HistoryKind.SCORED,
+            new_value=score_service.note(record),
+            actor_type=ActorType.SYSTEM,
+            actor_id=None,
+            actor_label=ACTOR,
+            created_at=utcnow(),
+        )
+    )
+
+
+def _count_changes(summary: RescoreSummary, before: ScoreRecord, after: ScoreRecord) -> None:
+    if before.currency_band != after.currency_band:
+        summary.band_changes[("technical_currency", before.currency_band, after.currency_band)] += 1
+    if before.risk_band != after.risk_band:
+        summary.band_changes[("integration_risk", before.risk_band, after.risk_band)] += 1
+    if before.recommendation != after.recommendation:
+        summary.recommendation_changes[(before.recommendation, after.recommendation)] += 1

@@ -1,0 +1,74 @@
+"""Score endpoints: the latest score, its history, and what-if scoring."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from service.assessments import service as assessment_service
+from service.auth.dependencies import Reader
+from service.dependencies import DbSession, LibraryDep
+from service.openapi import errors
+from service.scores import service as score_service
+from service.scores.schemas import ScoreRead, ScoreSummary, WhatIf
+
+router = APIRouter(prefix="/api/v1/assessments", tags=["Scores"])
+
+
+@router.get("/{assessment_id}/score", response_model=ScoreRead, responses=errors(401, 403, 404))
+def get_assessment_score(
+    assessment_id: uuid.UUID, session: DbSession, principal: Reader
+) -> ScoreRead:
+    """The latest score, with findings, top reasons, improvement paths and provenance."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id
+    )
+    return score_service.read_score(score_service.latest_score(session, assessment))
+
+
+@router.get(
+    "/{assessment_id}/scores", response_model=list[ScoreSummary], responses=errors(401, 403, 404)
+)
+def list_assessment_scores(
+    assessment_id: uuid.UUID, session: DbSession, principal: Reader
+) -> list[ScoreSummary]:
+    """Every score the assessment has had, newest first; none is ever overwritten."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id
+    )
+    return [score_service.summarise(r) for r in score_service.score_history(session, assessment)]
+
+
+@router.get(
+    "/{assessment_id}/scores/{sequence}",
+    response_model=ScoreRead,
+    responses=errors(401, 403, 404),
+)
+def get_assessment_score_version(
+    assessment_id: uuid.UUID, sequence: int, session: DbSession, principal: Reader
+) -> ScoreRead:
+    """One past score, explained exactly as it was computed."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id
+    )
+    return score_service.read_score(score_service.score_number(session, assessment, sequence))
+
+
+@router.post(
+    "/{assessment_id}/what-if",
+    response_model=ScoreRead,
+    responses=errors(401, 403, 404, 409, 422),
+)
+def score_what_if(
+    assessment_id: uuid.UUID,
+    body: WhatIf,
+    session: DbSession,
+    library: LibraryDep,
+    principal: Reader,
+) -> ScoreRead:
+    """The score the assessment would get with these answers changed. Nothing is stored."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id
+    )
+    return score_service.what_if(library, assessment, body.answers)

@@ -1,0 +1,154 @@
+"""API shapes for scores: the numbers, the reasons, the way up, and where they came from."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.catalog.schemas import QuestionnaireRef
+from service.scores.models import ScoreTrigger
+from service.scoring.engine import Basis, Recommendation
+from service.scoring.rules import Dimension, Severity
+
+
+class CategoryRead(BaseModel):
+    category: str
+    title: str
+    points: float = Field(description="Points of the findings in this category.")
+    cap: float
+    counted: float = Field(description="What the category adds after its cap.")
+
+
+class DimensionRead(BaseModel):
+    score: int
+    band: str
+    points: float = Field(description="Total points after category caps.")
+    unknown_points: float = Field(description="Of those, points that rest on unknown answers.")
+    categories: list[CategoryRead]
+    blockers: list[str] = Field(description="Rules that forced the band (min_band).")
+
+
+class CompletenessRead(BaseModel):
+    ratio: float = Field(description="Share of visible questions answered with a known value.")
+    vendor_known: int
+    vendor_visible: int
+    client_known: int
+    client_visible: int
+
+
+class Evidence(BaseModel):
+    source: str = Field(description="vendor (an answer) or client (the client's environment).")
+    question: str
+    label: str
+    value: Any
+    value_label: str
+    known: bool
+
+
+class FindingRead(BaseModel):
+    rule_id: str
+    title: str
+    dimension: Dimension
+    category: str
+    severity: Severity
+    points: float
+    basis: Basis
+    verified: bool = Field(description="False when the finding rests on unknown answers.")
+    evidence: list[Evidence]
+    rationale: str
+    recommendation: str
+    follow_up: list[str]
+
+
+class Reason(BaseModel):
+    rule_id: str
+    title: str
+    points: float
+    severity: Severity
+
+
+class ChangeRead(BaseModel):
+    question: str
+    label: str
+    current: Any
+    current_label: str
+    options: list[Any]
+    option_labels: list[str]
+
+
+class ImprovementPathRead(BaseModel):
+    dimension: Dimension
+    from_band: str
+    to_band: str
+    score_before: int
+    score_after: int
+    summary: str
+    changes: list[ChangeRead]
+    resolves: list[str]
+
+
+class RulePackRef(BaseModel):
+    questionnaire: str
+    version: str
+    content_hash: str
+
+
+class KnowledgeRef(BaseModel):
+    as_of: str
+    content_hash: str
+
+
+class Provenance(BaseModel):
+    questionnaire: QuestionnaireRef
+    environment_questionnaire: QuestionnaireRef
+    rule_pack: RulePackRef
+    knowledge_base: KnowledgeRef
+    engine_version: str
+    computed_at: datetime | None
+    answers: dict[str, Any] = Field(description="The answers as they were scored.")
+    client_environment: dict[str, Any] = Field(description="The client environment scored.")
+
+
+class ScoreRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"description": "A score and its explanation."})
+
+    id: uuid.UUID | None = Field(description="Null for what-if results, which are not stored.")
+    sequence: int | None
+    trigger: ScoreTrigger | None
+    technical_currency: DimensionRead
+    integration_risk: DimensionRead
+    recommendation: Recommendation
+    completeness: CompletenessRead
+    findings: list[FindingRead]
+    top_reasons: dict[Dimension, list[Reason]]
+    improvement_paths: list[ImprovementPathRead]
+    provenance: Provenance
+
+
+class ScoreSummary(BaseModel):
+    """One line of the score history."""
+
+    id: uuid.UUID
+    sequence: int
+    trigger: ScoreTrigger
+    technical_currency: int
+    currency_band: str
+    integration_risk: int
+    risk_band: str
+    recommendation: Recommendation
+    completeness: float
+    rule_pack_version: str
+    knowledge_as_of: str
+    computed_at: datetime
+
+
+class WhatIf(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answers: dict[str, Any] = Field(
+        description='Changed answers, merged over the current ones (null clears, "unknown" ok).',
+        examples=[{"serving.stack": "vllm", "hf.model_swappable": True}],
+    )

@@ -1,0 +1,367 @@
+"""Scoring stored assessments: score records, their inputs, and reading them back.
+
+A record stores the questionnaire, rule pack and knowledge-base versions (as rows that are never
+changed), the engine version, and snapshots of the answers and the client environment, so a
+score can be explained and recomputed identically months later, whatever the files say then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from service.assessments.models import Assessment, AssessmentStatus
+from service.catalog import service as catalog_service
+from service.catalog.models import QuestionnaireVersion
+from service.catalog.schemas import QuestionnaireRef
+from service.errors import Conflict, NotFound
+from service.questionnaires.answers import merge
+from service.questionnaires.loader import DefinitionError, DefinitionProblem
+from service.scores.models import KnowledgeSnapshot, RulePackVersion, ScoreRecord, ScoreTrigger
+from service.scores.presenters import present
+from service.scores.schemas import KnowledgeRef, Provenance, RulePackRef, ScoreRead, ScoreSummary
+from service.scoring.engine import ENGINE_VERSION, Engine, Recommendation, Score
+from service.scoring.knowledge import KnowledgeBase
+from service.scoring.library import Library, LoadedPack
+from service.scoring.paths import improvement_paths
+from service.scoring.rules import RulePack
+from service.scoring.serialise import score_from_result, score_to_result
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a score is computed from, with the rows that pin each part."""
+
+    engine: Engine
+    answers: dict[str, Any]
+    client: dict[str, Any]
+    questionnaire: QuestionnaireVersion
+    environment_questionnaire: QuestionnaireVersion
+    rule_pack: RulePackVersion
+    knowledge: KnowledgeSnapshot
+
+    @property
+    def digest(self) -> str:
+        material = json.dumps(
+            [
+                self.answers,
+                self.client,
+                self.questionnaire.content_hash,
+                self.environment_questionnaire.content_hash,
+                self.rule_pack.content_hash,
+                self.knowledge.content_hash,
+                ENGINE_VERSION,
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        return "sha256:" + hashlib.sha256(material.encode()).hexdigest()
+
+
+def publish_pack(session: Session, loaded: LoadedPack) -> RulePackVersion:
+    query = select(RulePackVersion).where(
+        RulePackVersion.questionnaire == loaded.pack.questionnaire,
+        RulePackVersion.version == loaded.pack.version,
+    )
+    row = session.scalar(query)
+    if row is None:
+        row = RulePackVersion(
+            questionnaire=loaded.pack.questionnaire,
+            version=loaded.pack.version,
+            content_hash=loaded.content_hash,
+            definition=loaded.pack.model_dump(mode="json", by_alias=True, exclude_none=True),
+        )
+        session.add(row)
+        session.flush()
+    elif row.content_hash != loaded.content_hash:
+        raise DefinitionError(
+            [
+                DefinitionProblem(
+                    loaded.pack.questionnaire.replace("@", "-") + ".yaml",
+                    "version",
+                    f"rule pack version {loaded.pack.version} was published with another "
+                    "content; published packs are immutable: give the changed pack a new "
+                    "version",
+                )
+            ]
+        )
+    return row
+
+
+def publish_knowledge(session: Session, library: Library) -> KnowledgeSnapshot:
+    query = select(KnowledgeSnapshot).where(
+        KnowledgeSnapshot.content_hash == library.knowledge_hash
+    )
+    row = session.scalar(query)
+    if row is None:
+        row = KnowledgeSnapshot(
+            as_of=library.knowledge.as_of,
+            content_hash=library.knowledge_hash,
+            content=library.knowledge.model_dump(mode="json", exclude_none=True),
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def publish_all(session: Session, library: Library) -> None:
+    for loaded in library.packs.values():
+        publish_pack(session, loaded)
+    publish_knowledge(session, library)
+
+
+class Publisher:
+    """Publishes (or finds) the pack and knowledge rows once per unit of work."""
+
+    def __init__(self, session: Session, library: Library) -> None:
+        self.session = session
+        self.library = library
+        self._packs: dict[str, RulePackVersion] = {}
+        self._knowledge: KnowledgeSnapshot | None = None
+
+    def pack(self, loaded: LoadedPack) -> RulePackVersion:
+        key = loaded.pack.questionnaire
+        if key not in self._packs:
+            self._packs[key] = publish_pack(self.session, loaded)
+        return self._packs[key]
+
+    def knowledge(self) -> KnowledgeSnapshot:
+        if self._knowledge is None:
+            self._knowledge = publish_knowledge(self.session, self.library)
+        return self._knowledge
+
+
+def current_inputs(publisher: Publisher, assessment: Assessment) -> Inputs:
+    """Today's inputs for an assessment: its answers, its client's environment, current rules."""
+    pinned = assessment.questionnaire
+    key = f"{pinned.slug}@{pinned.version}"
+    loaded, engine = publisher.library.pack_for(key), publisher.library.engine(key)
+    if loaded is None or engine is None:
+        raise Conflict(f"There is no rule pack for {key}, so this assessment cannot be scored.")
+    client = assessment.client
+    environment = publisher.session.get(QuestionnaireVersion, client.environment_questionnaire_id)
+    assert environment is not None  # a foreign key
+    return Inputs(
+        engine=engine,
+        answers=dict(assessment.answers),
+        client=dict(client.environment),
+        questionnaire=pinned,
+        environment_questionnaire=environment,
+        rule_pack=publisher.pack(loaded),
+        knowledge=publisher.knowledge(),
+    )
+
+
+def record_score(
+    session: Session, assessment: Assessment, inputs: Inputs, trigger: ScoreTrigger
+) -> ScoreRecord:
+    """Score the inputs, append the record and make it the assessment's latest.
+
+    Not flushed here, so that re-scoring thousands of assessments writes them in batches.
+    """
+    score = inputs.engine.score(inputs.answers, inputs.client)
+    previous = assessment.latest_score
+    record = ScoreRecord(
+        id=uuid.uuid4(),
+        organisation_id=assessment.organisation_id,
+        assessment_id=assessment.id,
+        sequence=previous.sequence + 1 if previous else _next_sequence(session, assessment.id),
+        trigger=trigger,
+        **_summary_columns(score),
+        result=score_to_result(score),
+        questionnaire_id=inputs.questionnaire.id,
+        environment_questionnaire_id=inputs.environment_questionnaire.id,
+        rule_pack_id=inputs.rule_pack.id,
+        knowledge_id=inputs.knowledge.id,
+        engine_version=ENGINE_VERSION,
+        answers=inputs.answers,
+        client_environment=inputs.client,
+        inputs_hash=inputs.digest,
+    )
+    session.add(record)
+    assessment.latest_score = record
+    assessment.status = AssessmentStatus.SCORED
+    return record
+
+
+def note(record: ScoreRecord) -> dict[str, Any]:
+    """What the assessment history says about a new score."""
+    return {
+        "sequence": record.sequence,
+        "trigger": record.trigger.value,
+        "technical_currency": record.technical_currency,
+        "currency_band": record.currency_band,
+        "integration_risk": record.integration_risk,
+        "risk_band": record.risk_band,
+        "recommendation": record.recommendation,
+    }
+
+
+def _summary_columns(score: Score) -> dict[str, Any]:
+    return {
+        "technical_currency": score.technical_currency.score,
+        "currency_band": score.technical_currency.band,
+        "integration_risk": score.integration_risk.score,
+        "risk_band": score.integration_risk.band,
+        "recommendation": score.recommendation.value,
+        "completeness": round(score.completeness.ratio, 4),
+    }
+
+
+def _next_sequence(session: Session, assessment_id: uuid.UUID) -> int:
+    query = select(func.max(ScoreRecord.sequence)).where(ScoreRecord.assessment_id == assessment_id)
+    return (session.scalar(query) or 0) + 1
+
+
+def _with_inputs() -> Select[ScoreRecord]:
+    return select(ScoreRecord).options(
+        selectinload(ScoreRecord.questionnaire),
+        selectinload(ScoreRecord.environment_questionnaire),
+        selectinload(ScoreRecord.rule_pack),
+        selectinload(ScoreRecord.knowledge),
+    )
+
+
+def latest_score(session: Session, assessment: Assessment) -> ScoreRecord:
+    if assessment.latest_score_id is None:
+        raise NotFound(
+            f"Assessment {assessment.id} has no score yet: it is scored when it is submitted."
+        )
+    record = session.scalar(_with_inputs().where(ScoreRecord.id == assessment.latest_score_id))
+    assert record is not None
+    return record
+
+
+def score_history(session: Session, assessment: Assessment) -> Sequence[ScoreRecord]:
+    query = (
+        _with_inputs()
+        .where(ScoreRecord.assessment_id == assessment.id)
+        .order_by(ScoreRecord.sequence.desc())
+    )
+    return session.scalars(query).all()
+
+
+def engine_for(record: ScoreRecord) -> Engine:
+    """The engine exactly as it was when the record was made (from the stored definitions)."""
+    return _engine(
+        record.rule_pack.content_hash,
+        record.knowledge.content_hash,
+        record.rule_pack.definition,
+        record.knowledge.content,
+        record.questionnaire.definition,
+        record.environment_questionnaire.definition,
+        (record.questionnaire.content_hash, record.environment_questionnaire.content_hash),
+    )
+
+
+def _engine(
+    pack_hash: str,
+    knowledge_hash: str,
+    pack: Mapping[str, Any],
+    knowledge: Mapping[str, Any],
+    vendor: Mapping[str, Any],
+    client: Mapping[str, Any],
+    questionnaire_hashes: tuple[str, str],
+) -> Engine:
+    key = (pack_hash, knowledge_hash, *questionnaire_hashes)
+    cached = _ENGINES.get(key)
+    if cached is None:
+        cached = Engine(
+            RulePack.model_validate(pack),
+            catalog_service.questionnaire_from_definition(questionnaire_hashes[0], vendor),
+            catalog_service.questionnaire_from_definition(questionnaire_hashes[1], client),
+            KnowledgeBase.model_validate(knowledge),
+        )
+        _ENGINES[key] = cached
+    return cached
+
+
+_ENGINES: dict[tuple[str, ...], Engine] = {}
+
+
+def read_score(record: ScoreRecord) -> ScoreRead:
+    """A stored score with its explanation and improvement paths, as it was computed."""
+    engine = engine_for(record)
+    score = score_from_result(record.result, engine.pack)
+    paths = improvement_paths(engine, record.answers, record.client_environment, score)
+    provenance = Provenance(
+        questionnaire=QuestionnaireRef.of(record.questionnaire),
+        environment_questionnaire=QuestionnaireRef.of(record.environment_questionnaire),
+        rule_pack=RulePackRef(
+            questionnaire=record.rule_pack.questionnaire,
+            version=record.rule_pack.version,
+            content_hash=record.rule_pack.content_hash,
+        ),
+        knowledge_base=KnowledgeRef(
+            as_of=record.knowledge.as_of, content_hash=record.knowledge.content_hash
+        ),
+        engine_version=record.engine_version,
+        computed_at=record.computed_at,
+        answers=record.answers,
+        client_environment=record.client_environment,
+    )
+    return present(score, engine, paths, provenance, record)
+
+
+def what_if(library: Library, assessment: Assessment, patch: Mapping[str, Any]) -> ScoreRead:
+    """The score the assessment would get with some answers changed; nothing is stored."""
+    pinned = assessment.questionnaire
+    key = f"{pinned.slug}@{pinned.version}"
+    loaded, engine = library.pack_for(key), library.engine(key)
+    if loaded is None or engine is None:
+        raise Conflict(f"There is no rule pack for {key}, so this assessment cannot be scored.")
+    catalog_service.require_valid_answers(engine.vendor, patch)
+    answers = merge(assessment.answers, patch)
+    client = dict(assessment.client.environment)
+    score = engine.score(answers, client)
+    provenance = Provenance(
+        questionnaire=QuestionnaireRef.of(pinned),
+        environment_questionnaire=QuestionnaireRef.of(assessment.client.environment_questionnaire),
+        rule_pack=RulePackRef(
+            questionnaire=loaded.pack.questionnaire,
+            version=loaded.pack.version,
+            content_hash=loaded.content_hash,
+        ),
+        knowledge_base=KnowledgeRef(
+            as_of=library.knowledge.as_of, content_hash=library.knowledge_hash
+        ),
+        engine_version=ENGINE_VERSION,
+        computed_at=None,
+        answers=answers,
+        client_environment=client,
+    )
+    return present(score, engine, improvement_paths(engine, answers, client, score), provenance)
+
+
+def summarise(record: ScoreRecord) -> ScoreSummary:
+    return ScoreSummary(
+        id=record.id,
+        sequence=record.sequence,
+        trigger=record.trigger,
+        technical_currency=record.technical_currency,
+        currency_band=record.currency_band,
+        integration_risk=record.integration_risk,
+        risk_band=record.risk_band,
+        recommendation=Recommendation(record.recommendation),
+        completeness=record.completeness,
+        rule_pack_version=record.rule_pack.version,
+        knowledge_as_of=record.knowledge.as_of,
+        computed_at=record.computed_at,
+    )
+
+
+def score_number(session: Session, assessment: Assessment, sequence: int) -> ScoreRecord:
+    query = _with_inputs().where(
+        ScoreRecord.assessment_id == assessment.id, ScoreRecord.sequence == sequence
+    )
+    record = session.scalar(query)
+    if record is None:
+        raise NotFound(f"There is no score number {sequence} of assessment {assessment.id}.")
+    return record
