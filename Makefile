@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test check lint types pytest pytest-postgres format migration bench clean
+.PHONY: run test check lint types pytest pytest-postgres format migration bench samples clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,23 @@ migration: $(INSTALLED)
 BENCH_DATABASE_URL ?= $(STACKVET_TEST_DATABASE_URL)
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/scoring.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
+	$(BIN)/python benchmarks/reports.py
+
+# The sample reports linked from the README (rendered from the example answer files).
+SAMPLES := docs/samples
+samples: $(INSTALLED)
+	mkdir -p $(SAMPLES)
+	$(BIN)/stackvet report --answers questionnaires/examples/openweave.answers.json \
+		--client questionnaires/examples/northwind.environment.json --vendor-name "OpenWeave AI" \
+		--client-name "Northwind Retail" --organisation "Demo Agency" --scored-on 2026-11-24 \
+		-o $(SAMPLES)/openweave-report.pdf
+	$(BIN)/stackvet report --answers questionnaires/examples/monolith.answers.json \
+		--client questionnaires/examples/northwind.environment.json --vendor-name "Monolith Intelligence" \
+		--client-name "Northwind Retail" --organisation "Demo Agency" --scored-on 2026-11-24 \
+		-o $(SAMPLES)/monolith-report.pdf
+	@if command -v pdftoppm >/dev/null; then \
+		pdftoppm -r 60 -png -f 1 -l 3 $(SAMPLES)/monolith-report.pdf $(SAMPLES)/monolith-page; \
+	else echo "pdftoppm (poppler-utils) not installed: page previews not refreshed"; fi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import AfterValidator, Field, StringConstraints
 
 Name = Annotated[
@@ -19,6 +20,10 @@ ExternalId = Annotated[
         description="Your CRM's id for this record, unique in your organisation.",
         examples=["hubspot-company-4412"],
     ),
+]
+ExternalIdPath = Annotated[
+    str,
+    Path(min_length=1, max_length=200, description="Your CRM's id for the record."),
 ]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 from typing import NoReturn
 
 import click
@@ -16,12 +18,18 @@ from service.catalog import service as catalog_service
 from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
 from service.demo import seed as demo
+from service.errors import ServiceError
 from service.questionnaires.catalog import Catalog, load_catalog
 from service.questionnaires.loader import DefinitionError
+from service.reporting import commands as report_commands
+from service.reporting.pool import shutdown_default_pool
 from service.scores import commands as score_commands
 from service.scores import service as score_service
 from service.scoring.cases import load_cases
 from service.scoring.library import Library, load_library
+from service.users import passwords
+from service.users import service as users_service
+from service.worker.runner import Worker
 
 
 @click.group()
@@ -30,6 +38,7 @@ def main() -> None:
     logging.basicConfig(
         level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 @main.command()
@@ -76,6 +85,29 @@ def seed_demo() -> None:
     click.echo(credentials.welcome())
 
 
+@main.command()
+@click.option("--once", is_flag=True, help="Handle what is due now, then stop.")
+def worker(once: bool) -> None:
+    """Send webhooks and pre-render reports (run as many as you like on PostgreSQL)."""
+    settings = get_settings()
+    _, library = definitions_or_exit()
+    engine = create_db_engine(settings.database_url, pool_size=settings.db_pool_size)
+    runner = Worker(create_session_factory(engine), library, settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        if once:
+            while runner.run_once():
+                pass
+        else:
+            runner.run_forever(stop)
+    except KeyboardInterrupt:
+        click.echo("Worker stopped.")
+    finally:
+        shutdown_default_pool()
+        engine.dispose()
+
+
 @main.group()
 def keys() -> None:
     """Manage API keys."""
@@ -96,6 +128,47 @@ def create_key(organisation: str, role: str, name: str) -> None:
         engine.dispose()
     click.echo(f"Created {role} key {created.key.prefix} for organisation '{org.name}'.")
     click.echo(created.token)
+
+
+@main.group()
+def users() -> None:
+    """Manage the people who sign in to the web app."""
+
+
+@users.command("create")
+@click.option("--org", "organisation", required=True, help="Organisation name (created if new).")
+@click.option("--email", required=True, help="Their e-mail address; they sign in with it.")
+@click.option(
+    "--role", type=click.Choice([r.value for r in users_service.WEB_ROLES]), required=True
+)
+@click.option("--name", default=None, help="Full name, shown in the answer history.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help=f"At least {passwords.MIN_LENGTH} characters; prompted (twice, hidden) when left out.",
+)
+def create_user(organisation: str, email: str, role: str, name: str | None, password: str) -> None:
+    """Create a user who signs in at /sign-in with e-mail and password."""
+    engine = create_db_engine(get_settings().database_url)
+    try:
+        with create_session_factory(engine).begin() as session:
+            org = auth_service.get_or_create_organisation(session, organisation)
+            user = users_service.create_user(
+                session,
+                org,
+                email=email,
+                name=name or email.split("@", maxsplit=1)[0].replace(".", " ").title(),
+                role=Role(role),
+                password=password,
+            )
+    except ServiceError as exc:
+        click.echo(f"error  {exc.detail}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    click.echo(f"Created {role} user {user.email} ({user.name}) in organisation '{org.name}'.")
 
 
 @main.group()
@@ -138,3 +211,4 @@ def fail(exc: DefinitionError) -> NoReturn:
 
 
 score_commands.register(main, definitions_or_exit)
+report_commands.register(main, definitions_or_exit)

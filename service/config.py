@@ -25,6 +25,27 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: str = "INFO"
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="How clients reach this service: absolute links in webhooks use it.",
+    )
+    webhook_allow_private_targets: bool = Field(
+        default=False, description="Let webhooks go to private addresses (development, tests)."
+    )
+    embedded_worker: bool | None = Field(
+        default=None,
+        description="Run the worker inside the API process (default: yes on SQLite, no on "
+        "PostgreSQL, where `stackvet worker` runs separately).",
+    )
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    worker_heartbeat_file: Path | None = Field(
+        default=None, description="Touched after every worker round (for health checks)."
+    )
+    idempotency_hours: int = Field(default=48, ge=24, description="How long keys are kept.")
+    report_workers: int = Field(default=2, ge=1, description="PDF render worker processes.")
+    report_timeout_seconds: float = Field(default=30, gt=0)
+    report_max_pages: int = Field(default=80, ge=1)
+    report_memory_mb: int = Field(default=1024, ge=256, description="Per render worker.")
     db_pool_size: int = Field(default=5, ge=1)
 
     @field_validator("database_url")
@@ -43,6 +64,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def runs_embedded_worker(self) -> bool:
+        return self.is_sqlite if self.embedded_worker is None else self.embedded_worker
 
 
 @lru_cache

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
+from service.idempotency import dependency as idempotency
 from service.questionnaires.catalog import Catalog
 from service.scoring.library import Library
 
@@ -17,15 +18,18 @@ def get_session(request: Request) -> Iterator[Session]:
     """One unit of work per request: commit on success, roll back on error.
 
     `scope="function"` below makes the commit happen before the response is sent, so a client
-    never sees a success for a change that then failed to commit.
+    never sees a success for a change that then failed to commit. A POST with an
+    Idempotency-Key stores its response in the same commit as its effect.
     """
     factory: sessionmaker[Session] = request.app.state.session_factory
     with factory() as session:
         try:
             yield session
+            idempotency.finish(request, session)
             session.commit()
         except BaseException:
             session.rollback()
+            idempotency.abandon(request)
             raise
 
 

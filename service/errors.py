@@ -8,25 +8,30 @@
     ├── NotFound (404)                     also for other organisations' objects
     ├── Conflict (409)                     the request clashes with the object's state
     ├── PreconditionFailed (412)           If-Match names a stale revision
+    ├── Gone (410)                         a link that worked once and no longer does
     ├── PayloadTooLarge (413)
     ├── TooManyRequests (429)
+    ├── RenderFailed (500)                 a report could not be rendered (time, pages, crash)
     └── Unavailable (503)                  a dependency (the database) is not ready
 
 Services raise these, never `HTTPException`. Anything else that escapes is a 500 with a log line
 and the request id, and no internals in the body.
+
+Browsers asking for a web page (not the API) get the same error as an HTML page instead: the
+web app registers `app.state.html_error_page`, which declines API requests by returning None.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -96,6 +101,12 @@ class PreconditionFailed(ServiceError):
     title = "The resource has changed"
 
 
+class Gone(ServiceError):
+    status = 410
+    slug = "gone"
+    title = "No longer available"
+
+
 class PayloadTooLarge(ServiceError):
     status = 413
     slug = "payload-too-large"
@@ -106,6 +117,12 @@ class TooManyRequests(ServiceError):
     status = 429
     slug = "too-many-requests"
     title = "Too many requests"
+
+
+class RenderFailed(ServiceError):
+    status = 500
+    slug = "render-failed"
+    title = "The report could not be rendered"
 
 
 class Unavailable(ServiceError):
@@ -238,8 +255,23 @@ def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+HtmlErrorPage = Callable[[Request, JSONResponse], Response | None]
+"""Turns a problem response into an HTML page for a browser, or returns None to keep it."""
+
+
+def _for_browsers(
+    handler: Callable[[Request, Exception], JSONResponse],
+) -> Callable[[Request, Exception], Response]:
+    def handle(request: Request, exc: Exception) -> Response:
+        problem = handler(request, exc)
+        page: HtmlErrorPage | None = getattr(request.app.state, "html_error_page", None)
+        return (page(request, problem) if page else None) or problem
+
+    return handle
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ServiceError, _service_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _unhandled)
+    app.add_exception_handler(ServiceError, _for_browsers(_service_error))
+    app.add_exception_handler(StarletteHTTPException, _for_browsers(_http_error))
+    app.add_exception_handler(RequestValidationError, _for_browsers(_validation_error))
+    app.add_exception_handler(Exception, _for_browsers(_unhandled))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -21,13 +25,21 @@ from service.db import create_db_engine, create_session_factory
 from service.errors import install_error_handlers
 from service.health import service as health_service
 from service.health.router import router as health_router
+from service.idempotency.dependency import NOT_IDEMPOTENT_PATHS, ReplayResponse, replay
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from service.openapi import add_idempotency_header, problem_validation_errors
 from service.problems.router import router as problems_router
 from service.questionnaires.catalog import Catalog, load_catalog
+from service.reporting.pool import shutdown_default_pool
+from service.reporting.render import REPORTS_DIR
+from service.reporting.router import router as reports_router
 from service.scores import service as score_service
 from service.scores.router import router as scores_router
 from service.scoring.library import Library, load_library
 from service.vendors.router import router as vendors_router
+from service.web.app import install_web
+from service.webhooks.router import router as webhooks_router
+from service.worker.runner import Worker, start_in_thread
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +69,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _publish_definitions(app)
+        ready = _publish_definitions(app)
+        embedded = _start_worker(app) if ready and settings.runs_embedded_worker else None
         yield
+        if embedded is not None:
+            embedded[1].set()
+            embedded[0].join(timeout=10)
+        shutdown_default_pool()
         if owns_engine:
             engine.dispose()
 
@@ -86,9 +103,26 @@ def create_app(
         clients_router,
         assessments_router,
         scores_router,
+        reports_router,
+        webhooks_router,
     ):
         app.include_router(router)
+    app.add_exception_handler(ReplayResponse, replay)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    install_web(app)
+    for folder in ("css", "fonts"):  # the report previews' stylesheet and fonts
+        app.mount(f"/report-assets/{folder}", StaticFiles(directory=REPORTS_DIR / folder))
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        spec = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        spec = problem_validation_errors(spec)
+        app.openapi_schema = add_idempotency_header(spec, NOT_IDEMPOTENT_PATHS)
+    return app.openapi_schema
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -96,14 +130,26 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def _publish_definitions(app: FastAPI) -> None:
-    """Publish shipped definitions; stop if a published version was edited in place."""
+def _publish_definitions(app: FastAPI) -> bool:
+    """Publish shipped definitions; stop if a published version was edited in place.
+
+    Returns whether the database is ready (migrated) for the rest of start-up.
+    """
     if not health_service.migration_state(app.state.engine).at_head:
         logger.warning("database not migrated to head; run `stackvet migrate` (see /readyz)")
-        return
+        return False
     try:
         with app.state.session_factory.begin() as session:
             catalog_service.publish_all(session, app.state.catalog)
             score_service.publish_all(session, app.state.library)
     except SQLAlchemyError:
         logger.exception("could not publish questionnaire definitions")
+        return False
+    return True
+
+
+def _start_worker(app: FastAPI) -> tuple[threading.Thread, threading.Event]:
+    """The embedded worker (SQLite default): webhooks and report pre-rendering, no extra step."""
+    worker = Worker(app.state.session_factory, app.state.library, app.state.settings)
+    logger.info("running the worker inside the API process (embedded default)")
+    return start_in_thread(worker)

@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import secrets
+import time
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,7 +24,8 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
 class RequestIdMiddleware:
-    """Use the caller's X-Request-ID when it is sane, or make one; echo it in the response."""
+    """Use the caller's X-Request-ID when it is sane, or make one; echo it in the response,
+    with the time the server spent before answering (`Server-Timing: app;dur=<ms>`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,11 +37,14 @@ class RequestIdMiddleware:
         given = _header(scope, REQUEST_ID_HEADER)
         request_id = given if given and _SAFE_REQUEST_ID.match(given) else secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
+                elapsed = (time.perf_counter() - started) * 1000
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                headers.append((b"server-timing", f"app;dur={elapsed:.1f}".encode()))
                 message["headers"] = headers
             await send(message)
 

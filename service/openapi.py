@@ -50,3 +50,45 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Any unique string (a UUID is best). A retry with the same key and body replays the "
+        "first response (header `Idempotent-Replayed: true`) without acting twice; the same key "
+        "with another body is 422; while the first is still in flight, 409. Kept 48 hours."
+    ),
+    "schema": {"type": "string", "maxLength": 255},
+}
+
+
+def add_idempotency_header(spec: dict[str, Any], skip: frozenset[str]) -> dict[str, Any]:
+    """Document the Idempotency-Key header on every POST of the API."""
+    for path, methods in spec.get("paths", {}).items():
+        post = methods.get("post")
+        if post is not None and path.startswith("/api/") and path not in skip:
+            post.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+    return spec
+
+
+def problem_validation_errors(spec: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI documents request validation as its own JSON shape; ours is problem+json."""
+    problem = {
+        "description": _DESCRIPTIONS[422],
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for methods in spec.get("paths", {}).values():
+        for operation in methods.values():
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses["422"] = problem
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas.setdefault(
+        "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    return spec

@@ -1,9 +1,11 @@
 """Cursor pagination in (updated_at, id) order, shared by every list endpoint.
 
-The cursor is an opaque token naming the last row of the previous page. Because the order is
-total and the next page starts strictly after that row, pages never repeat or skip a row; a row
-changed after it was read moves to the end, where an incremental sync meets it again with its
-new content.
+The cursor is an opaque token naming the last row of the previous page and the moment the
+first page was read. Pages only include rows last changed up to that moment, so a pass
+through the pages neither skips nor repeats a row, even while rows change: a row changed
+during the pass is left for the next incremental sync, which starts from `next_updated_since`
+(a few seconds before the pass began, so that a transaction still committing then is not
+missed; a sync may see a row twice across passes, never miss one).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import Depends, Query
@@ -23,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.api_types import AwareDateTime
+from service.db import utcnow
 from service.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
@@ -37,10 +40,18 @@ class Paginated(Protocol):
     updated_at: Any
 
 
+SYNC_OVERLAP = timedelta(seconds=5)
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
+    )
+    next_updated_since: datetime | None = Field(
+        default=None,
+        description="Pass as `updated_since` in your next incremental sync, once this pass "
+        "through the pages is finished.",
     )
 
 
@@ -49,6 +60,12 @@ class PageParams:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
     updated_since: datetime | None = None
+    until: datetime | None = None
+    """Only rows changed up to this moment (the first page's time); now when None."""
+
+    def page(self, items: list[T], next_cursor: str | None) -> Page[T]:
+        until = self.until or utcnow()
+        return Page(items=items, next_cursor=next_cursor, next_updated_since=until - SYNC_OVERLAP)
 
 
 def page_params(
@@ -59,7 +76,8 @@ def page_params(
         Query(description="Only records changed at or after this time (ISO 8601 with zone)."),
     ] = None,
 ) -> PageParams:
-    return PageParams(limit=limit, cursor=cursor, updated_since=updated_since)
+    until = decode_cursor(cursor)[2] if cursor else utcnow()
+    return PageParams(limit=limit, cursor=cursor, updated_since=updated_since, until=until)
 
 
 PageQuery = Annotated[PageParams, Depends(page_params)]
@@ -71,16 +89,16 @@ def contains(column: InstrumentedAttribute[str], text: str) -> ColumnElement[boo
     return column.ilike(f"%{escaped}%", escape="\\")
 
 
-def encode_cursor(updated_at: datetime, row_id: uuid.UUID) -> str:
-    raw = json.dumps([updated_at.isoformat(), str(row_id)]).encode()
+def encode_cursor(updated_at: datetime, row_id: uuid.UUID, until: datetime) -> str:
+    raw = json.dumps([updated_at.isoformat(), str(row_id), until.isoformat()]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID, datetime]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, row_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(stamp), uuid.UUID(row_id)
+        stamp, row_id, until = json.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(stamp), uuid.UUID(row_id), datetime.fromisoformat(until)
     except (ValueError, TypeError, binascii.Error) as exc:
         raise InvalidInput(
             "The cursor is not valid; pass the next_cursor value of a previous page unchanged.",
@@ -97,10 +115,12 @@ def fetch_page(
 ) -> tuple[Sequence[Row], str | None]:
     """One page of `query` in (updated_at, id) order, and the cursor of the next page."""
     limit = page.limit
+    until = page.until or utcnow()
+    query = query.where(updated_at <= until)
     if page.updated_since is not None:
         query = query.where(updated_at >= page.updated_since)
     if page.cursor:
-        after_stamp, after_id = decode_cursor(page.cursor)
+        after_stamp, after_id, _ = decode_cursor(page.cursor)
         query = query.where(
             or_(
                 updated_at > after_stamp,
@@ -111,4 +131,4 @@ def fetch_page(
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
-    return rows[:limit], encode_cursor(last.updated_at, last.id)
+    return rows[:limit], encode_cursor(last.updated_at, last.id, until)

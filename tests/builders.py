@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher, profiles
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
@@ -21,13 +22,23 @@ from service.clients import service as client_service
 from service.clients.models import Client
 from service.clients.schemas import ClientCreate
 from service.config import PROJECT_ROOT
+from service.invitations import service as invitation_service
+from service.invitations.service import CreatedInvitation
 from service.questionnaires.catalog import Catalog, load_catalog
 from service.scoring.library import Library, load_library
+from service.users import service as users_service
+from service.users.models import User
 from service.vendors import service as vendor_service
 from service.vendors.models import Vendor
 from service.vendors.schemas import VendorCreate
+from service.webhooks import signing
+from service.webhooks.events import EventType
+from service.webhooks.models import EndpointState, WebhookEndpoint
 
 EXAMPLES = PROJECT_ROOT / "questionnaires" / "examples"
+PASSWORD = "correct horse battery staple"
+CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+"""Swapped in for argon2's real cost (64 MiB, 3 passes) in tests that create many users."""
 _counter = itertools.count(1)
 
 
@@ -103,3 +114,69 @@ def assessment(
 def _shipped_library() -> Library:
     root = PROJECT_ROOT / "questionnaires"
     return load_library(root, load_catalog(root))
+
+
+def user(
+    session: Session,
+    org: Organisation,
+    role: Role = Role.PROCUREMENT,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    password: str = PASSWORD,
+) -> User:
+    number = next(_counter)
+    return users_service.create_user(
+        session,
+        org,
+        email=email or f"person{number}@agency.example",
+        name=name or f"Person {number}",
+        role=role,
+        password=password,
+    )
+
+
+def invitation(
+    session: Session,
+    draft: Assessment,
+    *,
+    contact_name: str = "Jane Doe",
+    contact_email: str = "jane@vendor.example",
+    valid_days: int = 14,
+) -> CreatedInvitation:
+    actor = principal(session, _organisation_of(session, draft), Role.PROCUREMENT)
+    return invitation_service.create_invitation(
+        session,
+        actor,
+        draft,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        valid_days=valid_days,
+    )
+
+
+def _organisation_of(session: Session, row: Assessment) -> Organisation:
+    found = session.get(Organisation, row.organisation_id)
+    assert found is not None
+    return found
+
+
+def webhook(
+    session: Session,
+    org: Organisation,
+    url: str = "http://127.0.0.1:9/hook",
+    events: list[str] | None = None,
+) -> WebhookEndpoint:
+    """A webhook endpoint written directly (registration's address checks are tested apart)."""
+    endpoint = WebhookEndpoint(
+        organisation_id=org.id,
+        url=url,
+        events=events or [e.value for e in EventType],
+        enabled=True,
+        state=EndpointState.HEALTHY,
+        consecutive_failures=0,
+        secret=signing.new_secret(),
+    )
+    session.add(endpoint)
+    session.flush()
+    return endpoint

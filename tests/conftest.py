@@ -24,10 +24,12 @@ from service.config import PROJECT_ROOT, Settings
 from service.db import create_db_engine
 from service.main import create_app
 from service.questionnaires.catalog import Catalog, load_catalog
+from service.reporting import pool
 from service.scoring.library import Library, load_library
 from tests import builders
 from tests.api import Caller, caller
 from tests.databases import ScratchDatabases, wipe
+from tests.receiver import receiver  # noqa: F401 - a fixture for every test package
 
 BACKEND = os.environ.get("STACKVET_TEST_BACKEND", "sqlite")
 
@@ -76,7 +78,8 @@ def library(catalog: Catalog) -> Library:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    """Tests drive the worker themselves, so the API never starts one in the background."""
+    return Settings(database_url=database_url, embedded_worker=False)
 
 
 @pytest.fixture
@@ -134,6 +137,17 @@ def live_app(
     """
     yield create_app(settings, catalog=catalog, library=library, engine=engine)
     wipe(engine)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def render_pool() -> Iterator[pool.RenderPool]:
+    """One render worker for the whole session, started on first use (spawning is slow)."""
+    shared = pool.RenderPool(workers=1, timeout=60, max_pages=80, memory_mb=1024)
+    previous = pool._default
+    pool._default = shared
+    yield shared
+    shared.close()
+    pool._default = previous
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ class ScratchDatabases:
         """The URL of a new, empty database called `name`."""
         if self.backend == "sqlite":
             return f"sqlite:///{self.folder / f'{name}.db'}"
-        schema = f"stackvet_test_{re.sub(r'[^a-z0-9_]', '_', name.lower())}"
+        # The process id keeps two test runs against the same server out of each other's way.
+        schema = f"stackvet_test_{re.sub(r'[^a-z0-9_]', '_', name.lower())}_{os.getpid()}"
         with self._admin() as admin, admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))

@@ -20,6 +20,7 @@ from service.cli import main
 from service.config import PROJECT_ROOT, get_settings
 from service.db import create_db_engine
 from tests.databases import ScratchDatabases
+from tests.reporting.conftest import pdf_text
 
 
 class Invoke(Protocol):
@@ -188,3 +189,53 @@ def test_rescore_command_reports(run: Invoke, scratch_databases: ScratchDatabase
     forced = run("rescore", "--force", **env)
     assert "2 re-scored" in forced.output
     assert "No band or recommendation changed." in forced.output
+
+
+def test_report_from_answer_files_without_a_database(run: Invoke, tmp_path: Path) -> None:
+    examples = PROJECT_ROOT / "questionnaires" / "examples"
+    output = tmp_path / "offline.pdf"
+    result = run(
+        "report",
+        "--answers",
+        str(examples / "monolith.answers.json"),
+        "--client",
+        str(examples / "northwind.environment.json"),
+        "--vendor-name",
+        "Monolith Intelligence",
+        "--client-name",
+        "Northwind Retail",
+        "-o",
+        str(output),
+        STACKVET_DATABASE_URL="sqlite:////nonexistent/never-used.db",
+    )
+    assert result.exit_code == 0, result.output
+    text = pdf_text(output.read_bytes())
+    assert "Monolith Intelligence" in text
+    assert "Dedicated server the client will not accept" in text
+
+
+def test_report_of_a_stored_assessment(
+    run: Invoke, scratch_databases: ScratchDatabases, tmp_path: Path
+) -> None:
+    url = scratch_databases.create("report_cli")
+    env = {"STACKVET_DATABASE_URL": url}
+    run("migrate", **env)
+    run("demo", **env)
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            assessment = session.scalars(select(Assessment).order_by(Assessment.title)).first()
+            assert assessment is not None
+            assessment_id = str(assessment.id)
+    finally:
+        engine.dispose()
+    output = tmp_path / "stored.pdf"
+    result = run("report", assessment_id, "-o", str(output), **env)
+    assert result.exit_code == 0, result.output
+    assert "Northwind Retail" in pdf_text(output.read_bytes())
+    missing = run("report", "00000000-0000-0000-0000-000000000000", "-o", str(output), **env)
+    assert missing.exit_code == 1
+    assert "There is no assessment" in missing.output
+    both = CliRunner().invoke(main, ["report", "-o", str(output)])
+    assert both.exit_code == 2
+    assert "give either ASSESSMENT_ID or --answers" in both.output

@@ -32,10 +32,26 @@ BODIES: dict[str, dict[str, Any] | None] = {
     "list_assessment_scores": None,
     "get_assessment_score_version": None,
     "score_what_if": {"answers": {"hardware.gpu": "required"}},
+    "get_assessment_report": None,
+    "get_client_comparison": None,
+    "get_webhook": None,
+    "update_webhook": {"description": "Stolen"},
+    "delete_webhook": None,
+    "rotate_webhook_secret": None,
+    "list_webhook_deliveries": None,
+    "redeliver_webhook": None,
     "revoke_api_key": None,
+    "get_vendor_by_external_id": None,
+    "get_client_by_external_id": None,
 }
-# Routes whose path parameters are not organisation objects.
-NOT_OBJECTS = {"get_questionnaire", "get_questionnaire_version"}
+# Routes whose path parameters are not organisation objects. (A PUT by external id creates the
+# record in the caller's own organisation: see the test below.)
+NOT_OBJECTS = {
+    "get_questionnaire",
+    "get_questionnaire_version",
+    "upsert_vendor_by_external_id",
+    "upsert_client_by_external_id",
+}
 
 
 def object_routes(app: FastAPI) -> list[tuple[str, str, str]]:
@@ -56,9 +72,16 @@ def test_every_object_route_is_covered(app: FastAPI) -> None:
 def victim(session: Session, catalog: Catalog) -> dict[str, str]:
     org = builders.organisation(session, "Victim Agency")
     assessment = builders.assessment(
-        session, catalog, org, answers=example("openweave.answers"), submitted=True
+        session,
+        catalog,
+        org,
+        answers=example("openweave.answers"),
+        submitted=True,
+        vendor_row=builders.vendor(session, org, external_id="crm-1"),
+        client_row=builders.client(session, catalog, org, external_id="crm-1"),
     )
     key = builders.principal(session, org)
+    hook = builders.webhook(session, org)
     session.commit()
     return {
         "vendor_id": str(assessment.vendor_id),
@@ -66,6 +89,10 @@ def victim(session: Session, catalog: Catalog) -> dict[str, str]:
         "assessment_id": str(assessment.id),
         "key_id": str(key.actor_id),
         "sequence": "1",
+        "fmt": "pdf",
+        "webhook_id": str(hook.id),
+        "delivery_id": str(hook.id),
+        "external_id": "crm-1",
     }
 
 
@@ -99,3 +126,16 @@ def test_another_organisations_ids_are_unknown_in_bodies_and_lists(
         ]
         == []
     )
+
+
+def test_the_same_external_id_in_another_organisation_is_another_record(
+    http: TestClient, session: Session, victim: dict[str, str]
+) -> None:
+    intruder = caller(http, session, builders.organisation(session, "Intruder"), Role.ADMIN)
+    assert_problem(intruder.get("/api/v1/vendors/by-external-id/crm-1"), 404, "not-found")
+    created = intruder.put("/api/v1/vendors/by-external-id/crm-1", json={"name": "Mine"})
+    assert created.status_code == 201
+    assert created.json()["id"] != victim["vendor_id"]
+    client = intruder.put("/api/v1/clients/by-external-id/crm-1", json={"name": "Mine"})
+    assert client.status_code == 201
+    assert client.json()["id"] != victim["client_id"]

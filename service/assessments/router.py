@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import Header, Query, Response, status
 
 from service.assessments import service as assessment_service
 from service.assessments.etag import etag, parse_if_match
@@ -23,8 +23,9 @@ from service.auth.dependencies import AssessmentEditor, AssessmentReopener, Read
 from service.dependencies import CatalogDep, DbSession, LibraryDep
 from service.openapi import errors
 from service.pagination import Page, PageQuery
+from service.routing import api_router
 
-router = APIRouter(prefix="/api/v1/assessments", tags=["Assessments"])
+router = api_router("/api/v1/assessments", "Assessments")
 
 IfMatch = Annotated[
     str | None,
@@ -78,7 +79,7 @@ def list_assessments(
         external_id=external_id,
         search=q,
     )
-    return Page(items=[to_summary(r) for r in rows], next_cursor=next_cursor)
+    return page.page([to_summary(r) for r in rows], next_cursor)
 
 
 @router.get("/{assessment_id}", response_model=AssessmentRead, responses=errors(401, 403, 404))

@@ -28,7 +28,18 @@ ANSWERS_EXAMPLE = {
 
 
 class AssessmentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "vendor_id": "6f1c9a52-4d7e-4c1b-9f6e-0d2b8a4e7c31",
+                    "client_id": "0b8e2f44-93a1-4f7c-8e55-2c6d1a9b3f10",
+                    "external_id": "hubspot-deal-20931",
+                }
+            ]
+        },
+    )
 
     vendor_id: uuid.UUID
     client_id: uuid.UUID
@@ -41,7 +52,9 @@ class AssessmentCreate(BaseModel):
 
 
 class AssessmentUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"title": "Product copy pilot, 2027"}]}
+    )
 
     title: Name | None = None
     external_id: ExternalId | None = None

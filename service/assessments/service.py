@@ -35,6 +35,7 @@ from service.scores import service as score_service
 from service.scores.models import ScoreTrigger
 from service.scoring.library import Library
 from service.vendors.models import Vendor
+from service.webhooks import notify
 
 
 def create_assessment(
@@ -139,6 +140,18 @@ def list_assessments(
     if search:
         query = query.where(contains(Assessment.title, search))
     return fetch_page(session, query, Assessment.updated_at, Assessment.id, page)
+
+
+def scored_for_client(
+    session: Session, organisation_id: uuid.UUID, client_id: uuid.UUID
+) -> Sequence[Assessment]:
+    """The client's scored assessments, oldest first."""
+    query = _loaded().where(
+        Assessment.organisation_id == organisation_id,
+        Assessment.client_id == client_id,
+        Assessment.status == AssessmentStatus.SCORED,
+    )
+    return session.scalars(query.order_by(Assessment.created_at, Assessment.id)).all()
 
 
 def questionnaire_for(assessment: Assessment) -> Questionnaire:
@@ -260,6 +273,8 @@ def submit(
     inputs = score_service.current_inputs(score_service.Publisher(session, library), assessment)
     record = score_service.record_score(session, assessment, inputs, ScoreTrigger.SUBMITTED)
     _record(session, assessment, principal, HistoryKind.SCORED, new=score_service.note(record))
+    session.flush()
+    notify.submitted_and_scored(session, assessment, record)
     session.flush()
     return assessment
 

@@ -56,3 +56,4 @@ DirectoryEditor = Annotated[Principal, Depends(require(Permission.EDIT_DIRECTORY
 AssessmentEditor = Annotated[Principal, Depends(require(Permission.EDIT_ASSESSMENTS))]
 AssessmentReopener = Annotated[Principal, Depends(require(Permission.REOPEN_ASSESSMENTS))]
 KeyManager = Annotated[Principal, Depends(require(Permission.MANAGE_KEYS))]
+WebhookManager = Annotated[Principal, Depends(require(Permission.MANAGE_WEBHOOKS))]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from service.auth import service as auth_service
 from service.auth.dependencies import CurrentPrincipal, KeyManager
 from service.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, Me
 from service.dependencies import DbSession
 from service.openapi import errors
+from service.routing import api_router
 
-router = APIRouter(prefix="/api/v1", tags=["API keys"])
+router = api_router("/api/v1", "API keys")
 
 
 @router.get("/me", response_model=Me, responses=errors(401))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from service.auth.dependencies import Reader
 from service.catalog import service as catalog_service
 from service.catalog.schemas import QuestionnaireDocument, QuestionnaireSummary
 from service.dependencies import CatalogDep
 from service.openapi import errors
+from service.routing import api_router
 
-router = APIRouter(prefix="/api/v1/questionnaires", tags=["Questionnaires"])
+router = api_router("/api/v1/questionnaires", "Questionnaires")
 
 
 @router.get("", response_model=list[QuestionnaireSummary], responses=errors(401, 403))

@@ -5,16 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 
+from service.api_types import ExternalIdPath
 from service.auth.dependencies import DirectoryEditor, Reader
 from service.clients import service as client_service
-from service.clients.schemas import ClientCreate, ClientRead, ClientUpdate
+from service.clients.schemas import ClientCreate, ClientRead, ClientUpdate, ClientUpsert
 from service.dependencies import CatalogDep, DbSession
 from service.openapi import errors
 from service.pagination import Page, PageQuery
+from service.routing import api_router
 
-router = APIRouter(prefix="/api/v1/clients", tags=["Clients"])
+router = api_router("/api/v1/clients", "Clients")
 
 
 @router.post(
@@ -48,7 +50,41 @@ def list_clients(
     rows, next_cursor = client_service.list_clients(
         session, principal.organisation_id, page, external_id=external_id, search=q
     )
-    return Page(items=[client_service.to_read(r) for r in rows], next_cursor=next_cursor)
+    return page.page([client_service.to_read(r) for r in rows], next_cursor)
+
+
+@router.put(
+    "/by-external-id/{external_id}",
+    response_model=ClientRead,
+    responses={201: {"model": ClientRead, "description": "Created"}, **errors(401, 403, 422)},
+)
+def upsert_client_by_external_id(
+    external_id: ExternalIdPath,
+    body: ClientUpsert,
+    response: Response,
+    session: DbSession,
+    catalog: CatalogDep,
+    principal: DirectoryEditor,
+) -> ClientRead:
+    """Create (201) or replace (200) the client with this CRM id, environment included."""
+    client, created = client_service.upsert_client(
+        session, catalog, principal.organisation_id, external_id, body
+    )
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    response.headers["Location"] = f"/api/v1/clients/{client.id}"
+    return client_service.to_read(client)
+
+
+@router.get(
+    "/by-external-id/{external_id}", response_model=ClientRead, responses=errors(401, 403, 404)
+)
+def get_client_by_external_id(
+    external_id: ExternalIdPath, session: DbSession, principal: Reader
+) -> ClientRead:
+    """Read the client with this CRM id."""
+    return client_service.to_read(
+        client_service.get_by_external_id(session, principal.organisation_id, external_id)
+    )
 
 
 @router.get("/{client_id}", response_model=ClientRead, responses=errors(401, 403, 404))

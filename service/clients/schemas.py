@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from service.api_types import ExternalId, LongText, Name, not_null
 from service.catalog.schemas import QuestionnaireRef
@@ -15,7 +15,7 @@ ENVIRONMENT_DESCRIPTION = (
     "Answers to the `client-environment` questionnaire, by question id "
     '(any answer may be "unknown"). On PATCH, answers are merged and null clears one.'
 )
-ENVIRONMENT_EXAMPLE = {
+ENVIRONMENT_EXAMPLE: dict[str, JsonValue] = {
     "orchestration": "kubernetes",
     "gpu_availability": "none",
     "accepts_dedicated_hardware": False,
@@ -25,7 +25,18 @@ ENVIRONMENT_EXAMPLE = {
 
 
 class ClientCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Northwind Retail",
+                    "external_id": "hubspot-company-881",
+                    "environment": ENVIRONMENT_EXAMPLE,
+                }
+            ]
+        },
+    )
 
     name: Name
     description: LongText | None = None
@@ -35,10 +46,30 @@ class ClientCreate(BaseModel):
     )
 
 
+class ClientUpsert(BaseModel):
+    """The whole client, by your CRM's id (the id is in the path, not the body)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "Northwind Retail", "environment": ENVIRONMENT_EXAMPLE}]
+        },
+    )
+
+    name: Name
+    description: LongText | None = None
+    environment: dict[str, Any] = Field(
+        default_factory=dict, description=ENVIRONMENT_DESCRIPTION, examples=[ENVIRONMENT_EXAMPLE]
+    )
+
+
 class ClientUpdate(BaseModel):
     """Only the fields sent are changed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"environment": {"gpu_availability": "procurable"}}]},
+    )
 
     name: Name | None = None
     description: LongText | None = None

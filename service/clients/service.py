@@ -12,7 +12,7 @@ from service import external_ids
 from service.catalog import service as catalog_service
 from service.catalog.schemas import QuestionnaireRef
 from service.clients.models import Client
-from service.clients.schemas import ClientCreate, ClientRead, ClientUpdate
+from service.clients.schemas import ClientCreate, ClientRead, ClientUpdate, ClientUpsert
 from service.errors import NotFound
 from service.pagination import PageParams, contains, fetch_page
 from service.questionnaires.answers import merge, missing_required
@@ -37,6 +37,43 @@ def create_client(
     )
     session.add(client)
     session.flush()
+    return client
+
+
+def upsert_client(
+    session: Session,
+    catalog: Catalog,
+    organisation_id: uuid.UUID,
+    external_id: str,
+    data: ClientUpsert,
+) -> tuple[Client, bool]:
+    """Create or replace the client with this CRM id; says whether it was created."""
+    client = find_by_external_id(session, organisation_id, external_id)
+    if client is None:
+        create = ClientCreate(**data.model_dump(), external_id=external_id)
+        return create_client(session, catalog, organisation_id, create), True
+    definition = catalog_service.latest(catalog, ENVIRONMENT_SLUG)
+    catalog_service.require_valid_answers(definition.questionnaire, data.environment)
+    client.name, client.description = data.name, data.description
+    client.environment = merge({}, data.environment)
+    client.environment_questionnaire = catalog_service.publish(session, definition)
+    session.flush()
+    return client, False
+
+
+def find_by_external_id(
+    session: Session, organisation_id: uuid.UUID, external_id: str
+) -> Client | None:
+    query = _with_questionnaire().where(
+        Client.organisation_id == organisation_id, Client.external_id == external_id
+    )
+    return session.scalar(query)
+
+
+def get_by_external_id(session: Session, organisation_id: uuid.UUID, external_id: str) -> Client:
+    client = find_by_external_id(session, organisation_id, external_id)
+    if client is None:
+        raise NotFound(f"There is no client with external_id '{external_id}'.")
     return client
 
 

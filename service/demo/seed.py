@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,23 +22,30 @@ from service.clients import service as client_service
 from service.clients.schemas import ClientCreate
 from service.questionnaires.catalog import Catalog
 from service.scoring.library import Library
+from service.users import service as users_service
 from service.vendors import service as vendor_service
 from service.vendors.schemas import VendorCreate
 
 logger = logging.getLogger(__name__)
 
 DEMO_ORGANISATION = "Demo Agency"
+DEMO_USER_EMAIL = "procurement@demo-agency.example"
+DEMO_USER_NAME = "Alex Morgan"
 
 
 @dataclass(frozen=True)
 class DemoCredentials:
     organisation: str
     admin_key: str
+    user_email: str
+    user_password: str
 
     def welcome(self) -> str:
         return (
             f"\nDemo data created in organisation '{self.organisation}': client Northwind "
             "Retail, vendors OpenWeave AI and Monolith Intelligence, one assessment of each.\n\n"
+            "Web app: http://127.0.0.1:8000/sign-in (shown once; keep them)\n\n"
+            f"    e-mail:    {self.user_email}\n    password:  {self.user_password}\n\n"
             f"Admin API key (shown once; keep it):\n\n    {self.admin_key}\n\n"
             f"Try:  curl -H 'Authorization: Bearer {self.admin_key}' \\\n"
             "        http://127.0.0.1:8000/api/v1/assessments\n"
@@ -107,7 +115,21 @@ def seed(session: Session, catalog: Catalog, library: Library, examples: Path) -
             ),
         )
         assessment_service.submit(session, library, principal, assessment, None)
-    return DemoCredentials(organisation=organisation.name, admin_key=created.token)
+    password = secrets.token_urlsafe(12)
+    user = users_service.create_user(
+        session,
+        organisation,
+        email=DEMO_USER_EMAIL,
+        name=DEMO_USER_NAME,
+        role=Role.PROCUREMENT,
+        password=password,
+    )
+    return DemoCredentials(
+        organisation=organisation.name,
+        admin_key=created.token,
+        user_email=user.email,
+        user_password=password,
+    )
 
 
 def _read(path: Path) -> dict[str, Any]:

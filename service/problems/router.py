@@ -27,9 +27,14 @@ PROBLEMS = {
         "If-Match named a revision that is no longer current. GET the object again, re-apply "
         "your change and retry with the new ETag."
     ),
+    "gone": "The link or object existed once and no longer does (for example an expired link).",
     "payload-too-large": "The body is larger than the limit (1 MiB by default).",
     "too-many-requests": "Slow down; retry after the time given in Retry-After.",
     "unavailable": "The service cannot serve requests right now; see /readyz.",
+    "render-failed": (
+        "A report could not be rendered in time or within its page limit. Nothing was stored; "
+        "retry, and quote the request_id to support if it persists."
+    ),
     "internal-error": "An unexpected error. Quote the request_id to support.",
 }
 

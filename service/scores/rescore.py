@@ -22,6 +22,7 @@ from service.db import utcnow
 from service.scores import service as score_service
 from service.scores.models import ScoreRecord, ScoreTrigger
 from service.scoring.library import Library
+from service.webhooks import notify
 
 BATCH = 500
 ACTOR = "stackvet rescore"
@@ -69,6 +70,7 @@ def _next_batch(session: Session, after: uuid.UUID | None) -> list[Assessment]:
         select(Assessment)
         .where(Assessment.status == AssessmentStatus.SCORED)
         .options(
+            selectinload(Assessment.vendor),
             selectinload(Assessment.client).selectinload(Client.environment_questionnaire),
             selectinload(Assessment.questionnaire),
             selectinload(Assessment.latest_score),
@@ -96,6 +98,7 @@ def _rescore(
         summary.unchanged += 1
         return
     record = score_service.record_score(session, assessment, inputs, ScoreTrigger.RESCORED)
+    notify.rescored(session, assessment, record)
     summary.rescored += 1
     if previous is not None:
         _count_changes(summary, previous, record)

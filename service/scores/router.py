@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
-
 from service.assessments import service as assessment_service
 from service.auth.dependencies import Reader
 from service.dependencies import DbSession, LibraryDep
 from service.openapi import errors
+from service.routing import api_router
 from service.scores import service as score_service
 from service.scores.schemas import ScoreRead, ScoreSummary, WhatIf
 
-router = APIRouter(prefix="/api/v1/assessments", tags=["Scores"])
+router = api_router("/api/v1/assessments", "Scores")
 
 
 @router.get("/{assessment_id}/score", response_model=ScoreRead, responses=errors(401, 403, 404))

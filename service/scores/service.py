@@ -21,6 +21,7 @@ from service.assessments.models import Assessment, AssessmentStatus
 from service.catalog import service as catalog_service
 from service.catalog.models import QuestionnaireVersion
 from service.catalog.schemas import QuestionnaireRef
+from service.db import utcnow
 from service.errors import Conflict, NotFound
 from service.questionnaires.answers import merge
 from service.questionnaires.loader import DefinitionError, DefinitionProblem
@@ -184,6 +185,7 @@ def record_score(
         answers=inputs.answers,
         client_environment=inputs.client,
         inputs_hash=inputs.digest,
+        computed_at=utcnow(),
     )
     session.add(record)
     assessment.latest_score = record
@@ -286,11 +288,15 @@ def _engine(
 _ENGINES: dict[tuple[str, ...], Engine] = {}
 
 
-def read_score(record: ScoreRecord) -> ScoreRead:
+def read_score(record: ScoreRecord, *, with_paths: bool = True) -> ScoreRead:
     """A stored score with its explanation and improvement paths, as it was computed."""
     engine = engine_for(record)
     score = score_from_result(record.result, engine.pack)
-    paths = improvement_paths(engine, record.answers, record.client_environment, score)
+    paths = (
+        improvement_paths(engine, record.answers, record.client_environment, score)
+        if with_paths
+        else ()
+    )
     provenance = Provenance(
         questionnaire=QuestionnaireRef.of(record.questionnaire),
         environment_questionnaire=QuestionnaireRef.of(record.environment_questionnaire),

@@ -5,16 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 
+from service.api_types import ExternalIdPath
 from service.auth.dependencies import DirectoryEditor, Reader
 from service.dependencies import DbSession
 from service.openapi import errors
 from service.pagination import Page, PageQuery
+from service.routing import api_router
 from service.vendors import service as vendor_service
-from service.vendors.schemas import VendorCreate, VendorRead, VendorUpdate
+from service.vendors.schemas import VendorCreate, VendorRead, VendorUpdate, VendorUpsert
 
-router = APIRouter(prefix="/api/v1/vendors", tags=["Vendors"])
+router = api_router("/api/v1/vendors", "Vendors")
 
 
 @router.post(
@@ -44,7 +46,40 @@ def list_vendors(
     rows, next_cursor = vendor_service.list_vendors(
         session, principal.organisation_id, page, external_id=external_id, search=q
     )
-    return Page(items=[VendorRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return page.page([VendorRead.model_validate(r) for r in rows], next_cursor)
+
+
+@router.put(
+    "/by-external-id/{external_id}",
+    response_model=VendorRead,
+    responses={201: {"model": VendorRead, "description": "Created"}, **errors(401, 403, 422)},
+)
+def upsert_vendor_by_external_id(
+    external_id: ExternalIdPath,
+    body: VendorUpsert,
+    response: Response,
+    session: DbSession,
+    principal: DirectoryEditor,
+) -> VendorRead:
+    """Create (201) or replace (200) the vendor with this CRM id."""
+    vendor, created = vendor_service.upsert_vendor(
+        session, principal.organisation_id, external_id, body
+    )
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    response.headers["Location"] = f"/api/v1/vendors/{vendor.id}"
+    return VendorRead.model_validate(vendor)
+
+
+@router.get(
+    "/by-external-id/{external_id}", response_model=VendorRead, responses=errors(401, 403, 404)
+)
+def get_vendor_by_external_id(
+    external_id: ExternalIdPath, session: DbSession, principal: Reader
+) -> VendorRead:
+    """Read the vendor with this CRM id."""
+    return VendorRead.model_validate(
+        vendor_service.get_by_external_id(session, principal.organisation_id, external_id)
+    )
 
 
 @router.get("/{vendor_id}", response_model=VendorRead, responses=errors(401, 403, 404))

@@ -30,10 +30,27 @@ class VendorCreate(BaseModel):
     external_id: ExternalId | None = None
 
 
+class VendorUpsert(BaseModel):
+    """The whole vendor, by your CRM's id (the id is in the path, not the body)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "OpenWeave AI", "website": "https://openweave.example"}]
+        },
+    )
+
+    name: Name
+    website: WebAddress | None = None
+    description: LongText | None = None
+
+
 class VendorUpdate(BaseModel):
     """Only the fields sent are changed; send null to clear an optional field."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"website": "https://openweave.example"}]}
+    )
 
     name: Name | None = None
     website: WebAddress | None = None

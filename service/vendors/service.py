@@ -12,7 +12,7 @@ from service import external_ids
 from service.errors import NotFound
 from service.pagination import PageParams, contains, fetch_page
 from service.vendors.models import Vendor
-from service.vendors.schemas import VendorCreate, VendorUpdate
+from service.vendors.schemas import VendorCreate, VendorUpdate, VendorUpsert
 
 
 def create_vendor(session: Session, organisation_id: uuid.UUID, data: VendorCreate) -> Vendor:
@@ -20,6 +20,36 @@ def create_vendor(session: Session, organisation_id: uuid.UUID, data: VendorCrea
     vendor = Vendor(organisation_id=organisation_id, **data.model_dump())
     session.add(vendor)
     session.flush()
+    return vendor
+
+
+def upsert_vendor(
+    session: Session, organisation_id: uuid.UUID, external_id: str, data: VendorUpsert
+) -> tuple[Vendor, bool]:
+    """Create or replace the vendor with this CRM id; says whether it was created."""
+    vendor = find_by_external_id(session, organisation_id, external_id)
+    if vendor is None:
+        create = VendorCreate(**data.model_dump(), external_id=external_id)
+        return create_vendor(session, organisation_id, create), True
+    for field, value in data.model_dump().items():
+        setattr(vendor, field, value)
+    session.flush()
+    return vendor, False
+
+
+def find_by_external_id(
+    session: Session, organisation_id: uuid.UUID, external_id: str
+) -> Vendor | None:
+    query = select(Vendor).where(
+        Vendor.organisation_id == organisation_id, Vendor.external_id == external_id
+    )
+    return session.scalar(query)
+
+
+def get_by_external_id(session: Session, organisation_id: uuid.UUID, external_id: str) -> Vendor:
+    vendor = find_by_external_id(session, organisation_id, external_id)
+    if vendor is None:
+        raise NotFound(f"There is no vendor with external_id '{external_id}'.")
     return vendor
 
 

@@ -1,0 +1,197 @@
+"""Report rendering speed and memory, against a naive WeasyPrint rendering in the same run.
+
+    .venv/bin/python benchmarks/reports.py
+
+Figures (medians over several renders, warm worker):
+- the demo vendor's full assessment report, ours vs. naive (automatic table layout, stylesheet
+  and fonts loaded for every render, garbage collector left on: WeasyPrint's defaults);
+- milliseconds per page for a report with a long appendix (every text answer at its limit);
+- a cached download through the API (the stored PDF served again);
+- the peak memory of a render worker process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from service import migration
+from service.assessments.models import Assessment
+from service.auth import service as auth_service
+from service.auth.models import Organisation
+from service.auth.permissions import Role
+from service.config import PROJECT_ROOT, Settings
+from service.db import create_db_engine, create_session_factory
+from service.demo import seed as demo
+from service.main import create_app
+from service.questionnaires.catalog import load_catalog
+from service.questionnaires.schema import QuestionType
+from service.reporting import documents, pdf
+from service.reporting.pdf import AssetFetcher
+from service.reporting.render import REPORTS_DIR, STYLESHEET
+from service.scores import service as score_service
+from service.scoring.library import load_library
+
+ROOT = PROJECT_ROOT / "questionnaires"
+NAIVE_CSS = "table { table-layout: auto !important; }"
+
+
+def naive(html: str) -> float:
+    """WeasyPrint as it comes: everything loaded per render, automatic table layout."""
+    started = time.perf_counter()
+    fonts = FontConfiguration()
+    stylesheets = [
+        CSS(filename=str(STYLESHEET), url_fetcher=AssetFetcher(), font_config=fonts),
+        CSS(string=NAIVE_CSS, font_config=fonts),
+    ]
+    HTML(string=html, base_url=str(REPORTS_DIR) + "/", url_fetcher=AssetFetcher()).write_pdf(
+        stylesheets=stylesheets, font_config=fonts
+    )
+    return time.perf_counter() - started
+
+
+def ours(html: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    rendered = pdf.html_to_pdf(html, max_pages=200)
+    return time.perf_counter() - started, rendered.pages
+
+
+def worker_measurements(htmls: dict[str, str], rounds: int) -> dict[str, Any]:
+    """Runs in a fresh process, like a render worker: timings and peak memory."""
+    pdf.warm_up()
+    results: dict[str, Any] = {}
+    for name, html in htmls.items():
+        runs = [ours(html) for _ in range(rounds)]
+        results[name] = (statistics.median(t for t, _ in runs), runs[0][1])
+    for name, html in htmls.items():
+        naive(html)  # warm the naive path's imports once
+        results[f"naive {name}"] = statistics.median(naive(html) for _ in range(rounds))
+    results["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return results
+
+
+def peak_of_worker(htmls: dict[str, str]) -> float:
+    """Peak memory of a worker that renders only our way (no naive renders)."""
+    pdf.warm_up()
+    for html in htmls.values():
+        for _ in range(3):
+            pdf.html_to_pdf(html, max_pages=200)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def demo_database(folder: Path) -> tuple[str, dict[str, str]]:
+    """A migrated SQLite database with the demo data, and report HTML of its assessments."""
+    url = f"sqlite:///{folder / 'bench.db'}"
+    migration.upgrade(url)
+    catalog = load_catalog(ROOT)
+    library = load_library(ROOT, catalog)
+    engine = create_db_engine(url)
+    factory = create_session_factory(engine)
+    with factory.begin() as session:
+        demo.seed(session, catalog, library, ROOT / "examples")
+    htmls: dict[str, str] = {}
+    with factory() as session:
+        organisation = session.scalars(select(Organisation)).one().name
+        for assessment in session.scalars(select(Assessment)).all():
+            record = score_service.latest_score(session, _loaded(session, assessment))
+            loaded = _loaded(session, assessment)
+            htmls[loaded.vendor.name] = documents.assessment_html(organisation, loaded, record, "")
+        htmls["long appendix"] = _long_appendix(session, organisation)
+    engine.dispose()
+    return url, htmls
+
+
+def _loaded(session: Any, assessment: Assessment) -> Assessment:
+    from service.assessments import service as assessment_service  # noqa: PLC0415
+
+    return assessment_service.get_assessment(session, assessment.organisation_id, assessment.id)
+
+
+def _long_appendix(session: Any, organisation: str) -> str:
+    """The demo vendor's report with every text answer at its maximum length."""
+    assessment = _loaded(session, session.scalars(select(Assessment)).first())
+    record = score_service.latest_score(session, assessment)
+    engine = score_service.engine_for(record)
+    words = "The vendor describes this part of its stack at length, in plain words. "
+    answers = dict(record.answers)
+    for question in engine.vendor.questions.values():
+        if question.type is QuestionType.TEXT and question.id in answers:
+            answers[question.id] = (words * 200)[: question.text_limit]
+    record.answers = answers
+    html = documents.assessment_html(organisation, assessment, record, "")
+    session.rollback()
+    return html
+
+
+def cached_download(url: str) -> tuple[float, float]:
+    """Median milliseconds of a cached PDF download: server time (Server-Timing), round trip."""
+    catalog = load_catalog(ROOT)
+    app = create_app(Settings(database_url=url), catalog=catalog)
+    factory = app.state.session_factory
+    with factory.begin() as session:
+        organisation = session.scalars(select(Organisation)).one()
+        token = auth_service.create_key(session, organisation, Role.ACCOUNT_LEAD, "bench").token
+        assessment_id = session.scalars(select(Assessment.id)).first()
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(app) as client:
+        path = f"/api/v1/assessments/{assessment_id}/report.pdf"
+        assert client.get(path, headers=headers).status_code == 200  # renders and stores
+        server, round_trip = [], []
+        for _ in range(50):
+            started = time.perf_counter()
+            response = client.get(path, headers=headers)
+            round_trip.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+            server.append(float(response.headers["server-timing"].split("dur=")[1]))
+    return statistics.median(server), statistics.median(round_trip)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url, htmls = demo_database(Path(folder))
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(1) as workers:
+            measured = workers.apply(worker_measurements, (htmls, 5))
+        with context.Pool(1) as workers:
+            peak = workers.apply(peak_of_worker, (htmls,))
+        cached = cached_download(url)
+    demo_s, demo_pages = measured["OpenWeave AI"]
+    long_s, long_pages = measured["long appendix"]
+    mono_s, mono_pages = measured["Monolith Intelligence"]
+    naive_s = measured["naive OpenWeave AI"]
+    print(
+        f"Demo vendor report (OpenWeave AI, {demo_pages} pages): median {demo_s * 1000:.0f} ms"
+        "  goal <= 350 ms"
+    )
+    print(
+        f"  naive WeasyPrint, same HTML:                median {naive_s * 1000:.0f} ms"
+        f"  ratio naive/ours {naive_s / demo_s:.1f}x"
+    )
+    print(
+        f"Monolith Intelligence report ({mono_pages} pages): median {mono_s * 1000:.0f} ms, "
+        f"{mono_s * 1000 / mono_pages:.0f} ms/page (naive "
+        f"{measured['naive Monolith Intelligence'] * 1000:.0f} ms)"
+    )
+    print(
+        f"Long appendix ({long_pages} pages): {long_s * 1000 / long_pages:.0f} ms/page"
+        "  goal <= 60 ms/page"
+    )
+    print(
+        f"Cached download: server time median {cached[0]:.1f} ms (round trip through the "
+        f"test client {cached[1]:.1f} ms)  goal < 5 ms"
+    )
+    print(f"Peak render-worker memory: {peak:.0f} MB  goal < 150 MB")
+
+
+if __name__ == "__main__":
+    main()

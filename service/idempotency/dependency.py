@@ -1,0 +1,114 @@
+"""The `Idempotency-Key` header on POST requests, as a router dependency and a route class.
+
+The guard runs before anything else of the request touches the database: it claims the key
+in a short transaction of its own (SQLite allows one writer at a time, so it must not wait on
+its own request). The route class keeps the response object, and the unit of work stores it
+with the effect (`service.dependencies.get_session`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from service.auth.models import ApiKey
+from service.auth.tokens import hash_token
+from service.idempotency import service as idempotency
+from service.idempotency.service import ReplayResponse
+
+__all__ = ["ApiRoute", "ReplayResponse", "abandon", "finish", "idempotency_guard", "replay"]
+
+CLAIM = "idempotency_claim"
+RESPONSE = "captured_response"
+NOT_IDEMPOTENT_PATHS = frozenset({"/api/v1/api-keys"})
+"""Responses that carry a secret meant to be shown once are not stored for replay."""
+
+
+async def idempotency_guard(request: Request) -> None:
+    raw = request.headers.get(idempotency.HEADER)
+    if request.method != "POST" or raw is None or request.url.path in NOT_IDEMPOTENT_PATHS:
+        return
+    key = idempotency.check_key(raw)
+    body = await request.body()
+    fingerprint = idempotency.request_hash(
+        request.method, request.url.path, request.url.query, body
+    )
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    claimed = await run_in_threadpool(
+        _claim, factory, request.headers.get("authorization"), key, fingerprint, request
+    )
+    if claimed is not None:
+        setattr(request.state, CLAIM, claimed)
+
+
+def _claim(
+    factory: sessionmaker[Session],
+    authorization: str | None,
+    key: str,
+    fingerprint: str,
+    request: Request,
+) -> uuid.UUID | None:
+    organisation_id = _organisation_of(factory, authorization)
+    if organisation_id is None:
+        return None  # not authenticated: the request's own authentication answers 401
+    return idempotency.claim(
+        factory, organisation_id, key, fingerprint, request.method, request.url.path
+    )
+
+
+def _organisation_of(factory: sessionmaker[Session], authorization: str | None) -> uuid.UUID | None:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    with factory() as session:
+        query = select(ApiKey.organisation_id).where(
+            ApiKey.token_hash == hash_token(token.strip()), ApiKey.revoked_at.is_(None)
+        )
+        return session.scalar(query)
+
+
+class ApiRoute(APIRoute):
+    """Keeps the response on the request, for the unit of work to store with the effect."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def keep_response(request: Request) -> Response:
+            response = await handler(request)
+            setattr(request.state, RESPONSE, response)
+            return response
+
+        return keep_response
+
+
+def finish(request: Request, session: Session) -> None:
+    """Store the response with the effect (called just before the request's commit)."""
+    claim_id = getattr(request.state, CLAIM, None)
+    response = getattr(request.state, RESPONSE, None)
+    if claim_id is None or response is None:
+        return
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    idempotency.complete(session, claim_id, response.status_code, headers, bytes(response.body))
+
+
+def abandon(request: Request) -> None:
+    """Free the key when the request failed, so that the client can retry."""
+    claim_id = getattr(request.state, CLAIM, None)
+    if claim_id is not None:
+        idempotency.release(request.app.state.session_factory, claim_id)
+
+
+def replay(request: Request, exc: Exception) -> Response:
+    """Answer a retried POST with the first request's stored response."""
+    assert isinstance(exc, ReplayResponse)
+    stored = exc.replay
+    headers = {**stored.headers, "idempotent-replayed": "true"}
+    media_type = headers.pop("content-type", None)
+    return Response(stored.body, status_code=stored.status, headers=headers, media_type=media_type)

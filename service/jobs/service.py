@@ -1,0 +1,71 @@
+"""Background jobs: enqueue in the caller's transaction, claim with a lease, finish."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from service.db import utcnow
+from service.jobs.models import Job, JobStatus
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 3
+PRERENDER_REPORT = "prerender_report"
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: uuid.UUID
+    kind: str
+    payload: dict[str, Any]
+    lease_token: uuid.UUID
+    attempt: int
+
+
+def enqueue(session: Session, kind: str, payload: dict[str, Any]) -> Job:
+    job = Job(kind=kind, payload=payload, status=JobStatus.PENDING, attempts=0, run_at=utcnow())
+    session.add(job)
+    return job
+
+
+def claim(session: Session, limit: int, now: datetime | None = None) -> list[ClaimedJob]:
+    now = now or utcnow()
+    query = (
+        select(Job)
+        .where(
+            Job.status == JobStatus.PENDING,
+            Job.run_at <= now,
+            or_(Job.lease_until.is_(None), Job.lease_until < now),
+        )
+        .order_by(Job.run_at, Job.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    token = uuid.uuid4()
+    claimed = []
+    for job in session.scalars(query).all():
+        job.lease_until, job.lease_token = now + LEASE, token
+        job.attempts += 1
+        claimed.append(ClaimedJob(job.id, job.kind, dict(job.payload), token, job.attempts))
+    session.flush()
+    return claimed
+
+
+def finish(session: Session, claimed: ClaimedJob, error: str | None) -> None:
+    job = session.get(Job, claimed.id, with_for_update=True)
+    if job is None or job.lease_token != claimed.lease_token:
+        return
+    job.lease_until, job.lease_token = None, None
+    if error is None:
+        job.status, job.finished_at, job.last_error = JobStatus.DONE, utcnow(), None
+        return
+    job.last_error = error[:500]
+    if job.attempts >= MAX_ATTEMPTS:
+        job.status, job.finished_at = JobStatus.FAILED, utcnow()
+    else:
+        job.run_at = utcnow() + timedelta(minutes=job.attempts)

@@ -1,0 +1,97 @@
+"""`stackvet report`: a report of a stored assessment, or straight from answer files."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from service.assessments.models import Assessment
+from service.config import get_settings
+from service.db import create_db_engine, create_session_factory
+from service.errors import ServiceError
+from service.questionnaires.catalog import Catalog
+from service.reporting import documents, pdf
+from service.reporting import service as report_service
+from service.reporting.pool import shutdown_default_pool
+from service.scores.commands import score_files
+from service.scoring.library import Library
+
+Definitions = Callable[[], tuple[Catalog, Library]]
+FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def register(main: click.Group, definitions: Definitions) -> None:
+    @main.command("report")
+    @click.argument("assessment_id", required=False, type=click.UUID)
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    @click.option("--answers", type=FILE, help="Vendor answers (JSON): render without a database.")
+    @click.option("--client", "client_file", type=FILE, help="Client environment (JSON).")
+    @click.option("--vendor-name", default="Vendor", show_default=True)
+    @click.option("--client-name", default="Client", show_default=True)
+    @click.option("--organisation", default="Your agency", show_default=True)
+    @click.option(
+        "--scored-on",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="Date shown in a report from files (default: today).",
+    )
+    def report(
+        assessment_id: uuid.UUID | None,
+        output: Path,
+        answers: Path | None,
+        client_file: Path | None,
+        vendor_name: str,
+        client_name: str,
+        organisation: str,
+        scored_on: datetime | None,
+    ) -> None:
+        """Write a PDF report: of ASSESSMENT_ID from the database, or from --answers files."""
+        catalog, library = definitions()
+        if (assessment_id is None) == (answers is None):
+            raise click.UsageError("give either ASSESSMENT_ID or --answers (with --client)")
+        if answers is not None:
+            score = score_files(catalog, library, "ai-framework", answers, client_file)
+            engine = library.engine(
+                score.provenance.questionnaire.slug + "@" + score.provenance.questionnaire.version
+            )
+            assert engine is not None
+            html = documents.offline_assessment_html(
+                organisation=organisation,
+                vendor=vendor_name,
+                client=client_name,
+                score=score,
+                engine=engine,
+                scored_on=scored_on.replace(tzinfo=UTC) if scored_on else datetime.now(UTC),
+            )
+            rendered = pdf.html_to_pdf(html, get_settings().report_max_pages)
+            output.write_bytes(rendered.content)
+            click.echo(f"Wrote {output} ({rendered.pages} pages).")
+            return
+        assert assessment_id is not None
+        _stored(library, assessment_id, output)
+
+
+def _stored(library: Library, assessment_id: uuid.UUID, output: Path) -> None:
+    engine = create_db_engine(get_settings().database_url)
+    try:
+        with create_session_factory(engine).begin() as session:
+            organisation_id = session.scalar(
+                select(Assessment.organisation_id).where(Assessment.id == assessment_id)
+            )
+            if organisation_id is None:
+                raise click.ClickException(f"There is no assessment {assessment_id}.")
+            try:
+                report = report_service.assessment_report(
+                    session, library, organisation_id, assessment_id, "pdf"
+                )
+            except ServiceError as exc:
+                raise click.ClickException(exc.detail) from exc
+    finally:
+        shutdown_default_pool()
+        engine.dispose()
+    output.write_bytes(report.content)
+    click.echo(f"Wrote {output} ({report.filename}.pdf).")

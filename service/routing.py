@@ -1,0 +1,16 @@
+"""The router every API domain uses: idempotent POSTs (Idempotency-Key) included."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from service.idempotency.dependency import ApiRoute, idempotency_guard
+
+
+def api_router(prefix: str, tag: str) -> APIRouter:
+    return APIRouter(
+        prefix=prefix,
+        tags=[tag],
+        route_class=ApiRoute,
+        dependencies=[Depends(idempotency_guard)],
+    )

@@ -1,0 +1,45 @@
+"""Plugging the web app into the FastAPI application: pages, static files, HTML errors."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from service.web import (
+    answers,
+    assessments,
+    clients,
+    compare,
+    dashboard,
+    invitations,
+    invite,
+    reports,
+    sign_in,
+    vendors,
+)
+from service.web.errors import html_error_page
+from service.web.limits import WebLimits
+from service.web.templating import STATIC
+
+ROUTERS = (
+    sign_in.router,
+    sign_in.session_router,
+    dashboard.router,
+    clients.router,
+    vendors.router,
+    assessments.router,
+    answers.router,
+    invitations.router,
+    reports.router,
+    compare.router,
+    invite.router,
+)
+
+
+def install_web(app: FastAPI) -> None:
+    """Add the pages (none of them in the OpenAPI document) and the browser error pages."""
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.html_error_page = html_error_page
+    app.state.web_limits = WebLimits()

@@ -1,0 +1,106 @@
+"""Compare the scored vendors of one client side by side, with the comparison PDF."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse
+
+from service.assessments import service as assessment_service
+from service.assessments.models import Assessment
+from service.clients import service as client_service
+from service.dependencies import DbSession
+from service.questionnaires.answers import display
+from service.scores import service as score_service
+from service.scores.schemas import ScoreRead
+from service.scoring.rules import Severity
+from service.web.auth import SignedIn, signed_in_router
+from service.web.listing import every
+from service.web.pages import page
+
+router = signed_in_router()
+
+KEY_FACTS = (
+    "framework.primary",
+    "framework.version",
+    "serving.stack",
+    "deployment.container_image",
+    "deployment.kubernetes",
+    "deployment.models",
+    "hardware.gpu",
+    "hardware.dedicated_server_required",
+    "hf.hub_distribution",
+    "hf.transformers_compatible",
+    "hf.weight_formats",
+    "hf.model_swappable",
+)
+_RANK = {"recommended": 0, "conditional": 1, "not_recommended": 2}
+SEVERITIES = [s for s in reversed(Severity) if s is not Severity.INFO]
+
+
+@dataclass(frozen=True)
+class Column:
+    assessment: Assessment
+    score: ScoreRead
+    facts: dict[str, str]
+    severities: Counter[str]
+
+    @property
+    def rank_key(self) -> tuple[int, int, int]:
+        s = self.score
+        return (_RANK[s.recommendation], s.integration_risk.score, -s.technical_currency.score)
+
+
+@router.get("/compare")
+def show_compare(request: Request, session: DbSession, user: SignedIn) -> HTMLResponse:
+    """Clients, with how many scored vendors each has to compare."""
+    organisation_id = user.principal.organisation_id
+    clients = every(lambda p: client_service.list_clients(session, organisation_id, p))
+    rows = [
+        (client, len(assessment_service.scored_for_client(session, organisation_id, client.id)))
+        for client in sorted(clients, key=lambda c: c.name.lower())
+    ]
+    return page(request, session, user, "compare/index.html", {"rows": rows}, nav="compare")
+
+
+@router.get("/compare/{client_id}")
+def show_comparison(
+    client_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    user: SignedIn,
+    assessment_id: Annotated[list[uuid.UUID] | None, Query()] = None,
+) -> HTMLResponse:
+    """The chosen (or all) scored vendors of a client, best fit first."""
+    organisation_id = user.principal.organisation_id
+    client = client_service.get_client(session, organisation_id, client_id)
+    scored = assessment_service.scored_for_client(session, organisation_id, client_id)
+    chosen = [a for a in scored if not assessment_id or a.id in assessment_id]
+    columns = sorted((_column(session, a) for a in chosen), key=lambda c: c.rank_key)
+    questions = assessment_service.questionnaire_for(chosen[0]).questions if chosen else {}
+    context = {
+        "client": client,
+        "scored": scored,
+        "selected": {a.id for a in chosen},
+        "columns": columns,
+        "facts": [(q, questions[q].name) for q in KEY_FACTS if q in questions],
+        "severities": SEVERITIES,
+        "pdf_query": "&".join(f"assessment_id={a.id}" for a in chosen) if assessment_id else "",
+    }
+    return page(request, session, user, "compare/client.html", context, nav="compare")
+
+
+def _column(session: DbSession, assessment: Assessment) -> Column:
+    record = score_service.latest_score(session, assessment)
+    score = score_service.read_score(record, with_paths=False)
+    questions = assessment_service.questionnaire_for(assessment).questions
+    facts = {
+        q: display(questions[q], score.provenance.answers.get(q))
+        for q in KEY_FACTS
+        if q in questions
+    }
+    return Column(assessment, score, facts, Counter(f.severity.value for f in score.findings))

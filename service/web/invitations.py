@@ -1,0 +1,72 @@
+"""Inviting a vendor contact to answer a draft, and revoking the link."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from service.assessments import service as assessment_service
+from service.dependencies import DbSession
+from service.errors import InvalidInput, ServiceError
+from service.invitations import service as invitation_service
+from service.web.assessment_pages import questionnaire_page
+from service.web.auth import Editor, signed_in_router
+from service.web.forms import Form, attempt, fields, service_messages
+from service.web.pages import page, redirect
+
+router = signed_in_router()
+
+
+@router.post("/assessments/{assessment_id}/invitations")
+def invite_vendor(
+    assessment_id: uuid.UUID, request: Request, session: DbSession, user: Editor, form: Form
+) -> Response:
+    """Create a link for a vendor contact; the page shows it once, to copy into an e-mail."""
+    assessment = assessment_service.get_assessment(
+        session, user.principal.organisation_id, assessment_id
+    )
+    values = fields(form, "contact_name", "contact_email", "valid_days")
+    days = values["valid_days"] or str(invitation_service.DEFAULT_VALID_DAYS)
+    created = attempt(
+        session,
+        lambda: invitation_service.create_invitation(
+            session,
+            user.principal,
+            assessment,
+            contact_name=values["contact_name"] or "",
+            contact_email=values["contact_email"] or "",
+            valid_days=int(days) if days.isdigit() else 0,
+        ),
+    )
+    if isinstance(created, InvalidInput):
+        return questionnaire_page(
+            request,
+            session,
+            user,
+            assessment,
+            status=422,
+            invite_values=values,
+            invite_errors=service_messages(created),
+            notice=created.detail,
+        )
+    if isinstance(created, ServiceError):
+        raise created
+    link = str(request.base_url).rstrip("/") + f"/invite/{created.token}"
+    context = {"assessment": assessment, "invitation": created.invitation, "link": link}
+    return page(request, session, user, "assessments/invitation_created.html", context, status=201)
+
+
+@router.post("/assessments/{assessment_id}/invitations/{invitation_id}/revoke")
+def revoke_invitation(
+    assessment_id: uuid.UUID, invitation_id: uuid.UUID, session: DbSession, user: Editor
+) -> Response:
+    """Stop a link from working, at once."""
+    assessment = assessment_service.get_assessment(
+        session, user.principal.organisation_id, assessment_id
+    )
+    invitation = invitation_service.get_invitation(session, assessment, invitation_id)
+    invitation_service.revoke(session, invitation)
+    flash = f"The link for {invitation.contact_name} is revoked: it no longer opens anything."
+    return redirect(session, user, f"/assessments/{assessment_id}#invitations", flash)

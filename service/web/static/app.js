@@ -1,0 +1,236 @@
+/* stackvet pages: autosave, conditional questions and copy buttons. No dependencies.
+ *
+ * The rules live on the server. After each save the server answers with the questions that
+ * are visible, a message per refused answer and the new revision; this script only shows them.
+ * Without JavaScript every form still works with its Save button.
+ */
+(function () {
+  "use strict";
+
+  function $(selector, root) { return (root || document).querySelector(selector); }
+  function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
+
+  function setStatus(el, text, tone) {
+    if (!el) { return; }
+    el.textContent = text;
+    el.classList.toggle("save-status--ok", tone === "ok");
+    el.classList.toggle("save-status--bad", tone === "bad");
+  }
+
+  function clock() {
+    var now = new Date();
+    return now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  /* Apply the server's view: visibility, messages, progress. */
+  function applyState(form, state) {
+    var visible = {};
+    (state.visible || []).forEach(function (id) { visible[id] = true; });
+    $all("[data-question]", form).forEach(function (block) {
+      block.hidden = !visible[block.getAttribute("data-question")];
+    });
+    var errors = state.errors || {};
+    $all("[data-error-for]", form).forEach(function (el) {
+      var id = el.getAttribute("data-error-for");
+      var block = el.closest("[data-question]");
+      var message = errors[id];
+      el.hidden = !message;
+      el.textContent = message || "";
+      if (block) {
+        block.classList.toggle("question--invalid", Boolean(message));
+        $all("input:not([type=radio]):not([type=checkbox]), select, textarea", block).forEach(function (input) {
+          if (message) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+        });
+      }
+    });
+    var progress = state.progress;
+    if (progress) {
+      $all("[data-progress-bar]").forEach(function (bar) { bar.value = progress.percent; bar.textContent = progress.percent + "%"; });
+      $all("[data-progress-percent]").forEach(function (el) { el.textContent = progress.percent + "%"; });
+      $all("[data-progress-text]").forEach(function (el) {
+        el.textContent = progress.answered + " of " + progress.visible + " questions answered";
+      });
+      $all("[data-progress-required]").forEach(function (el) {
+        el.textContent = progress.required_missing
+          ? progress.required_missing + " required still to answer"
+          : "All required questions answered";
+      });
+    }
+    var sections = state.sections || {};
+    $all("[data-section-count]").forEach(function (el) {
+      var counts = sections[el.getAttribute("data-section-count")];
+      if (counts) { el.textContent = counts.answered + "/" + counts.visible; }
+    });
+  }
+
+  /* "Don't know" excludes the other answers of the same question, and the reverse. */
+  function exclusiveUnknown(form) {
+    form.addEventListener("change", function (event) {
+      var input = event.target;
+      var block = input.closest && input.closest("[data-question]");
+      if (!block || !input.checked && input.type === "checkbox") { return; }
+      if (input.hasAttribute("data-unknown") && input.type === "checkbox") {
+        $all("input[type=checkbox]:not([data-unknown])", block).forEach(function (box) { box.checked = false; });
+        $all("input[type=text], textarea", block).forEach(function (field) { field.value = ""; });
+      } else if (input.type === "checkbox") {
+        $all("input[data-unknown]", block).forEach(function (box) { box.checked = false; });
+      }
+    });
+    form.addEventListener("input", function (event) {
+      var input = event.target;
+      var block = input.closest && input.closest("[data-question]");
+      if (block && (input.type === "text" || input.tagName === "TEXTAREA") && input.value) {
+        $all("input[data-unknown]", block).forEach(function (box) { box.checked = false; });
+      }
+    });
+  }
+
+  function post(url, form, csrf) {
+    return fetch(url, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": csrf }
+    });
+  }
+
+  /* Autosave: debounced, one request at a time, guarded by the revision the page loaded. */
+  function autosave(form) {
+    var url = form.getAttribute("data-autosave");
+    var csrf = $("input[name=_csrf]", form).value;
+    var revision = $("[data-revision]", form);
+    var status = $("[data-save-status]", form);
+    var conflict = $("[data-conflict]", form);
+    var timer = null;
+    var inFlight = null;
+    var dirty = false;
+    var stopped = false;
+    var leaving = false;
+
+    setStatus(status, "All changes saved", "ok");
+
+    function schedule(delay) {
+      if (stopped || leaving) { return; }
+      dirty = true;
+      setStatus(status, "Unsaved changes…");
+      window.clearTimeout(timer);
+      timer = window.setTimeout(save, delay);
+    }
+
+    function stop(message) {
+      stopped = true;
+      window.clearTimeout(timer);
+      setStatus(status, "Not saved", "bad");
+      conflict.hidden = false;
+      conflict.textContent = "";
+      var p = document.createElement("p");
+      p.textContent = message;
+      conflict.appendChild(p);
+      var reload = document.createElement("a");
+      reload.href = window.location.pathname;
+      reload.className = "btn btn--secondary btn--small";
+      reload.textContent = "Reload the page";
+      conflict.appendChild(reload);
+      conflict.scrollIntoView({ block: "center" });
+    }
+
+    function handle(response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (response.ok) {
+          revision.value = body.revision;
+          applyState(form, body);
+          if (body.message) { setStatus(status, body.message, "bad"); }
+          else if (!dirty) { setStatus(status, "All changes saved at " + clock(), "ok"); }
+          return;
+        }
+        if (response.status === 412 || response.status === 409 || response.status === 410 || response.status === 404) {
+          stop(body.message || body.detail || "This questionnaire can no longer be saved.");
+        } else if (response.status === 401) {
+          dirty = true;
+          setStatus(status, "Your session has ended: sign in again in another tab, then save. Your answers are still here.", "bad");
+        } else {
+          dirty = true;
+          setStatus(status, (body.message || body.detail || "Could not save.") + " Retrying shortly…", "bad");
+          timer = window.setTimeout(save, 5000);
+        }
+      });
+    }
+
+    function save() {
+      if (inFlight) { return inFlight.then(save); }
+      if (!dirty || stopped) { return Promise.resolve(); }
+      dirty = false;
+      setStatus(status, "Saving…");
+      inFlight = post(url, form, csrf).then(handle, function () {
+        dirty = true;
+        setStatus(status, "Could not reach the server; your answers are still here. Retrying…", "bad");
+        timer = window.setTimeout(save, 5000);
+      }).then(function () { inFlight = null; });
+      return inFlight;
+    }
+
+    form.addEventListener("change", function () { schedule(250); });
+    form.addEventListener("input", function (event) {
+      var t = event.target.type;
+      if (t === "text" || t === "email" || event.target.tagName === "TEXTAREA") { schedule(900); }
+    });
+
+    /* Save and Submit post the whole form; wait for a save in flight so the revision is current. */
+    form.addEventListener("submit", function (event) {
+      window.clearTimeout(timer);
+      if (inFlight) {
+        event.preventDefault();
+        var submitter = event.submitter;
+        inFlight.then(function () {
+          if (!stopped) { leaving = true; form.requestSubmit(submitter); }
+        });
+        return;
+      }
+      leaving = true;
+    });
+
+    /* Leaving with changes not yet sent: send them (the CSRF token travels in the form body). */
+    window.addEventListener("pagehide", function () {
+      if (dirty && !stopped && !leaving && navigator.sendBeacon) {
+        navigator.sendBeacon(url, new URLSearchParams(new FormData(form)));
+      }
+    });
+  }
+
+  /* A form that saves only on demand, but asks the server which questions to show. */
+  function preview(form) {
+    var url = form.getAttribute("data-preview");
+    var csrf = $("input[name=_csrf]", form).value;
+    var timer = null;
+    function refresh() {
+      post(url, form, csrf).then(function (response) {
+        if (response.ok) { return response.json().then(function (body) { applyState(form, body); }); }
+        return null;
+      }).catch(function () { return null; });
+    }
+    form.addEventListener("change", function () { window.clearTimeout(timer); timer = window.setTimeout(refresh, 200); });
+  }
+
+  function copyButtons() {
+    $all("[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var source = document.getElementById(button.getAttribute("data-copy"));
+        var status = $("[data-copy-status]");
+        source.select();
+        var done = function () { if (status) { status.textContent = "Link copied."; } };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(source.value).then(done, function () { document.execCommand("copy"); done(); });
+        } else {
+          document.execCommand("copy");
+          done();
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $all("form[data-autosave]").forEach(function (form) { exclusiveUnknown(form); autosave(form); });
+    $all("form[data-preview]").forEach(function (form) { exclusiveUnknown(form); preview(form); });
+    copyButtons();
+  });
+}());

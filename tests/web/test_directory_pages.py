@@ -1,0 +1,141 @@
+"""Clients and vendors: lists, forms with their messages, the environment profile."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.clients.models import Client
+from service.vendors.models import Vendor
+from tests.web.conftest import World
+from tests.web.visitor import Visitor
+
+
+def test_add_a_vendor_and_see_it_listed(buyer: Visitor, session: Session) -> None:
+    response = buyer.post(
+        "/vendors",
+        {"name": " OpenWeave AI ", "website": "https://openweave.example", "external_id": ""},
+    )
+    assert response.status_code == 303
+    vendor = session.scalars(select(Vendor).where(Vendor.name == "OpenWeave AI")).one()
+    assert response.headers["location"] == f"/vendors/{vendor.id}"
+    assert vendor.external_id is None
+    page = buyer.get(response.headers["location"]).text
+    assert "Vendor OpenWeave AI added." in page
+    assert "OpenWeave AI" in buyer.get("/vendors").text
+
+
+def test_vendor_form_messages(buyer: Visitor, world: World) -> None:
+    response = buyer.post("/vendors", {"name": "", "website": "openweave.example"})
+    assert response.status_code == 422
+    assert "Name: is required" in response.text
+    assert "Website: must be a web address starting with http:// or https://" in response.text
+    assert 'value="openweave.example"' in response.text
+
+    buyer.post("/vendors", {"name": "First", "external_id": "crm-1"})
+    duplicate = buyer.post("/vendors", {"name": "Second", "external_id": "crm-1"})
+    assert duplicate.status_code == 422
+    assert "CRM id: already in use" in duplicate.text
+
+
+def test_edit_a_vendor(buyer: Visitor, world: World, session: Session) -> None:
+    path = f"/vendors/{world.draft.vendor_id}"
+    response = buyer.post(path, {"name": "Renamed", "website": "", "description": "Notes"})
+    assert response.status_code == 303
+    assert "Vendor details saved." in buyer.get(path).text
+    vendor = session.get(Vendor, world.draft.vendor_id)
+    assert vendor is not None
+    session.refresh(vendor)
+    assert (vendor.name, vendor.website, vendor.description) == ("Renamed", None, "Notes")
+    refused = buyer.post(path, {"name": "  "})
+    assert refused.status_code == 422
+    assert "Name: is required" in refused.text
+
+
+def test_add_a_client_then_describe_its_environment(buyer: Visitor, session: Session) -> None:
+    response = buyer.post("/clients", {"name": "Northwind Retail", "description": "EKS"})
+    assert response.status_code == 303
+    client = session.scalars(select(Client).where(Client.name == "Northwind Retail")).one()
+    assert response.headers["location"] == f"/clients/{client.id}#environment"
+    page = buyer.get(f"/clients/{client.id}").text
+    assert "Client Northwind Retail added. Now describe its environment." in page
+    assert "How does the client run its own services today?" in page
+    assert 'id="q-kubernetes_distribution" data-question="kubernetes_distribution" hidden' in page
+
+    saved = buyer.post(
+        f"/clients/{client.id}/environment",
+        {"orchestration": "kubernetes", "kubernetes_distribution": "eks", "cloud": ["aws"]},
+    )
+    assert saved.status_code == 303
+    session.refresh(client)
+    assert client.environment == {
+        "orchestration": "kubernetes",
+        "kubernetes_distribution": "eks",
+        "cloud": ["aws"],
+    }
+    page = buyer.get(f"/clients/{client.id}").text
+    assert "Environment saved." in page
+    assert 'id="q-kubernetes_distribution" data-question="kubernetes_distribution">' in page
+
+
+def test_environment_preview_says_what_shows_without_saving(
+    buyer: Visitor, world: World, session: Session
+) -> None:
+    client = session.get(Client, world.draft.client_id)
+    assert client is not None
+    before = dict(client.environment)
+    response = buyer.autosave(
+        f"/clients/{client.id}/environment/preview",
+        {"orchestration": "managed_ml_platform", "gpu_memory_gb": "-5"},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert "ml_platform" in body["visible"]
+    assert "kubernetes_distribution" not in body["visible"]
+    assert body["errors"] == {"gpu_memory_gb": "must be at least 0"}
+    session.refresh(client)
+    assert client.environment == before
+
+
+def test_environment_messages(buyer: Visitor, world: World) -> None:
+    response = buyer.post(
+        f"/clients/{world.draft.client_id}/environment", {"gpu_memory_gb": "plenty"}
+    )
+    assert response.status_code == 422
+    assert "1 answer was not saved" in response.text
+    assert "expected a number" in response.text
+
+
+def test_client_form_messages(buyer: Visitor) -> None:
+    response = buyer.post("/clients", {"name": "x" * 201})
+    assert response.status_code == 422
+    assert "Name: String should have at most 200 characters" in response.text
+
+
+def test_account_leads_cannot_change_the_directory(lead: Visitor, world: World) -> None:
+    assert "Add vendor" not in lead.get("/vendors").text
+    assert 'action="/vendors/' not in lead.get(f"/vendors/{world.draft.vendor_id}").text
+    for path, form in (
+        ("/vendors", {"name": "X"}),
+        ("/clients", {"name": "X"}),
+        (f"/clients/{world.draft.client_id}/environment", {"orchestration": "vms"}),
+    ):
+        response = lead.post(path, form)
+        assert response.status_code == 403, path
+        assert "Your role (account lead) cannot add or change vendors and clients." in response.text
+    assert lead.get("/vendors/new").status_code == 403
+
+
+def test_start_an_assessment(buyer: Visitor, world: World) -> None:
+    page = buyer.get(f"/assessments/new?vendor={world.draft.vendor_id}").text
+    assert f'<option value="{world.draft.vendor_id}" selected>' in page
+    missing = buyer.post("/assessments", {"vendor_id": "", "client_id": ""})
+    assert missing.status_code == 422
+    assert "Vendor: choose a vendor" in missing.text
+    assert "Client: choose a client" in missing.text
+    response = buyer.post(
+        "/assessments",
+        {"vendor_id": str(world.draft.vendor_id), "client_id": str(world.draft.client_id)},
+    )
+    assert response.status_code == 303
+    assert "Draft started." in buyer.get(response.headers["location"]).text
