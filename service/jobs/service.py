@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from service.db import utcnow
 from service.jobs.models import Job, JobStatus
+from service.leases import claim_due
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
@@ -34,26 +34,16 @@ def enqueue(session: Session, kind: str, payload: dict[str, Any]) -> Job:
 
 
 def claim(session: Session, limit: int, now: datetime | None = None) -> list[ClaimedJob]:
-    now = now or utcnow()
-    query = (
-        select(Job)
-        .where(
-            Job.status == JobStatus.PENDING,
-            Job.run_at <= now,
-            or_(Job.lease_until.is_(None), Job.lease_until < now),
-        )
-        .order_by(Job.run_at, Job.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    jobs, token = claim_due(
+        session,
+        Job,
+        pending=Job.status == JobStatus.PENDING,
+        due=Job.run_at,
+        limit=limit,
+        lease=LEASE,
+        now=now or utcnow(),
     )
-    token = uuid.uuid4()
-    claimed = []
-    for job in session.scalars(query).all():
-        job.lease_until, job.lease_token = now + LEASE, token
-        job.attempts += 1
-        claimed.append(ClaimedJob(job.id, job.kind, dict(job.payload), token, job.attempts))
-    session.flush()
-    return claimed
+    return [ClaimedJob(job.id, job.kind, dict(job.payload), token, job.attempts) for job in jobs]
 
 
 def finish(session: Session, claimed: ClaimedJob, error: str | None) -> None:

@@ -17,13 +17,11 @@ from service.questionnaires.answers import check_answers
 from service.questionnaires.catalog import Catalog
 from service.questionnaires.loader import DefinitionError
 from service.questionnaires.schema import Questionnaire
-from service.scores.presenters import present
+from service.scores.presenters import unstored
 from service.scores.rescore import RescoreSummary, count_scored, rescore_all
-from service.scores.schemas import KnowledgeRef, Provenance, RulePackRef, ScoreRead
+from service.scores.schemas import ScoreRead
 from service.scoring.cases import load_cases, run_case
-from service.scoring.engine import ENGINE_VERSION
 from service.scoring.library import Library
-from service.scoring.paths import improvement_paths
 
 Definitions = Callable[[], tuple[Catalog, Library]]
 
@@ -73,30 +71,23 @@ def score_files(
     problems = _answer_problems(engine.vendor, answers) + _answer_problems(engine.client, client)
     if problems:
         raise click.ClickException("invalid answers:\n  " + "\n  ".join(problems))
-    score = engine.score(answers, client)
     environment = catalog.latest(loaded.pack.environment.split("@")[0])
     assert environment is not None
-    provenance = Provenance(
-        questionnaire=QuestionnaireRef(
+    return unstored(
+        engine.score(answers, client),
+        engine,
+        library,
+        QuestionnaireRef(
             slug=definition.slug, version=definition.version, content_hash=definition.content_hash
         ),
-        environment_questionnaire=QuestionnaireRef(
+        QuestionnaireRef(
             slug=environment.slug,
             version=environment.version,
             content_hash=environment.content_hash,
         ),
-        rule_pack=RulePackRef(
-            questionnaire=key, version=loaded.pack.version, content_hash=loaded.content_hash
-        ),
-        knowledge_base=KnowledgeRef(
-            as_of=library.knowledge.as_of, content_hash=library.knowledge_hash
-        ),
-        engine_version=ENGINE_VERSION,
-        computed_at=None,
-        answers=answers,
-        client_environment=client,
+        answers,
+        client,
     )
-    return present(score, engine, improvement_paths(engine, answers, client, score), provenance)
 
 
 def _answer_problems(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from service.catalog.schemas import QuestionnaireRef
 from service.questionnaires.answers import display
 from service.questionnaires.conditions import Fact, Source, is_known
 from service.questionnaires.schema import Question, Questionnaire
@@ -16,12 +17,15 @@ from service.scores.schemas import (
     Evidence,
     FindingRead,
     ImprovementPathRead,
+    KnowledgeRef,
     Provenance,
     Reason,
+    RulePackRef,
     ScoreRead,
 )
-from service.scoring.engine import Basis, DimensionScore, Engine, Finding, Score
-from service.scoring.paths import Change, ImprovementPath
+from service.scoring.engine import ENGINE_VERSION, Basis, DimensionScore, Engine, Finding, Score
+from service.scoring.library import Library
+from service.scoring.paths import Change, ImprovementPath, improvement_paths
 from service.scoring.rules import Dimension
 
 
@@ -138,3 +142,34 @@ def _change(change: Change, question: Question | None) -> ChangeRead:
         options=list(change.options),
         option_labels=[display(question, option) for option in change.options],
     )
+
+
+def unstored(
+    score: Score,
+    engine: Engine,
+    library: Library,
+    questionnaire: QuestionnaireRef,
+    environment: QuestionnaireRef,
+    answers: dict[str, Any],
+    client: dict[str, Any],
+) -> ScoreRead:
+    """A score computed now with today's rules and not stored (what-if, offline scoring)."""
+    loaded = library.pack_for(questionnaire.slug + "@" + questionnaire.version)
+    assert loaded is not None
+    provenance = Provenance(
+        questionnaire=questionnaire,
+        environment_questionnaire=environment,
+        rule_pack=RulePackRef(
+            questionnaire=loaded.pack.questionnaire,
+            version=loaded.pack.version,
+            content_hash=loaded.content_hash,
+        ),
+        knowledge_base=KnowledgeRef(
+            as_of=library.knowledge.as_of, content_hash=library.knowledge_hash
+        ),
+        engine_version=ENGINE_VERSION,
+        computed_at=None,
+        answers=answers,
+        client_environment=client,
+    )
+    return present(score, engine, improvement_paths(engine, answers, client, score), provenance)

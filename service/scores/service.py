@@ -26,7 +26,7 @@ from service.errors import Conflict, NotFound
 from service.questionnaires.answers import merge
 from service.questionnaires.loader import DefinitionError, DefinitionProblem
 from service.scores.models import KnowledgeSnapshot, RulePackVersion, ScoreRecord, ScoreTrigger
-from service.scores.presenters import present
+from service.scores.presenters import present, unstored
 from service.scores.schemas import KnowledgeRef, Provenance, RulePackRef, ScoreRead, ScoreSummary
 from service.scoring.engine import ENGINE_VERSION, Engine, Recommendation, Score
 from service.scoring.knowledge import KnowledgeBase
@@ -326,24 +326,15 @@ def what_if(library: Library, assessment: Assessment, patch: Mapping[str, Any]) 
     catalog_service.require_valid_answers(engine.vendor, patch)
     answers = merge(assessment.answers, patch)
     client = dict(assessment.client.environment)
-    score = engine.score(answers, client)
-    provenance = Provenance(
-        questionnaire=QuestionnaireRef.of(pinned),
-        environment_questionnaire=QuestionnaireRef.of(assessment.client.environment_questionnaire),
-        rule_pack=RulePackRef(
-            questionnaire=loaded.pack.questionnaire,
-            version=loaded.pack.version,
-            content_hash=loaded.content_hash,
-        ),
-        knowledge_base=KnowledgeRef(
-            as_of=library.knowledge.as_of, content_hash=library.knowledge_hash
-        ),
-        engine_version=ENGINE_VERSION,
-        computed_at=None,
-        answers=answers,
-        client_environment=client,
+    return unstored(
+        engine.score(answers, client),
+        engine,
+        library,
+        QuestionnaireRef.of(pinned),
+        QuestionnaireRef.of(assessment.client.environment_questionnaire),
+        answers,
+        client,
     )
-    return present(score, engine, improvement_paths(engine, answers, client, score), provenance)
 
 
 def summarise(record: ScoreRecord) -> ScoreSummary:

@@ -15,10 +15,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.db import utcnow
+from service.leases import claim_due
 from service.webhooks import signing
 from service.webhooks.models import (
     DeliveryStatus,
@@ -59,23 +60,15 @@ class Claimed:
 
 def claim(session: Session, limit: int, now: datetime | None = None) -> list[Claimed]:
     now = now or utcnow()
-    query = (
-        select(WebhookDelivery)
-        .where(
-            WebhookDelivery.status == DeliveryStatus.PENDING,
-            WebhookDelivery.next_attempt_at <= now,
-            or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
-        )
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    deliveries, token = claim_due(
+        session,
+        WebhookDelivery,
+        pending=WebhookDelivery.status == DeliveryStatus.PENDING,
+        due=WebhookDelivery.next_attempt_at,
+        limit=limit,
+        lease=LEASE,
+        now=now,
     )
-    deliveries = session.scalars(query).all()
-    token = uuid.uuid4()
-    for delivery in deliveries:
-        delivery.lease_until, delivery.lease_token = now + LEASE, token
-        delivery.attempts += 1
-    session.flush()
     return [_claimed(session, delivery, token, now) for delivery in deliveries]
 
 
