@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from service.assessments.models import Assessment
 from service.auth import service as auth_service
-from service.cli import main
+from service.commands import main
 from service.config import PROJECT_ROOT, get_settings
 from service.db import create_db_engine
 from tests.databases import ScratchDatabases
@@ -239,3 +241,27 @@ def test_report_of_a_stored_assessment(
     both = CliRunner().invoke(main, ["report", "-o", str(output)])
     assert both.exit_code == 2
     assert "give either ASSESSMENT_ID or --answers" in both.output
+
+
+def test_the_entry_point_imports_nothing_heavy() -> None:
+    """Render workers re-run the console script that spawned them (`stackvet serve`): if the
+    entry point imported the app, every worker would carry it in memory."""
+    code = (
+        "import sys, service.cli\n"
+        "heavy = {'fastapi', 'sqlalchemy', 'alembic', 'uvicorn', 'weasyprint', 'pydantic'}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_entry_point_runs_the_command_tree() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "from service.cli import main; main()", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "rescore" in done.stdout
+    assert "questionnaires" in done.stdout

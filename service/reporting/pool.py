@@ -33,6 +33,16 @@ def _render(html: str, max_pages: int) -> RenderedPdf:
     return pdf.html_to_pdf(html, max_pages)
 
 
+def _peak_memory_mb() -> float:
+    """This process's peak resident memory. (`ru_maxrss` would not do: it carries over the
+    parent's peak from before the worker was spawned.)"""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 class RenderPool:
     def __init__(self, workers: int, timeout: float, max_pages: int, memory_mb: int) -> None:
         self.workers = workers
@@ -52,6 +62,11 @@ class RenderPool:
             raise RenderError(f"rendering took longer than {self.timeout:g} seconds") from None
         except MemoryError:
             raise RenderError("rendering ran out of memory") from None
+
+    def peak_memory_mb(self) -> float:
+        """The peak resident memory of a worker (of the only one, with `workers=1`)."""
+        peak: float = self._get().apply(_peak_memory_mb)
+        return peak
 
     def _get(self) -> Pool:
         with self._lock:

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy.orm import Session
 
-from service.cli import main
+from service.commands import main
 from service.config import get_settings
 from service.db import create_db_engine
 from service.users import service as users_service
