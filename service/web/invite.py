@@ -49,9 +49,7 @@ def save_invitation_answers(
     """Save the vendor's draft (the Save button)."""
 
     def action() -> Response:
-        invitation, assessment = _open_for_change(request, session, token, form)
-        principal = invitation_service.principal_for(invitation)
-        saved = attempt(session, lambda: save_form(session, principal, assessment, form))
+        _, _, saved = _save_draft(request, session, token, form)
         if isinstance(saved, PreconditionFailed):
             return _conflict(request, session, token, form)
         if isinstance(saved, ServiceError):
@@ -70,9 +68,7 @@ def autosave_invitation_answers(
     """Save the vendor's draft from the page script (JSON)."""
 
     def action() -> Response:
-        invitation, assessment = _open_for_change(request, session, token, form)
-        principal = invitation_service.principal_for(invitation)
-        saved = attempt(session, lambda: save_form(session, principal, assessment, form))
+        _, assessment, saved = _save_draft(request, session, token, form)
         return autosave_reply(assessment, saved)
 
     return _guarded(request, session, limits, token, action, as_json=True)
@@ -90,9 +86,7 @@ def submit_invitation(
     """Save and submit; the link is closed afterwards."""
 
     def action() -> Response:
-        invitation, assessment = _open_for_change(request, session, token, form)
-        principal = invitation_service.principal_for(invitation)
-        saved = attempt(session, lambda: save_form(session, principal, assessment, form))
+        invitation, assessment, saved = _save_draft(request, session, token, form)
         if isinstance(saved, PreconditionFailed):
             return _conflict(request, session, token, form)
         if isinstance(saved, ServiceError):
@@ -103,7 +97,9 @@ def submit_invitation(
             )
         submitted = attempt(
             session,
-            lambda: assessment_service.submit(session, library, principal, assessment, None),
+            lambda: assessment_service.submit(
+                session, library, invitation_service.principal_for(invitation), assessment, None
+            ),
         )
         if isinstance(submitted, InvalidInput):
             return _missing(request, session, token)
@@ -113,6 +109,19 @@ def submit_invitation(
         return render(request, "invite/thanks.html", _context(session, invitation))
 
     return _guarded(request, session, limits, token, action)
+
+
+def _save_draft(
+    request: Request, session: Session, token: str, form: Form
+) -> tuple[Invitation, Assessment, Saved | ServiceError]:
+    """Check the link and the form's CSRF token, then save the answers the form carries."""
+    invitation, assessment = _open_for_change(request, session, token, form)
+    principal = invitation_service.principal_for(invitation)
+    return (
+        invitation,
+        assessment,
+        attempt(session, lambda: save_form(session, principal, assessment, form)),
+    )
 
 
 def _open_for_change(
