@@ -1,36 +1,80 @@
-"""A pool of render worker processes, with a time limit, a page limit and a memory limit.
+"""Render worker processes, with a time limit, a page limit and a memory limit.
 
 WeasyPrint is synchronous and CPU-bound, and a pathological document can take very long or
-use a lot of memory. Rendering in separate processes keeps the API process responsive: a
-render that runs past its time limit is abandoned and the pool is restarted, which kills the
-worker doing it; a worker that dies is replaced.
+use a lot of memory. Rendering in separate processes keeps the API process responsive.
+
+Each worker has a pipe of its own and serves one render at a time; the pool lends an idle
+worker to a caller and takes it back. A render past its time limit kills only the worker
+doing it, and a worker that dies (killed, out of memory) is replaced on the next render. No
+lock is shared between processes, so no worker can take one to its grave: with the standard
+library's `multiprocessing.Pool`, an idle worker stopped by a signal to the process group (a
+supervisor stopping the service, Ctrl+C) could leave every later render and the shutdown
+waiting for ever, and one render's time-out restarted the pool under the others.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import multiprocessing
+import queue
 import resource
+import signal
 import threading
-from multiprocessing.pool import Pool
+import time
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
 
 from service.config import Settings, get_settings
 from service.reporting.render import RenderedPdf, RenderError
 
 logger = logging.getLogger(__name__)
 
+RENDERS_PER_WORKER = 200  # then the worker is replaced, returning what it accumulated
+_STOP_GRACE_SECONDS = 2.0
 
-def _initialise_worker(memory_bytes: int) -> None:
+
+# -- in the worker process -----------------------------------------------------------------
+
+
+def _serve(connection: Connection, memory_bytes: int) -> None:
+    """A worker's life: answer requests on its pipe until told to stop or the pipe closes."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the parent, which stops us
     from service.reporting import pdf  # noqa: PLC0415 - imported in the worker only
 
     pdf.warm_up()
+    # WeasyPrint builds very many short-lived objects; the cyclic garbage collector would scan
+    # them again and again during a render. It is paused instead, and run once after each
+    # reply, when the caller no longer waits: the same memory is freed, off the clock.
+    gc.disable()
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        connection.send(_answer(request))
+        gc.collect()
 
 
-def _render(html: str, max_pages: int) -> RenderedPdf:
+def _answer(request: tuple[Any, ...]) -> tuple[str, Any]:
     from service.reporting import pdf  # noqa: PLC0415 - imported in the worker only
 
-    return pdf.html_to_pdf(html, max_pages)
+    if request[0] == "peak":
+        return "ok", _peak_memory_mb()
+    _, html, max_pages = request
+    try:
+        return "ok", pdf.html_to_pdf(html, max_pages)
+    except RenderError as exc:
+        return "refused", str(exc)
+    except MemoryError:
+        return "refused", "rendering ran out of memory"
+    except Exception as exc:  # reported to the caller, who logs it with the request
+        return "refused", f"the renderer failed ({type(exc).__name__}: {exc})"
 
 
 def _peak_memory_mb() -> float:
@@ -43,52 +87,162 @@ def _peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# -- in the parent -------------------------------------------------------------------------
+
+
+class _Lost(Exception):
+    """The worker did not answer: it timed out or died. It must not be used again."""
+
+
+class _Worker:
+    """One render process and the parent's end of its pipe."""
+
+    def __init__(self, memory_bytes: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.connection, theirs = context.Pipe()
+        self.process: BaseProcess = context.Process(
+            target=_serve, args=(theirs, memory_bytes), name="stackvet-render", daemon=True
+        )
+        self.process.start()
+        theirs.close()
+        self.requests = 0
+
+    def ask(self, request: tuple[Any, ...], timeout: float) -> tuple[str, Any]:
+        self.requests += 1
+        try:
+            self.connection.send(request)
+            if not self.connection.poll(timeout):
+                raise _Lost(f"rendering took longer than {timeout:g} seconds")
+            answer: tuple[str, Any] = self.connection.recv()
+        except (EOFError, OSError):
+            raise _Lost("the render worker stopped unexpectedly") from None
+        return answer
+
+    def stop(self) -> None:
+        """Ask the worker to finish; kill it if it does not (or cannot: it may be stuck)."""
+        with contextlib.suppress(OSError):
+            self.connection.send(None)
+        self.process.join(_STOP_GRACE_SECONDS)
+        self.kill()
+
+    def kill(self) -> None:
+        """Kill the process; a caller waiting on its pipe sees it close. (The pipe itself is
+        closed by whoever holds the worker, never from another thread.)"""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+
 class RenderPool:
+    """Up to `workers` render processes, started when first needed."""
+
     def __init__(self, workers: int, timeout: float, max_pages: int, memory_mb: int) -> None:
         self.workers = workers
         self.timeout = timeout
         self.max_pages = max_pages
         self.memory_bytes = memory_mb * 1024 * 1024
-        self._pool: Pool | None = None
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the warmest first
+        self._running: set[_Worker] = set()
         self._lock = threading.Lock()
 
     def render(self, html: str) -> RenderedPdf:
-        pending = self._get().apply_async(_render, (html, self.max_pages))
-        try:
-            return pending.get(timeout=self.timeout)
-        except multiprocessing.TimeoutError:
-            logger.error("report render exceeded %ss; restarting the render pool", self.timeout)
-            self.restart()
-            raise RenderError(f"rendering took longer than {self.timeout:g} seconds") from None
-        except MemoryError:
-            raise RenderError("rendering ran out of memory") from None
+        status, value = self._ask(("render", html, self.max_pages))
+        if status != "ok":
+            raise RenderError(value)
+        result: RenderedPdf = value
+        return result
 
     def peak_memory_mb(self) -> float:
         """The peak resident memory of a worker (of the only one, with `workers=1`)."""
-        peak: float = self._get().apply(_peak_memory_mb)
-        return peak
-
-    def _get(self) -> Pool:
-        with self._lock:
-            if self._pool is None:
-                context = multiprocessing.get_context("spawn")
-                self._pool = context.Pool(
-                    self.workers,
-                    initializer=_initialise_worker,
-                    initargs=(self.memory_bytes,),
-                    maxtasksperchild=200,
-                )
-            return self._pool
+        _, peak = self._ask(("peak",))
+        return float(peak)
 
     def restart(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.terminate()
-                self._pool.join()
-                self._pool = None
+        """Kill every worker (a render in progress fails); new ones start when needed."""
+        self._stop_all(graceful=False)
 
     def close(self) -> None:
-        self.restart()
+        """Stop every worker: idle ones are asked to finish, busy ones are killed."""
+        self._stop_all(graceful=True)
+
+    def _stop_all(self, *, graceful: bool) -> None:
+        with self._lock:
+            busy, self._running = self._running, set()
+        while True:
+            try:
+                idle = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            busy.discard(idle)
+            self._end(idle, kill=not graceful)
+        for worker in busy:  # their callers see the pipe close, and discard them
+            worker.kill()
+
+    def _ask(self, request: tuple[Any, ...]) -> tuple[str, Any]:
+        worker = self._take()
+        try:
+            answer = worker.ask(request, self.timeout)
+        except _Lost as lost:
+            logger.error("render worker %s: %s; replacing it", worker.process.pid, lost)
+            self._discard(worker, kill=True)
+            raise RenderError(str(lost)) from None
+        self._give_back(worker)
+        return answer
+
+    def _take(self) -> _Worker:
+        """A live worker of this pool. Idle ones may have died meanwhile (killed from outside)
+        or been stopped by `restart`/`close`: those are skipped."""
+        while True:
+            worker = self._idle_or_new()
+            with self._lock:
+                ours = worker in self._running
+            if ours and worker.process.is_alive():
+                return worker
+            if ours:
+                logger.warning("render worker %s had stopped; replacing it", worker.process.pid)
+            self._discard(worker, kill=True)
+
+    def _idle_or_new(self) -> _Worker:
+        """An idle worker, or a new one while there are fewer than `workers`; else wait."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                pass
+            with self._lock:
+                if len(self._running) < self.workers:
+                    worker = _Worker(self.memory_bytes)
+                    self._running.add(worker)
+                    return worker
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RenderError(f"every render worker was busy for {self.timeout:g} seconds")
+            try:  # briefly: a worker may be discarded meanwhile, making room for a new one
+                return self._idle.get(timeout=min(left, 0.5))
+            except queue.Empty:
+                continue
+
+    def _give_back(self, worker: _Worker) -> None:
+        with self._lock:
+            ours = worker in self._running
+        if not ours or worker.requests >= RENDERS_PER_WORKER:  # restarted, closed, or retired
+            self._discard(worker, kill=False)
+        else:
+            self._idle.put(worker)
+
+    def _discard(self, worker: _Worker, *, kill: bool) -> None:
+        with self._lock:
+            self._running.discard(worker)
+        self._end(worker, kill=kill)
+
+    @staticmethod
+    def _end(worker: _Worker, *, kill: bool) -> None:
+        if kill:
+            worker.kill()
+        else:
+            worker.stop()
+        worker.connection.close()
 
 
 _default: RenderPool | None = None

@@ -1,0 +1,136 @@
+"""The render pool: time limits that stop one render only, workers stopped from outside,
+replacement, retirement and a prompt shutdown."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from service.reporting import pool
+from service.reporting.pool import RenderPool
+from service.reporting.render import RenderError
+
+PAGE = "<html><body><h1>stackvet</h1><p>One page.</p></body></html>"
+PARAGRAPH = "<p>The vendor describes this part of its stack at length, in plain words.</p>"
+SLOW = f"<html><body>{PARAGRAPH * 20_000}</body></html>"  # about 8 s of layout
+MEDIUM = f"<html><body>{PARAGRAPH * 4_000}</body></html>"  # about 1.7 s, 118 pages
+
+
+@pytest.fixture
+def two_workers() -> Iterator[RenderPool]:
+    workers = RenderPool(workers=2, timeout=4, max_pages=500, memory_mb=1024)
+    yield workers
+    assert _finishes_within(10, workers.close), "closing the pool hung"
+
+
+def _pids() -> set[int]:
+    return {p.pid for p in multiprocessing.active_children() if p.pid is not None}
+
+
+def _start_both(workers: RenderPool) -> set[int]:
+    """Render twice at once, so that both workers start; their process ids."""
+    before = _pids()
+    with ThreadPoolExecutor(2) as threads:
+        pages = list(threads.map(lambda _: workers.render(PAGE).pages, range(2)))
+    assert pages == [1, 1]
+    started = _pids() - before
+    assert len(started) == 2
+    return started
+
+
+def _stop(pids: set[int], signum: signal.Signals) -> None:
+    for pid in pids:
+        os.kill(pid, signum)
+    deadline = time.monotonic() + 10
+    while pids & _pids():
+        assert time.monotonic() < deadline, "the workers did not stop"
+        time.sleep(0.05)
+
+
+def _finishes_within(seconds: float, action: Callable[[], object]) -> bool:
+    """Whether `action` returned (or raised) in time; a hung one is left in its thread."""
+    running = threading.Thread(target=action, daemon=True)
+    running.start()
+    running.join(seconds)
+    return not running.is_alive()
+
+
+def test_a_render_past_its_time_limit_stops_only_that_render(two_workers: RenderPool) -> None:
+    """The slow render times out (at 4 s) while another one is in progress (from 3 s to about
+    4.7 s): only the slow one fails."""
+    _start_both(two_workers)
+    with ThreadPoolExecutor(2) as threads:
+        slow = threads.submit(two_workers.render, SLOW)
+        time.sleep(3)
+        medium = threads.submit(two_workers.render, MEDIUM)
+        with pytest.raises(RenderError, match="longer than 4 seconds"):
+            slow.result()
+        assert not medium.done(), "the other render was not in progress when the first timed out"
+        assert medium.result().pages == 118
+    assert two_workers.render(PAGE).pages == 1  # by a replacement worker
+
+
+def test_workers_stopped_by_a_signal_to_the_process_group_leave_the_pool_usable(
+    two_workers: RenderPool,
+) -> None:
+    """`kill -TERM -<group>` (a supervisor stopping the service, `timeout`, systemd's
+    control-group kill) also reaches the idle workers."""
+    _stop(_start_both(two_workers), signal.SIGTERM)
+    pages: list[int] = []
+    rendered = _finishes_within(20, lambda: pages.append(two_workers.render(PAGE).pages))
+    assert rendered, "rendering hung after the workers were stopped"
+    assert pages == [1], "the replacement workers did not render"
+    assert _finishes_within(10, two_workers.close), "closing the pool hung"
+
+
+def test_a_worker_killed_while_idle_is_replaced_with_a_warning(
+    two_workers: RenderPool, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = _pids()
+    assert two_workers.render(PAGE).pages == 1
+    (first,) = _pids() - before
+    _stop({first}, signal.SIGKILL)
+    with caplog.at_level(logging.WARNING, logger="service.reporting.pool"):
+        assert two_workers.render(PAGE).pages == 1
+    assert f"render worker {first} had stopped; replacing it" in caplog.text
+
+
+def test_closing_stops_a_render_in_progress_at_once(two_workers: RenderPool) -> None:
+    outcome: list[BaseException] = []
+
+    def render_slowly() -> None:
+        try:
+            two_workers.render(SLOW)
+        except RenderError as exc:
+            outcome.append(exc)
+
+    rendering = threading.Thread(target=render_slowly)
+    rendering.start()
+    time.sleep(1.0)  # started, and in the middle of the slow render
+    started = time.monotonic()
+    assert _finishes_within(3, two_workers.close), "closing the pool waited for the render"
+    rendering.join(5)
+    assert time.monotonic() - started < 3
+    assert [str(e) for e in outcome] == ["the render worker stopped unexpectedly"]
+    assert two_workers.render(PAGE).pages == 1  # a closed pool starts again when used
+
+
+def test_a_worker_is_retired_after_its_share_of_renders(
+    two_workers: RenderPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pool, "RENDERS_PER_WORKER", 2)
+    before = _pids()
+    two_workers.render(PAGE)
+    (first,) = _pids() - before
+    two_workers.render(PAGE)  # its second: it is retired afterwards
+    assert first not in _pids()
+    two_workers.render(PAGE)
+    assert len(_pids() - before) == 1  # a new one
