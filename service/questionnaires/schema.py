@@ -46,6 +46,8 @@ class Option(Strict):
     id: Identifier
     label: Text
     help: Text | None = None
+    suggest: bool = True
+    """Whether an improvement path may propose this option (never `other`, `proprietary`...)."""
 
     @model_validator(mode="after")
     def _not_reserved(self) -> Option:
@@ -70,6 +72,8 @@ class Question(Strict):
     max_length: int | None = Field(default=None, ge=1, le=TEXT_LENGTH_LIMIT)
     placeholder: Text | None = None
     show_if: Condition | None = None
+    informational: Text | None = None
+    """Why no rule reads this question (it informs the reviewer but is not scored)."""
 
     @model_validator(mode="after")
     def _fields_fit_type(self) -> Question:

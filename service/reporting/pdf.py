@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import mimetypes
+import os
 import time
 from functools import cache
 from typing import Any
@@ -20,6 +21,10 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from service.reporting.render import REPORTS_DIR, STYLESHEET, RenderedPdf, RenderError, asset_path
 
 logger = logging.getLogger(__name__)
+
+# fontTools stamps each embedded font subset with the current time unless SOURCE_DATE_EPOCH is
+# set, so two renders a second apart differed by a few bytes (and by ETag). Fixed at 2000-01-01.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "946684800")
 
 
 class AssetFetcher(URLFetcher):  # type: ignore[misc]

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
+from packaging.version import Version
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from service.questionnaires.conditions import parse_version
@@ -67,21 +68,103 @@ class SourceRef(_Strict):
     checked: Date
 
 
+class Accelerator(StrEnum):
+    NVIDIA = "nvidia"
+    AMD = "amd"
+    INTEL = "intel"
+    GOOGLE_TPU = "google_tpu"
+    AWS_NEURON = "aws_neuron"
+    APPLE_SILICON = "apple_silicon"
+    CPU = "cpu"
+
+
+class ModelType(StrEnum):
+    LLM = "llm"
+    EMBEDDINGS = "embeddings"
+    IMAGE_GENERATION = "image_generation"
+    VISION = "vision"
+    SPEECH = "speech"
+    CLASSICAL_ML = "classical_ml"
+
+
+class Grade(StrEnum):
+    """Where a version stands against its project's own support window."""
+
+    SUPPORTED = "supported"
+    BEHIND = "behind"
+    """One window behind: no longer patched, but recent; plan an upgrade."""
+    UNSUPPORTED = "unsupported"
+
+
+class SecurityFloor(_Strict):
+    below: VersionText
+    summary: Text
+    advisory: SourceRef
+
+
 class Entry(_Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
     kind: Kind
     name: Text
+    aliases: tuple[Text, ...] = ()
     status: Status
     since: Date | None = None
     latest: str | None = None
     supported_from: VersionText | None = None
+    behind_from: VersionText | None = None
+    security_floors: tuple[SecurityFloor, ...] = ()
+    accelerators: tuple[Accelerator, ...] = ()
+    model_types: tuple[ModelType, ...] = ()
     notes: Text
     sources: tuple[SourceRef, ...] = Field(min_length=1)
+
+    def grade(self, version: str) -> Grade | None:
+        """The version against the support window; None when it cannot be judged."""
+        parsed = parse_version(version)
+        floor = parse_version(self.supported_from) if self.supported_from else None
+        if parsed is None or floor is None:
+            return None
+        if parsed >= floor:
+            return Grade.SUPPORTED
+        behind = parse_version(self.behind_from) if self.behind_from else None
+        return Grade.BEHIND if behind is not None and parsed >= behind else Grade.UNSUPPORTED
+
+    def security_floors_above(self, version: str) -> tuple[SecurityFloor, ...]:
+        """The advisories a version is still exposed to (empty when it cannot be judged)."""
+        parsed = parse_version(version)
+        if parsed is None:
+            return ()
+        return tuple(f for f in self.security_floors if parsed < _parsed(f.below))
+
+
+def _parsed(version: str) -> Version:
+    parsed = parse_version(version)
+    assert parsed is not None  # checked when the file was loaded
+    return parsed
 
 
 class KnowledgeBase(_Strict):
     as_of: Date
+    review_interval_days: int = Field(default=90, ge=1, le=730)
     entries: tuple[Entry, ...] = Field(min_length=1)
+
+    @cached_property
+    def by_alias(self) -> dict[str, str]:
+        """Lower-case names and aliases -> entry id, for free-text "other" answers."""
+        names: dict[str, str] = {}
+        for entry in self.entries:
+            for name in (entry.id, entry.name, *entry.aliases):
+                names.setdefault(_normalise(name), entry.id)
+        return names
+
+    def recognise(self, text: str, kind: Kind) -> str | None:
+        """The entry a typed name refers to ("Apache MXNet 1.9" -> mxnet), if any."""
+        words = _normalise(text)
+        for candidate in _candidates(words):
+            entry_id = self.by_alias.get(candidate)
+            if entry_id is not None and self.by_id[entry_id].kind is kind:
+                return entry_id
+        return None
 
     @cached_property
     def by_id(self) -> dict[str, Entry]:
@@ -94,6 +177,22 @@ class KnowledgeBase(_Strict):
     def supported_from(self, entry_id: str) -> str | None:
         entry = self.by_id.get(entry_id)
         return entry.supported_from if entry else None
+
+
+def _normalise(name: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9.+]+", " ", name.lower()).split())
+
+
+def _candidates(words: str) -> list[str]:
+    """The whole text, then every run of words, longest first ("apache mxnet 1.9" ...)."""
+    parts = words.split()
+    runs = [
+        " ".join(parts[start:end])
+        for length in range(len(parts), 0, -1)
+        for start in range(len(parts) - length + 1)
+        for end in (start + length,)
+    ]
+    return [words, *runs]
 
 
 def load_knowledge(root: Path) -> tuple[KnowledgeBase, str]:

@@ -48,7 +48,7 @@ def test_create_a_draft(procurement: Caller, parties: dict[str, str]) -> None:
     assert body["title"] == "OpenWeave AI for Northwind Retail"
     assert body["vendor"]["name"] == "OpenWeave AI"
     assert body["questionnaire"]["slug"] == "ai-framework"
-    assert body["questionnaire"]["version"] == "1.0"
+    assert body["questionnaire"]["version"] == "2.0"
     assert body["answers"] == {}
     assert body["revision"] == 1
     assert "framework.primary" in body["missing_required"]

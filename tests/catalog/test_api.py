@@ -17,7 +17,7 @@ def test_list_questionnaires(procurement: Caller, catalog: Catalog) -> None:
     assert set(by_slug) == {"ai-framework", "client-environment"}
     vendor = by_slug["ai-framework"]
     assert vendor["audience"] == "vendor"
-    assert vendor["versions"] == ["1.0"]
+    assert vendor["versions"] == ["1.0", "2.0"]
     assert 35 <= vendor["question_count"] <= 60
     latest = catalog.latest("ai-framework")
     assert latest is not None
@@ -26,7 +26,7 @@ def test_list_questionnaires(procurement: Caller, catalog: Catalog) -> None:
 
 def test_get_latest_and_exact_version(procurement: Caller) -> None:
     latest = procurement.get("/api/v1/questionnaires/ai-framework").json()
-    exact = procurement.get("/api/v1/questionnaires/ai-framework/versions/1.0").json()
+    exact = procurement.get("/api/v1/questionnaires/ai-framework/versions/2.0").json()
     assert latest == exact
     sections = latest["definition"]["sections"]
     questions = {q["id"]: q for s in sections for q in s["questions"]}
@@ -49,7 +49,7 @@ def test_unknown_questionnaire_and_version(procurement: Caller) -> None:
         procurement.get("/api/v1/questionnaires/ai-framework/versions/9.9"),
         404,
         "not-found",
-        detail_contains="has no version 9.9; it has: 1.0",
+        detail_contains="has no version 9.9; it has: 1.0, 2.0",
     )
 
 

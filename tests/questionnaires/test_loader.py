@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -290,7 +291,32 @@ def test_shipped_questionnaires_keep_the_fixed_ids(
     questions = definition.questionnaire.questions
     for question_id, (kind, options) in fixed.items():
         assert questions[question_id].type is kind, question_id
-        assert tuple(o.id for o in questions[question_id].options) == options, question_id
+        kept = [o.id for o in questions[question_id].options if o.id in options]
+        assert tuple(kept) == options, question_id
+
+
+def test_every_version_keeps_every_question_and_option_of_the_one_before(catalog: Catalog) -> None:
+    for slug in catalog.slugs():
+        versions = catalog.versions(slug)
+        for older, newer in itertools.pairwise(versions):
+            old_q, new_q = older.questionnaire.questions, newer.questionnaire.questions
+            assert set(old_q) <= set(new_q), (slug, newer.version, set(old_q) - set(new_q))
+            for question_id, question in old_q.items():
+                missing = question.option_ids - new_q[question_id].option_ids
+                assert not missing, (slug, newer.version, question_id, missing)
+
+
+PINNED_2_0_OPTIONS = {
+    "portability.weights_licence": {"non_commercial", "open_restricted"},
+    "hf.weight_formats": {"joblib_pickle", "skops", "xgboost_native", "tensorrt_engine"},
+}
+
+
+def test_the_2_0_questionnaire_has_the_pinned_options(catalog: Catalog) -> None:
+    definition = catalog.get("ai-framework", "2.0")
+    assert definition is not None
+    for question_id, options in PINNED_2_0_OPTIONS.items():
+        assert options <= definition.questionnaire.questions[question_id].option_ids
 
 
 def test_vendor_questionnaire_size_and_help(catalog: Catalog) -> None:

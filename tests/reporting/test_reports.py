@@ -77,7 +77,7 @@ def test_the_assessment_report_says_what_the_score_says(
         "Not recommended",
         "Environment fit",
         "Methodology",
-        "ai-framework 1.0",
+        "ai-framework 2.0",
         score["provenance"]["rule_pack"]["content_hash"],
         f"As of {library.knowledge.as_of}",
         score["provenance"]["knowledge_base"]["content_hash"],

@@ -69,7 +69,7 @@ def test_the_score_explains_itself(procurement: Caller, draft: str, library: Lib
     assert score["technical_currency"]["score"] >= 75
     assert score["completeness"]["ratio"] > 0.9
     provenance = score["provenance"]
-    pack = library.pack_for("ai-framework@1.0")
+    pack = library.pack_for("ai-framework@2.0")
     assert pack is not None
     assert provenance["rule_pack"]["content_hash"] == pack.content_hash
     assert provenance["knowledge_base"]["content_hash"] == library.knowledge_hash
