@@ -20,6 +20,8 @@ from service.questionnaires.conditions import (
 from service.questionnaires.loader import did_you_mean
 from service.questionnaires.schema import CHOICE_TYPES, Question, Questionnaire, QuestionType
 
+GRADES = ("supported", "behind", "unsupported")
+
 OPERATOR_TYPES: dict[Operator, frozenset[QuestionType]] = {
     Operator.EQUALS: frozenset(
         {QuestionType.SINGLE_CHOICE, QuestionType.BOOLEAN, QuestionType.NUMBER, QuestionType.TEXT}
@@ -30,6 +32,10 @@ OPERATOR_TYPES: dict[Operator, frozenset[QuestionType]] = {
     Operator.IS_UNKNOWN: frozenset(QuestionType),
     Operator.KB_STATUS: frozenset({QuestionType.SINGLE_CHOICE}),
     Operator.BELOW_SUPPORTED_FLOOR_OF: frozenset({QuestionType.VERSION}),
+    Operator.SUPPORT: frozenset({QuestionType.VERSION}),
+    Operator.SECURITY_FLOOR_OF: frozenset({QuestionType.VERSION}),
+    Operator.NO_SHARED_ACCELERATOR_WITH: frozenset({QuestionType.MULTIPLE_CHOICE}),
+    Operator.MEMORY_SHORTFALL: frozenset({QuestionType.NUMBER}),
     **{op: frozenset({QuestionType.VERSION}) for op in VERSION_OPERATORS},
     **{op: frozenset({QuestionType.NUMBER}) for op in NUMBER_OPERATORS},
 }
@@ -63,7 +69,7 @@ def _show_if_problems(
         if leaf.client is not None:
             yield "show_if can only test this questionnaire's own answers ('question:')"
             continue
-        if leaf.operator in KNOWLEDGE_OPERATORS:
+        if leaf.operator in KNOWLEDGE_OPERATORS or leaf.client_question is not None:
             yield f"show_if cannot use the knowledge-base operator '{leaf.operator}'"
             continue
         if leaf.subject not in earlier and leaf.subject in questionnaire.questions:
@@ -98,12 +104,19 @@ def _operand_problems(
     operand = leaf.operand
     if leaf.operator is Operator.KB_STATUS:
         return  # statuses are checked against the knowledge base by the rule-pack checks
-    if leaf.operator is Operator.BELOW_SUPPORTED_FLOOR_OF:
-        framework = questions.get(str(operand))
+    entry = leaf.entry_question
+    if entry is not None:
+        framework = questions.get(entry)
         if framework is None or framework.type is not QuestionType.SINGLE_CHOICE:
-            hint = did_you_mean(str(operand), questions)
-            yield f"below_supported_floor_of needs a single-choice question, not '{operand}'{hint}"
+            hint = did_you_mean(entry, questions)
+            yield f"{leaf.operator} needs a single-choice question, not '{entry}'{hint}"
+        if leaf.support is not None:
+            for grade in leaf.support.grades:
+                if grade not in GRADES:
+                    yield f"'{grade}' is not a support grade ({', '.join(GRADES)})"
         return
+    if leaf.client_question is not None:
+        return  # the client fact is checked against the client questionnaire by the pack
     if question.type in CHOICE_TYPES:
         values = operand if isinstance(operand, tuple) else (operand,)
         for value in values:

@@ -40,8 +40,17 @@ from pydantic import (
     model_validator,
 )
 
-UNKNOWN = "unknown"
-"""The answer given when the respondent does not know or will not say. Valid for every question."""
+from service.questionnaires.matching import (
+    OTHER,
+    OTHER_NAME_SUFFIX,
+    UNKNOWN,
+    entry_of,
+    memory_shortfall,
+    other_name_question,
+    shares_no_accelerator,
+)
+
+__all__ = ["UNKNOWN"]  # the answer given when the respondent does not know or will not say
 
 Scalar = bool | int | float | str
 Tri = bool | None
@@ -67,12 +76,25 @@ class Operator(StrEnum):
     IS_UNKNOWN = "is_unknown"
     KB_STATUS = "kb_status"
     BELOW_SUPPORTED_FLOOR_OF = "below_supported_floor_of"
+    SUPPORT = "support"
+    SECURITY_FLOOR_OF = "security_floor_of"
+    NO_SHARED_ACCELERATOR_WITH = "no_shared_accelerator_with"
+    MEMORY_SHORTFALL = "memory_shortfall"
 
 
 OPERATORS: tuple[str, ...] = tuple(op.value for op in Operator)
 VERSION_OPERATORS = frozenset({Operator.VERSION_BELOW, Operator.VERSION_AT_LEAST})
 NUMBER_OPERATORS = frozenset({Operator.LT, Operator.LTE, Operator.GT, Operator.GTE})
-KNOWLEDGE_OPERATORS = frozenset({Operator.KB_STATUS, Operator.BELOW_SUPPORTED_FLOOR_OF})
+KNOWLEDGE_OPERATORS = frozenset(
+    {
+        Operator.KB_STATUS,
+        Operator.BELOW_SUPPORTED_FLOOR_OF,
+        Operator.SUPPORT,
+        Operator.SECURITY_FLOOR_OF,
+    }
+)
+CLIENT_OPERATORS = frozenset({Operator.NO_SHARED_ACCELERATOR_WITH, Operator.MEMORY_SHORTFALL})
+"""Operators on a vendor answer that compare it with a client fact."""
 
 
 class Knowledge(Protocol):
@@ -82,12 +104,27 @@ class Knowledge(Protocol):
 
     def supported_from(self, entry_id: str) -> str | None: ...
 
+    def resolve(self, value: str, other_name: str | None) -> str | None: ...
+
+    def grade_of(self, entry_id: str, version: str) -> str | None: ...
+
+    def exposed(self, entry_id: str, version: str) -> bool | None: ...
+
 
 class _NoKnowledge:
     def status(self, entry_id: str) -> str | None:
         return None
 
     def supported_from(self, entry_id: str) -> str | None:
+        return None
+
+    def resolve(self, value: str, other_name: str | None) -> str | None:
+        return None
+
+    def grade_of(self, entry_id: str, version: str) -> str | None:
+        return None
+
+    def exposed(self, entry_id: str, version: str) -> bool | None:
         return None
 
 
@@ -129,6 +166,20 @@ class _Node(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class SupportTest(_Node):
+    """`support: {of: framework.primary, grades: [unsupported]}` on a version question."""
+
+    of: str
+    grades: tuple[str, ...] = Field(min_length=1)
+
+
+class ShortfallTest(_Node):
+    """`memory_shortfall: {client: gpu_memory_gb, over: 0.25}`: the client lacks over 25%."""
+
+    client: str
+    over: float = Field(ge=0, lt=1)
+
+
 class Leaf(_Node):
     question: str | None = None
     client: str | None = None
@@ -145,6 +196,10 @@ class Leaf(_Node):
     is_unknown: bool | None = None
     kb_status: tuple[str, ...] | None = Field(default=None, min_length=1)
     below_supported_floor_of: str | None = None
+    support: SupportTest | None = None
+    security_floor_of: str | None = None
+    no_shared_accelerator_with: str | None = None
+    memory_shortfall: ShortfallTest | None = None
 
     @field_validator("version_below", "version_at_least", mode="before")
     @classmethod
@@ -187,11 +242,35 @@ class Leaf(_Node):
         return getattr(self, self.operator.value)
 
     @property
+    def entry_question(self) -> str | None:
+        """The choice question naming the knowledge-base entry a version test grades against."""
+        if self.support is not None:
+            return self.support.of
+        return self.below_supported_floor_of or self.security_floor_of
+
+    @property
+    def client_question(self) -> str | None:
+        """The client fact a vendor answer is compared with (accelerators, GPU memory)."""
+        if self.memory_shortfall is not None:
+            return self.memory_shortfall.client
+        return self.no_shared_accelerator_with
+
+    @property
     def subjects(self) -> tuple[str, ...]:
-        """Every question the leaf reads (the floor test also reads the framework answer)."""
-        if self.below_supported_floor_of is not None:
-            return (self.subject, self.below_supported_floor_of)
+        """Every question of the leaf's own side that it reads."""
+        entry = self.entry_question
+        if entry is not None:
+            return (self.subject, entry, other_name_question(entry))
+        if self.operator is Operator.KB_STATUS:
+            return (self.subject, other_name_question(self.subject))
         return (self.subject,)
+
+    @property
+    def reads(self) -> tuple[tuple[Source, str], ...]:
+        """Every (source, question) the leaf reads, the compared client fact included."""
+        own = tuple((self.source, subject) for subject in self.subjects)
+        other = self.client_question
+        return own if other is None else (*own, (Source.CLIENT, other))
 
 
 class All(_Node):
@@ -277,9 +356,13 @@ def compile_facts(condition: Condition, knowledge: Knowledge = NO_KNOWLEDGE) -> 
         answers: Mapping[str, Any], client: Mapping[str, Any], value: Tri
     ) -> tuple[Fact, ...]:
         keys = when_true(answers, client) if value is True else everything
-        return tuple(
+        facts = (
             Fact(source, subject, (client if source is Source.CLIENT else answers).get(subject))
             for source, subject in keys
+        )
+        # A typed "other" name is evidence only where one was given.
+        return tuple(
+            f for f in facts if f.value is not None or not f.question.endswith(OTHER_NAME_SUFFIX)
         )
 
     return facts_of
@@ -287,7 +370,7 @@ def compile_facts(condition: Condition, knowledge: Knowledge = NO_KNOWLEDGE) -> 
 
 def _reads(condition: Condition) -> tuple[_Key, ...]:
     """Every (source, question) a condition reads, once each, in order."""
-    keys = ((leaf.source, subject) for leaf in leaves(condition) for subject in leaf.subjects)
+    keys = (key for leaf in leaves(condition) for key in leaf.reads)
     return tuple(dict.fromkeys(keys))
 
 
@@ -384,8 +467,9 @@ def _leaf_test(leaf: Leaf, knowledge: Knowledge) -> Truth:
             return (value is None or value == UNKNOWN) is wanted
 
         return unknown_test
-    if operator is Operator.BELOW_SUPPORTED_FLOOR_OF:
-        return _floor_test(subject, str(leaf.below_supported_floor_of), knowledge)
+    special = _knowledge_test(leaf, knowledge) or _client_test(leaf)
+    if special is not None:
+        return special
     check = _value_test(operator, leaf.operand, knowledge)
 
     def test(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
@@ -397,13 +481,42 @@ def _leaf_test(leaf: Leaf, knowledge: Knowledge) -> Truth:
     return test
 
 
-def _floor_test(version_question: str, framework_question: str, knowledge: Knowledge) -> Truth:
-    def below_floor(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
-        version, framework = answers.get(version_question), answers.get(framework_question)
-        if not is_known(version) or not is_known(framework):
+def _knowledge_test(leaf: Leaf, knowledge: Knowledge) -> Truth | None:
+    """The operators that find an answer's knowledge-base entry first (None: not one of them)."""
+    if leaf.operator is Operator.KB_STATUS:
+        return _status_test(leaf.subject, frozenset(leaf.kb_status or ()), knowledge)
+    entry_question = leaf.entry_question
+    if entry_question is None:
+        return None
+    judge = _version_judge(leaf, knowledge)
+    version_question = leaf.subject
+
+    def graded(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
+        version, choice = answers.get(version_question), answers.get(entry_question)
+        if not is_known(version) or not is_known(choice):
             return None
-        floor = knowledge.supported_from(str(framework))
-        parsed = parse_version(version) if isinstance(version, str) else None
+        entry = entry_of(answers, entry_question, knowledge)
+        if entry is None or not isinstance(version, str):
+            return False  # nothing to grade against: not a finding of this kind
+        return judge(entry, version)
+
+    return graded
+
+
+def _version_judge(leaf: Leaf, knowledge: Knowledge) -> Callable[[str, str], Tri]:
+    if leaf.support is not None:
+        grades = frozenset(leaf.support.grades)
+
+        def in_grades(entry: str, version: str) -> Tri:
+            grade = knowledge.grade_of(entry, version)
+            return None if grade is None and parse_version(version) is None else grade in grades
+
+        return in_grades
+    if leaf.security_floor_of is not None:
+        return knowledge.exposed
+
+    def below_floor(entry: str, version: str) -> Tri:
+        floor, parsed = knowledge.supported_from(entry), parse_version(version)
         if floor is None:
             return False
         bound = parse_version(floor)
@@ -412,12 +525,44 @@ def _floor_test(version_question: str, framework_question: str, knowledge: Knowl
     return below_floor
 
 
+def _status_test(question: str, statuses: frozenset[str], knowledge: Knowledge) -> Truth:
+    def status(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
+        value = answers.get(question)
+        if not is_known(value):
+            return None
+        if value == OTHER and not is_known(answers.get(other_name_question(question))):
+            return None  # "Other", but not which: cannot be judged
+        entry = entry_of(answers, question, knowledge)
+        return entry is not None and knowledge.status(entry) in statuses
+
+    return status
+
+
+def _client_test(leaf: Leaf) -> Truth | None:
+    """Vendor answers compared with a client fact (None: not such an operator)."""
+    other = leaf.client_question
+    if other is None:
+        return None
+    subject = leaf.subject
+    shortfall = leaf.memory_shortfall
+    if shortfall is None:
+
+        def disjoint(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
+            return shares_no_accelerator(answers.get(subject), client.get(other))
+
+        return disjoint
+    over = shortfall.over
+
+    def short(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
+        missing = memory_shortfall(answers.get(subject), client.get(other))
+        return None if missing is None else missing > over
+
+    return short
+
+
 def _value_test(operator: Operator, operand: Any, knowledge: Knowledge) -> Callable[[Any], Tri]:
     if operator is Operator.EQUALS:
         return lambda value: _equals(value, operand)
-    if operator is Operator.KB_STATUS:
-        statuses = frozenset(operand)
-        return lambda value: isinstance(value, str) and knowledge.status(value) in statuses
     if operator in VERSION_OPERATORS:
         return _version_test(operator, operand)
     if operator in NUMBER_OPERATORS:

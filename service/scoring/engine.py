@@ -4,12 +4,17 @@ How a score is made (the README explains it for account leads):
 
 1. Only answers to visible questions count (a hidden follow-up's old answer is ignored).
 2. Each rule's condition is evaluated with three-valued logic. A rule that is true adds its
-   points; a rule whose outcome depends on unknown or missing answers adds its `if_unknown`
-   points (by default its full points), so a vendor never scores better by not answering.
-3. Points are summed per category and each category is capped, so no single area dominates.
-4. Technical currency = 100 - currency points; integration risk = risk points (both 0..100).
-5. Bands come from the pack's thresholds; a firing blocker rule (`min_band`) can only make a
-   band worse. The recommendation follows from both bands and from completeness.
+   points. A rule whose outcome rests on the vendor's unknown or missing answers adds its
+   `if_unknown` points (by default its full points), so a vendor never scores better by not
+   answering; it is a "to confirm" item, not a verified finding. A rule whose outcome rests only
+   on unanswered *client* facts does not fire: those facts are the agency's gap, assumed not to
+   conflict, and listed as such.
+3. Rules that restate one fact share a root and are reported as one finding; rules that could
+   only all fire because one single-choice answer is unknown count once (the largest).
+4. Points are summed per category and each category is capped, so no single area dominates.
+   Technical currency = 100 - currency points; integration risk = risk points (both 0..100).
+5. Bands come from the pack's thresholds; a blocker (`min_band`) confirmed by known answers can
+   only make a band worse. The verdict follows (see `service.scoring.verdict`).
 
 Pure: plain data in, plain data out.
 """
@@ -18,110 +23,42 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from service.questionnaires.answers import resolve
 from service.questionnaires.conditions import (
     Fact,
     FactsOf,
+    Source,
     Truth,
     compile_facts,
     compile_truth,
     is_known,
 )
-from service.questionnaires.schema import Questionnaire
+from service.questionnaires.schema import Questionnaire, QuestionType
+from service.scoring.findings import (
+    Basis,
+    CategoryTotal,
+    Completeness,
+    DimensionScore,
+    Finding,
+    Score,
+    unknown_key,
+)
 from service.scoring.knowledge import KnowledgeBase
-from service.scoring.rules import BANDS, SEVERITY_ORDER, Dimension, Rule, RulePack, Severity
+from service.scoring.rules import (
+    BANDS,
+    SEVERITY_ORDER,
+    Dimension,
+    Rule,
+    RulePack,
+    Severity,
+    Verdict,
+)
+from service.scoring.verdict import recommend
 
-ENGINE_VERSION = "1.0.0"
-TOP_REASONS = 3
-
-
-class Recommendation(StrEnum):
-    RECOMMENDED = "recommended"
-    CONDITIONAL = "conditional"
-    NOT_RECOMMENDED = "not_recommended"
-
-
-class Basis(StrEnum):
-    KNOWN = "known"
-    """The rule fired on answers that are known."""
-    UNKNOWN = "unknown"
-    """The outcome rests on unknown or missing answers: unverified."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: Rule
-    points: float
-    basis: Basis
-    facts: tuple[Fact, ...]
-
-    @property
-    def id(self) -> str:
-        return self.rule.id
-
-
-@dataclass(frozen=True)
-class CategoryTotal:
-    category: str
-    points: float
-    cap: float
-
-    @property
-    def capped(self) -> float:
-        return min(self.points, self.cap)
-
-
-@dataclass(frozen=True)
-class DimensionScore:
-    dimension: Dimension
-    score: int
-    band: str
-    points: float
-    """Points after category caps."""
-    unknown_points: float
-    """Of those, how many came from rules that rest on unknown answers."""
-    categories: tuple[CategoryTotal, ...]
-    blockers: tuple[str, ...]
-    """Rules whose `min_band` made the band worse than the score alone."""
-
-
-@dataclass(frozen=True)
-class Completeness:
-    vendor_known: int
-    vendor_visible: int
-    client_known: int
-    client_visible: int
-
-    @property
-    def ratio(self) -> float:
-        total = self.vendor_visible + self.client_visible
-        return 1.0 if total == 0 else (self.vendor_known + self.client_known) / total
-
-
-@dataclass(frozen=True)
-class Score:
-    technical_currency: DimensionScore
-    integration_risk: DimensionScore
-    recommendation: Recommendation
-    completeness: Completeness
-    findings: tuple[Finding, ...]
-
-    def dimension(self, dimension: Dimension) -> DimensionScore:
-        if dimension is Dimension.TECHNICAL_CURRENCY:
-            return self.technical_currency
-        return self.integration_risk
-
-    def top_reasons(self, dimension: Dimension, limit: int = TOP_REASONS) -> list[Finding]:
-        """The findings contributing most to a dimension, largest first."""
-        mine = [f for f in self.findings if f.rule.dimension is dimension and f.points > 0]
-        return sorted(mine, key=_contribution_order)[:limit]
-
-
-def _contribution_order(finding: Finding) -> tuple[float, int, str]:
-    return (-finding.points, -SEVERITY_ORDER[finding.rule.severity], finding.rule.id)
+ENGINE_VERSION = "2.0.0"
+Recommendation = Verdict
 
 
 @dataclass(frozen=True)
@@ -149,23 +86,34 @@ class Engine:
             _CompiledRule(r, compile_truth(r.when, knowledge), compile_facts(r.when, knowledge))
             for r in pack.rules
         )
+        self._single_choice = frozenset(
+            q.id for q in vendor.questions.values() if q.type is QuestionType.SINGLE_CHOICE
+        )
 
     def score(self, answers: Mapping[str, Any], client: Mapping[str, Any]) -> Score:
         vendor_visible, vendor_active = resolve(self.vendor, answers)
         client_visible, client_active = resolve(self.client, client)
         outcomes = self.outcomes(vendor_active, client_active)
-        findings = tuple(
-            _finding(compiled, value, vendor_active, client_active)
-            for compiled, value in zip(self.rules, outcomes, strict=True)
-            if value is not False
-        )
+        findings: list[Finding] = []
+        assumed: dict[str, None] = {}
+        visible = frozenset(q.id for q in vendor_visible)
+        for compiled, value in zip(self.rules, outcomes, strict=True):
+            if value is False:
+                continue
+            facts = compiled.facts(vendor_active, client_active, value)
+            finding = _finding(compiled.rule, value, facts, visible)
+            if finding is None:
+                assumed.update(dict.fromkeys(_unknown_client_facts(facts)))
+            else:
+                findings.append(finding)
         completeness = Completeness(
             vendor_known=_known(vendor_active),
             vendor_visible=len(vendor_visible),
             client_known=_known(client_active),
             client_visible=len(client_visible),
         )
-        return self.assemble(findings, completeness)
+        merged = _count_exclusive_unknowns_once(findings, self._single_choice)
+        return self.assemble(tuple(merged), completeness, tuple(sorted(assumed)))
 
     def outcomes(
         self, vendor_active: Mapping[str, Any], client_active: Mapping[str, Any]
@@ -173,28 +121,32 @@ class Engine:
         """The three-valued outcome of every rule, in pack order."""
         return [compiled.truth(vendor_active, client_active) for compiled in self.rules]
 
-    def assemble(self, findings: tuple[Finding, ...], completeness: Completeness) -> Score:
+    def assemble(
+        self,
+        findings: tuple[Finding, ...],
+        completeness: Completeness,
+        assumed: tuple[str, ...] = (),
+    ) -> Score:
         currency = self.dimension_score(Dimension.TECHNICAL_CURRENCY, findings)
         risk = self.dimension_score(Dimension.INTEGRATION_RISK, findings)
         return Score(
             technical_currency=currency,
             integration_risk=risk,
-            recommendation=self._recommend(currency, risk, completeness),
+            recommendation=recommend(self.pack, currency, risk, completeness, findings),
             completeness=completeness,
             findings=tuple(sorted(findings, key=_finding_order)),
+            assumed_client_facts=assumed,
         )
 
     def dimension_score(self, dimension: Dimension, findings: Sequence[Finding]) -> DimensionScore:
         declared = self.pack.categories.of(dimension)
         points = dict.fromkeys(declared, 0.0)
         unknown = dict.fromkeys(declared, 0.0)
-        mine = []
-        for finding in findings:
-            if finding.rule.dimension is dimension:
-                mine.append(finding)
-                points[finding.rule.category] += finding.points
-                if finding.basis is Basis.UNKNOWN:
-                    unknown[finding.rule.category] += finding.points
+        mine = [f for f in findings if f.rule.dimension is dimension]
+        for finding in mine:
+            points[finding.rule.category] += finding.points
+            if finding.basis is Basis.UNKNOWN:
+                unknown[finding.rule.category] += finding.points
         categories = tuple(CategoryTotal(n, points[n], c.cap) for n, c in declared.items())
         total = min(100.0, sum(c.capped for c in categories))
         score = round(100 - total) if dimension is Dimension.TECHNICAL_CURRENCY else round(total)
@@ -212,12 +164,15 @@ class Engine:
     def _band(
         self, dimension: Dimension, score: int, findings: Sequence[Finding]
     ) -> tuple[str, tuple[str, ...]]:
+        """The band from the score, made worse by blockers that known answers confirm."""
         order = BANDS[dimension]
         band = order[self._band_rank(dimension, score)]
         blockers = tuple(
             f.rule.id
             for f in findings
-            if f.rule.min_band is not None and order.index(f.rule.min_band) > order.index(band)
+            if f.basis is Basis.KNOWN
+            and f.rule.min_band is not None
+            and order.index(f.rule.min_band) > order.index(band)
         )
         if blockers:
             worst = max(order.index(str(self.pack.by_id[b].min_band)) for b in blockers)
@@ -231,30 +186,47 @@ class Engine:
         risk = self.pack.thresholds.integration_risk
         return 0 if score <= risk.low else 1 if score <= risk.moderate else 2
 
-    def _recommend(
-        self, currency: DimensionScore, risk: DimensionScore, completeness: Completeness
-    ) -> Recommendation:
-        worst = (BANDS[Dimension.TECHNICAL_CURRENCY][-1], BANDS[Dimension.INTEGRATION_RISK][-1])
-        if currency.band == worst[0] or risk.band == worst[1]:
-            return Recommendation.NOT_RECOMMENDED
-        best = (BANDS[Dimension.TECHNICAL_CURRENCY][0], BANDS[Dimension.INTEGRATION_RISK][0])
-        complete = completeness.ratio >= self.pack.recommendation.min_completeness
-        if (currency.band, risk.band) == best and complete:
-            return Recommendation.RECOMMENDED
-        return Recommendation.CONDITIONAL
-
 
 def _finding(
-    compiled: _CompiledRule,
-    value: bool | None,
-    vendor_active: Mapping[str, Any],
-    client_active: Mapping[str, Any],
-) -> Finding:
-    rule = compiled.rule
-    facts = compiled.facts(vendor_active, client_active, value)
+    rule: Rule, value: bool | None, facts: tuple[Fact, ...], vendor_visible: frozenset[str]
+) -> Finding | None:
+    """The finding for a rule that did not come out false (None: it rests on client gaps only)."""
     if value is True:
         return Finding(rule, rule.points, Basis.KNOWN, facts)
-    return Finding(rule, rule.unknown_points, Basis.UNKNOWN, facts)
+    key = unknown_key(facts, vendor_visible)
+    if key is None:
+        return None
+    return Finding(rule, rule.unknown_points, Basis.UNKNOWN, facts, unknown_question=key)
+
+
+def _unknown_client_facts(facts: tuple[Fact, ...]) -> list[str]:
+    return [f.question for f in facts if f.source is Source.CLIENT and not f.known]
+
+
+def _count_exclusive_unknowns_once(
+    findings: list[Finding], single_choice: frozenset[str]
+) -> list[Finding]:
+    """Rules that hinge on one unknown single-choice answer cannot all be true: only the
+    largest counts (the others stay listed, with no points of their own)."""
+    largest: dict[tuple[Dimension, str], Finding] = {}
+    for finding in findings:
+        question = finding.unknown_question
+        if finding.basis is Basis.UNKNOWN and question in single_choice:
+            key = (finding.rule.dimension, question)
+            best = largest.get(key)
+            if best is None or _points_order(finding) < _points_order(best):
+                largest[key] = finding
+    keep = {id(f) for f in largest.values()}
+    return [
+        f
+        if f.basis is not Basis.UNKNOWN or f.unknown_question not in single_choice or id(f) in keep
+        else f.without_points()
+        for f in findings
+    ]
+
+
+def _points_order(finding: Finding) -> tuple[float, str]:
+    return (-finding.points, finding.rule.id)
 
 
 def _known(active: Mapping[str, Any]) -> int:
@@ -277,4 +249,15 @@ def _finding_order(finding: Finding) -> tuple[int, int, float, str]:
     return (dimension, severity, -finding.points, finding.rule.id)
 
 
-__all__ = ["ENGINE_VERSION", "Basis", "Engine", "Finding", "Recommendation", "Score", "Severity"]
+__all__ = [
+    "ENGINE_VERSION",
+    "Basis",
+    "CategoryTotal",
+    "Completeness",
+    "DimensionScore",
+    "Engine",
+    "Finding",
+    "Recommendation",
+    "Score",
+    "Severity",
+]

@@ -157,14 +157,33 @@ class KnowledgeBase(_Strict):
                 names.setdefault(_normalise(name), entry.id)
         return names
 
-    def recognise(self, text: str, kind: Kind) -> str | None:
+    def recognise(self, text: str) -> str | None:
         """The entry a typed name refers to ("Apache MXNet 1.9" -> mxnet), if any."""
         words = _normalise(text)
-        for candidate in _candidates(words):
-            entry_id = self.by_alias.get(candidate)
-            if entry_id is not None and self.by_id[entry_id].kind is kind:
-                return entry_id
-        return None
+        return next(
+            (self.by_alias[c] for c in _candidates(words) if c in self.by_alias),
+            None,
+        )
+
+    def resolve(self, value: str, other_name: str | None) -> str | None:
+        """The entry behind an option id, or behind the name typed for "Other"."""
+        if value == "other":
+            return self.recognise(other_name) if other_name else None
+        return value if value in self.by_id else None
+
+    def grade_of(self, entry_id: str, version: str) -> str | None:
+        entry = self.by_id.get(entry_id)
+        grade = entry.grade(version) if entry else None
+        return grade.value if grade else None
+
+    def exposed(self, entry_id: str, version: str) -> bool | None:
+        """Whether a version is below one of the entry's security fixes (None: not a version)."""
+        entry = self.by_id.get(entry_id)
+        if entry is None:
+            return False
+        if parse_version(version) is None:
+            return None
+        return bool(entry.security_floors_above(version))
 
     @cached_property
     def by_id(self) -> dict[str, Entry]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from service.questionnaires.checks import check_leaf
 from service.questionnaires.conditions import Condition, Leaf, Operator, leaves
 from service.questionnaires.loader import did_you_mean
-from service.questionnaires.schema import Question, Questionnaire
+from service.questionnaires.schema import Question, Questionnaire, QuestionType
 
 QuestionnaireKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*@\d+\.\d+(\.\d+)?$")]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -50,6 +50,15 @@ BANDS: dict[Dimension, tuple[str, ...]] = {
 KB_STATUSES = ("current", "maintained", "limited_maintenance", "end_of_life")
 
 
+class Verdict(StrEnum):
+    """The recommendation, best first (`insufficient_information`: the answers leave it open)."""
+
+    RECOMMENDED = "recommended"
+    CONDITIONAL = "conditional"
+    NOT_RECOMMENDED = "not_recommended"
+    INSUFFICIENT_INFORMATION = "insufficient_information"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -66,6 +75,15 @@ class Rule(_Strict):
     )
     min_band: str | None = Field(
         default=None, description="A blocker: when the rule fires, the band is at least this bad."
+    )
+    verdict_at_most: Verdict | None = Field(
+        default=None,
+        description="When the rule fires on known answers, the recommendation is at best this "
+        "(conditional or not_recommended).",
+    )
+    root: Identifier | None = Field(
+        default=None,
+        description="Rules that restate one fact share a root and are reported as one finding.",
     )
     when: Condition
     rationale: Text
@@ -122,8 +140,21 @@ class RecommendationPolicy(_Strict):
         default=0.8,
         ge=0,
         le=1,
-        description="Below this share of known answers, a vendor can be at best 'conditional'.",
+        description="Below this share of known vendor answers, a vendor can be at best "
+        "'conditional'.",
     )
+    min_vendor_completeness: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Below this share of known vendor answers, the verdict is "
+        "'insufficient_information'.",
+    )
+
+
+class Root(_Strict):
+    title: Text
+    dimension: Dimension
 
 
 class RulePack(_Strict):
@@ -135,6 +166,7 @@ class RulePack(_Strict):
     thresholds: Thresholds
     categories: Categories
     recommendation: RecommendationPolicy = RecommendationPolicy()
+    roots: dict[Identifier, Root] = Field(default_factory=dict)
     rules: tuple[Rule, ...] = Field(min_length=1)
 
     @cached_property
@@ -177,6 +209,15 @@ def _rule_problems(
             f"if_unknown ({rule.unknown_points:g}) is below points ({rule.points:g}): a vendor "
             "would score better by not answering"
         )
+    if rule.root is not None:
+        root = pack.roots.get(rule.root)
+        if root is None:
+            hint = did_you_mean(rule.root, pack.roots)
+            yield f"root '{rule.root}' is not declared under roots{hint}"
+        elif root.dimension is not rule.dimension:
+            yield f"root '{rule.root}' is a {root.dimension} root; the rule is {rule.dimension}"
+    if rule.verdict_at_most in (Verdict.RECOMMENDED, Verdict.INSUFFICIENT_INFORMATION):
+        yield "verdict_at_most must be conditional or not_recommended"
     bands = BANDS[rule.dimension]
     if rule.min_band is not None and rule.min_band not in bands:
         hint = did_you_mean(rule.min_band, bands)
@@ -197,6 +238,20 @@ def condition_problems(
         else:
             yield from check_leaf(leaf, vendor.questions, "question")
             yield from _knowledge_problems(leaf, vendor.questions, knowledge_ids)
+            yield from _client_fact_problems(leaf, client)
+
+
+def _client_fact_problems(leaf: Leaf, client: Questionnaire) -> Iterator[str]:
+    other = leaf.client_question
+    if other is None:
+        return
+    question = client.questions.get(other)
+    expected = (
+        QuestionType.NUMBER if leaf.memory_shortfall is not None else QuestionType.MULTIPLE_CHOICE
+    )
+    if question is None or question.type is not expected:
+        hint = did_you_mean(other, client.questions)
+        yield f"{leaf.operator} needs a {expected} client fact, not '{other}'{hint}"
 
 
 def _knowledge_problems(
@@ -210,7 +265,7 @@ def _knowledge_problems(
         question = questions.get(leaf.subject)
         if question is not None and not question.option_ids & set(knowledge_ids):
             yield f"no option of '{leaf.subject}' has a knowledge-base entry"
-    if leaf.operator is Operator.BELOW_SUPPORTED_FLOOR_OF:
-        framework = questions.get(str(leaf.below_supported_floor_of))
+    if leaf.entry_question is not None:
+        framework = questions.get(leaf.entry_question)
         if framework is not None and not framework.option_ids & set(knowledge_ids):
             yield f"no option of '{framework.id}' has a knowledge-base entry"

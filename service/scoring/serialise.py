@@ -28,16 +28,21 @@ def score_to_result(score: Score) -> dict[str, Any]:
             "client_known": score.completeness.client_known,
             "client_visible": score.completeness.client_visible,
         },
-        "findings": [
-            {
-                "rule": f.rule.id,
-                "points": f.points,
-                "basis": f.basis.value,
-                "facts": [[fact.source.value, fact.question, fact.value] for fact in f.facts],
-            }
-            for f in score.findings
-        ],
+        "findings": [_finding(f) for f in score.findings],
+        "assumed_client_facts": list(score.assumed_client_facts),
     }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    stored: dict[str, Any] = {
+        "rule": finding.rule.id,
+        "points": finding.points,
+        "basis": finding.basis.value,
+        "facts": [[fact.source.value, fact.question, fact.value] for fact in finding.facts],
+    }
+    if finding.unknown_question is not None:
+        stored["unknown_question"] = finding.unknown_question
+    return stored
 
 
 def _dimension(result: DimensionScore) -> dict[str, Any]:
@@ -64,9 +69,12 @@ def score_from_result(result: dict[str, Any], pack: RulePack) -> Score:
                 points=item["points"],
                 basis=Basis(item["basis"]),
                 facts=tuple(Fact(Source(s), q, v) for s, q, v in item["facts"]),
+                unknown_question=item.get("unknown_question"),
             )
             for item in result["findings"]
         ),
+        # Records written before 2.0 have neither: nothing was assumed then.
+        assumed_client_facts=tuple(result.get("assumed_client_facts", ())),
     )
 
 

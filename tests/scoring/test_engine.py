@@ -68,8 +68,16 @@ def test_a_known_fact_can_settle_a_rule_despite_unknowns() -> None:
     assert "ir.kubernetes.missing" not in fired(result)
 
 
-def test_unknown_client_facts_count_as_risk() -> None:
+def test_unknown_client_facts_are_assumed_not_to_conflict_and_listed() -> None:
+    # The client's gap is the agency's to fill: it is not the vendor's risk.
     result = score({"kubernetes": False}, client={})
+    assert "ir.kubernetes.missing" not in fired(result)
+    assert result.assumed_client_facts == ("orchestration",)
+    assert result.integration_risk.score == 0
+
+
+def test_a_vendor_unknown_still_counts_when_the_client_is_also_unknown() -> None:
+    result = score({"kubernetes": "unknown"}, client={})
     assert fired(result)["ir.kubernetes.missing"] == (30, Basis.UNKNOWN)
 
 
@@ -141,11 +149,21 @@ def test_a_blocker_never_improves_a_band() -> None:
     assert result.technical_currency.blockers == ()
 
 
-def test_blockers_apply_to_unknowns_too() -> None:
+def test_an_unverified_blocker_counts_its_points_but_leaves_the_verdict_open() -> None:
     result = score({"gpu": "unknown"}, client={"orchestration": "kubernetes", "gpus": False})
-    assert result.integration_risk.score == 35  # capped hardware
+    assert result.integration_risk.score == 35  # capped hardware, unknown points still count
+    assert result.integration_risk.band == "moderate"  # the blocker does not force the band
+    assert result.integration_risk.blockers == ()
+    assert result.recommendation is Recommendation.INSUFFICIENT_INFORMATION
+    assert [r.question for r in result.to_confirm()] == ["gpu"]
+    assert result.to_confirm()[0].blocking
+
+
+def test_a_confirmed_blocker_forces_the_band() -> None:
+    result = score({"gpu": "required"}, client={"orchestration": "kubernetes", "gpus": False})
     assert result.integration_risk.band == "high"
     assert result.integration_risk.blockers == ("ir.gpu.missing",)
+    assert result.recommendation is Recommendation.NOT_RECOMMENDED
 
 
 @pytest.mark.parametrize(

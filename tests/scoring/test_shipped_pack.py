@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from service.config import PROJECT_ROOT
 from service.scoring.cases import ResolvedCase, load_cases, run_case
 from service.scoring.engine import Basis, Recommendation
@@ -10,19 +12,21 @@ from service.scoring.rules import Dimension, Severity
 from tests.builders import example
 
 ROOT = PROJECT_ROOT / "questionnaires"
-KEY = "ai-framework@1.0"
+KEY = "ai-framework@2.0"
+PACKS = ("ai-framework@1.0", "ai-framework@2.0")
 
 
-def shipped_cases(library: Library) -> list[ResolvedCase]:
-    loaded = library.pack_for(KEY)
+def shipped_cases(library: Library, key: str) -> list[ResolvedCase]:
+    loaded = library.pack_for(key)
     assert loaded is not None
     return load_cases(ROOT, loaded)
 
 
-def test_every_shipped_case_passes(library: Library) -> None:
-    engine = library.engine(KEY)
+@pytest.mark.parametrize("key", PACKS)
+def test_every_shipped_case_passes(library: Library, key: str) -> None:
+    engine = library.engine(key)
     assert engine is not None
-    cases = shipped_cases(library)
+    cases = shipped_cases(library, key)
     assert len(cases) >= 12
     failures = {c.name: run_case(engine, c).failures for c in cases}
     assert {name: f for name, f in failures.items() if f} == {}
