@@ -23,6 +23,7 @@ turns a condition into a closure that only computes the truth value, for the sco
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -156,10 +157,14 @@ def is_known(value: object) -> bool:
 
 @lru_cache(maxsize=4096)
 def parse_version(text: str) -> Version | None:
+    """A version, also llama.cpp's build numbers ("b10864" reads as 10864)."""
     try:
-        return Version(text)
+        return Version(text[1:] if _BUILD.fullmatch(text) else text)
     except InvalidVersion:
         return None
+
+
+_BUILD = re.compile(r"b\d+")
 
 
 class _Node(BaseModel):

@@ -149,9 +149,37 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+# Fields added to the definition formats after definitions were first published, with their
+# defaults. Left at the default they are not part of the hash, so a published definition keeps
+# the hash it was published with when the format grows.
+_ADDED_FIELDS: dict[str, object] = {
+    "suggest": True,
+    "informational": None,
+    "support": None,
+    "security_floor_of": None,
+    "no_shared_accelerator_with": None,
+    "memory_shortfall": None,
+    "verdict_at_most": None,
+    "root": None,
+    "roots": {},
+    "min_vendor_completeness": 0.0,
+}
+
+
 def content_hash(model: BaseModel) -> str:
     """A stable hash of a definition's meaning (not its formatting or comments)."""
-    canonical = json.dumps(
-        model.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
-    )
+    dumped = _without_added_defaults(model.model_dump(mode="json", by_alias=True))
+    canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _without_added_defaults(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: _without_added_defaults(item)
+            for key, item in value.items()
+            if not (key in _ADDED_FIELDS and item == _ADDED_FIELDS[key])
+        }
+    if isinstance(value, list):
+        return [_without_added_defaults(item) for item in value]
+    return value
