@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.config import PROJECT_ROOT
+from service.questionnaires.conditions import leaves
 from service.scoring.cases import ResolvedCase, load_cases, run_case
 from service.scoring.engine import Basis, Recommendation
 from service.scoring.library import Library
@@ -82,3 +83,18 @@ def test_every_rule_has_advice(library: Library) -> None:
         assert len(rule.recommendation) > 30, rule.id
         assert rule.follow_up, rule.id
         assert rule.severity in set(Severity)
+
+
+def test_every_question_of_the_latest_version_is_scored_or_says_why_not(library: Library) -> None:
+    loaded = library.pack_for(KEY)
+    assert loaded is not None
+    read: dict[str, set[str]] = {"vendor": set(), "client": set()}
+    for rule in loaded.pack.rules:
+        for leaf in leaves(rule.when):
+            for source, question in leaf.reads:
+                read[source.value].add(question)
+    for side, questionnaire in (("vendor", loaded.vendor), ("client", loaded.client)):
+        for item in questionnaire.questions.values():
+            scored = item.id in read[side]
+            assert scored or item.informational, f"{side} question {item.id} is unused"
+            assert not (scored and item.informational), f"{item.id} is read by a rule"
