@@ -33,6 +33,7 @@ from service.worker.runner import Worker
 
 
 @click.group()
+@click.version_option(package_name="stackvet")
 def main() -> None:
     """stackvet: AI vendor framework assessments."""
     logging.basicConfig(

@@ -8,8 +8,11 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'stackvet.db'}"
+from service.resources import definitions_dir
+
+# Relative to the working directory (never inside the installed package); the folder is
+# created on first use.
+DEFAULT_DATABASE_URL = "sqlite:///var/stackvet.db"
 
 
 class Settings(BaseSettings):
@@ -20,8 +23,9 @@ class Settings(BaseSettings):
         description="sqlite:///path/to/file.db or postgresql+psycopg://user@host/db",
     )
     definitions_dir: Path = Field(
-        default=PROJECT_ROOT / "questionnaires",
-        description="Folder with questionnaire definitions, rule packs and the knowledge base.",
+        default_factory=definitions_dir,
+        description="Folder with questionnaire definitions, rule packs and the knowledge base "
+        "(default: the ones shipped in the package).",
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: str = "INFO"

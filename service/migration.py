@@ -5,11 +5,11 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
-from service.config import PROJECT_ROOT
+from service.resources import migrations_dir
 
 
 def alembic_config(database_url: str) -> Config:
-    config = Config(toml_file=str(PROJECT_ROOT / "pyproject.toml"))
+    config = Config(str(migrations_dir() / "alembic.ini"))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 

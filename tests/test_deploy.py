@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import yaml
 
-from service.config import PROJECT_ROOT
+from tests.repository import REPO_ROOT
 
 
 def compose_command() -> list[str] | None:
@@ -34,7 +34,7 @@ def test_docker_compose_accepts_the_file() -> None:
         pytest.skip("neither `docker compose` nor `docker-compose` is installed")
     result = subprocess.run(
         [*command, "config", "--quiet"],
-        cwd=PROJECT_ROOT,
+        cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         check=False,
@@ -43,7 +43,7 @@ def test_docker_compose_accepts_the_file() -> None:
 
 
 def test_the_stack_has_a_database_an_api_and_a_worker_with_health_checks() -> None:
-    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
     assert set(services) == {"db", "api", "worker"}
     for name in services:
@@ -53,7 +53,7 @@ def test_the_stack_has_a_database_an_api_and_a_worker_with_health_checks() -> No
 
 
 def test_the_image_copies_what_exists() -> None:
-    for line in (PROJECT_ROOT / "Dockerfile").read_text().splitlines():
+    for line in (REPO_ROOT / "Dockerfile").read_text().splitlines():
         if line.startswith("COPY "):
             for source in line.split()[1:-1]:
-                assert (PROJECT_ROOT / source).exists(), source
+                assert (REPO_ROOT / source).exists(), source
