@@ -29,10 +29,11 @@ import pytest
 from tests.databases import ScratchDatabases
 from tests.repository import REPO_ROOT
 
-# The Dockerfile runs these same commands; `{venv}`, `{dist}` and `{repo}` are filled in.
+# The Dockerfile runs these same commands (tests/test_deploy.py checks it, with its own folders
+# for the fields): `{repo}` the checkout, `{dist}` the built wheel, `{venv}` the environment.
 BUILD = "pip wheel --no-deps --wheel-dir {dist} {repo}"
 INSTALL = (
-    "{venv}/bin/pip install --require-hashes -r {repo}/requirements.lock",
+    "{venv}/bin/pip install --require-hashes -r {lock}",
     "{venv}/bin/pip install --no-deps {dist}/stackvet-*.whl",
     "{venv}/bin/pip check",
 )
@@ -88,7 +89,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     run_checked(expand(BUILD, dist=dist))
     run_checked([sys.executable, "-m", "venv", str(venv)])
     for command in INSTALL:
-        run_checked(expand(command, dist=dist, venv=venv))
+        run_checked(expand(command, dist=dist, venv=venv, lock=REPO_ROOT / "requirements.lock"))
     return Installed(venv)
 
 
