@@ -4,8 +4,8 @@ The wheel is built and installed with the same commands as the Dockerfile (`INST
 tests/test_deploy.py checks that the Dockerfile uses them), so this test proves the image's
 steps where no Docker engine runs. Every command an operator runs is run from a working
 directory outside the repository, with no `STACKVET_*` setting but the database URL, on SQLite
-and (when STACKVET_TEST_DATABASE_URL is set, as in CI) on PostgreSQL, in one virtual
-environment.
+(the default database, ./var/stackvet.db) and, when STACKVET_TEST_DATABASE_URL is set as in CI,
+on PostgreSQL (its URL read from a secrets file), in one virtual environment.
 """
 
 from __future__ import annotations
@@ -136,7 +136,11 @@ def test_version(installed: Installed, outside: Path) -> None:
 def test_every_command_works_from_the_wheel(
     installed: Installed, outside: Path, database_url: str
 ) -> None:
-    settings = {"STACKVET_DATABASE_URL": database_url} if database_url else {}
+    settings = {}
+    if database_url:  # PostgreSQL, given the way Docker and Kubernetes secrets are
+        secret = outside / "database_url"
+        secret.write_text(f"{database_url}\n", encoding="utf-8")
+        settings = {"STACKVET_DATABASE_URL_FILE": str(secret)}
 
     def stackvet(*args: str) -> str:
         result = installed.run(outside, *args, **settings)
