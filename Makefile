@@ -83,4 +83,4 @@ samples: $(INSTALLED)
 	else echo "pdftoppm (poppler-utils) not installed: page previews not refreshed"; fi
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
