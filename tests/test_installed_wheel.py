@@ -101,8 +101,8 @@ def outside(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """ "" for SQLite: the default location, ./var/stackvet.db in the working directory."""
+def server_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A PostgreSQL schema of its own, or no URL at all for SQLite (the default location)."""
     if request.param == "sqlite":
         yield ""
         return
@@ -134,12 +134,12 @@ def test_version(installed: Installed, outside: Path) -> None:
 
 
 def test_every_command_works_from_the_wheel(
-    installed: Installed, outside: Path, database_url: str
+    installed: Installed, outside: Path, server_url: str
 ) -> None:
     settings = {}
-    if database_url:  # PostgreSQL, given the way Docker and Kubernetes secrets are
+    if server_url:  # PostgreSQL, its URL given the way Docker and Kubernetes secrets are
         secret = outside / "database_url"
-        secret.write_text(f"{database_url}\n", encoding="utf-8")
+        secret.write_text(f"{server_url}\n", encoding="utf-8")
         settings = {"STACKVET_DATABASE_URL_FILE": str(secret)}
 
     def stackvet(*args: str) -> str:
@@ -148,7 +148,7 @@ def test_every_command_works_from_the_wheel(
         return result.stdout
 
     assert "latest migration" in stackvet("migrate")
-    if not database_url:
+    if not server_url:
         assert (outside / "var" / "stackvet.db").is_file()
     admin_key = re.search(r"Admin API key.*?\n\s+(\S+)", stackvet("demo"), re.DOTALL)
     assert admin_key is not None
