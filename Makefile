@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test check lint types pytest pytest-postgres format migration bench samples clean
+.PHONY: run test check lint types pytest pytest-postgres format migration lock bench samples clean
 
-$(INSTALLED): pyproject.toml
+# The pinned versions of requirements-dev.lock (hashes checked), then the project itself, editable.
+$(INSTALLED): pyproject.toml requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(INSTALLED)
 
 run: $(INSTALLED)
@@ -44,11 +45,19 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The pinned dependencies (with hashes) that the image and `make` install; pyproject.toml keeps
+# the compatible ranges. Run after changing a dependency, or to take new releases.
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --upgrade
+lock: $(INSTALLED)
+	$(LOCK) --output-file requirements.lock pyproject.toml
+	$(LOCK) --extra dev --output-file requirements-dev.lock pyproject.toml
+
 # Usage: make migration m="what changed"
 migration: $(INSTALLED)
 	mkdir -p var
-	STACKVET_DATABASE_URL=sqlite:///var/migration-draft.db $(BIN)/alembic upgrade head
-	STACKVET_DATABASE_URL=sqlite:///var/migration-draft.db $(BIN)/alembic revision --autogenerate -m "$(m)"
+	STACKVET_DATABASE_URL=sqlite:///var/migration-draft.db $(BIN)/alembic -c migrations/alembic.ini upgrade head
+	STACKVET_DATABASE_URL=sqlite:///var/migration-draft.db $(BIN)/alembic -c migrations/alembic.ini revision --autogenerate -m "$(m)"
 	rm -f var/migration-draft.db*
 
 # Speed goals; the rescore benchmark uses PostgreSQL (a schema of its own) when BENCH_DATABASE_URL is set.
@@ -74,4 +83,4 @@ samples: $(INSTALLED)
 	else echo "pdftoppm (poppler-utils) not installed: page previews not refreshed"; fi
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -33,7 +33,7 @@ from service.assessments.models import Assessment
 from service.auth import service as auth_service
 from service.auth.models import Organisation
 from service.auth.permissions import Role
-from service.config import PROJECT_ROOT, Settings
+from service.config import Settings
 from service.db import create_db_engine, create_session_factory
 from service.demo import seed as demo
 from service.main import create_app
@@ -42,10 +42,11 @@ from service.questionnaires.schema import QuestionType
 from service.reporting import documents
 from service.reporting.pdf import AssetFetcher
 from service.reporting.render import REPORTS_DIR, STYLESHEET
+from service.resources import definitions_dir
 from service.scores import service as score_service
 from service.scoring.library import load_library
 
-ROOT = PROJECT_ROOT / "questionnaires"
+ROOT = definitions_dir()
 NAIVE_CSS = "table { table-layout: auto !important; }"
 
 

@@ -36,6 +36,12 @@ def run_offline() -> None:
 
 
 def run_online() -> None:
+    given = config.attributes.get("connection")
+    if isinstance(given, Connection):  # service.migration's, holding the migration lock
+        _configure(given)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
     engine = create_db_engine(_url(), foreign_keys=False)
     with engine.connect() as connection:
         _configure(connection)

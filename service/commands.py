@@ -33,6 +33,7 @@ from service.worker.runner import Worker
 
 
 @click.group()
+@click.version_option(package_name="stackvet")
 def main() -> None:
     """stackvet: AI vendor framework assessments."""
     logging.basicConfig(
@@ -46,8 +47,15 @@ def migrate() -> None:
     """Apply database migrations (Alembic upgrade head) and publish the shipped definitions."""
     settings = get_settings()
     catalog, library = definitions_or_exit()
-    migration.upgrade(settings.database_url)
-    engine = create_db_engine(settings.database_url)
+    # Publishing stays under the migration lock too, so replicas never publish side by side.
+    with migration.locked_connection(settings.database_url) as connection:
+        migration.upgrade_on(connection, settings.database_url)
+        publish_definitions(settings.database_url, catalog, library)
+    click.echo("Database is at the latest migration.")
+
+
+def publish_definitions(database_url: str, catalog: Catalog, library: Library) -> None:
+    engine = create_db_engine(database_url)
     try:
         with create_session_factory(engine).begin() as session:
             catalog_service.publish_all(session, catalog)
@@ -56,7 +64,6 @@ def migrate() -> None:
         fail(exc)
     finally:
         engine.dispose()
-    click.echo("Database is at the latest migration.")
 
 
 @main.command()

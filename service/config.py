@@ -1,27 +1,72 @@
-"""Settings, read once from `STACKVET_*` environment variables."""
+"""Settings, read once from `STACKVET_*` environment variables.
+
+A secret setting can come from a file instead (the Docker and Kubernetes secrets convention):
+`STACKVET_DATABASE_URL_FILE=/run/secrets/database_url` reads the value from that file, with
+surrounding whitespace removed. Setting both the variable and its `_FILE` is an error, as is a
+file that cannot be read. SECRET_SETTINGS lists the settings this applies to.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'stackvet.db'}"
+from service.resources import definitions_dir
+
+# Relative to the working directory (never inside the installed package); the folder is
+# created on first use.
+DEFAULT_DATABASE_URL = "sqlite:///var/stackvet.db"
+ENV_PREFIX = "STACKVET_"
+SECRET_SETTINGS = ("database_url", "webhook_proxy")
+
+
+class SecretFiles(PydanticBaseSettingsSource):
+    """`STACKVET_<SETTING>_FILE` names a file that holds the value of a secret setting."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # __call__ reads everything at once
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in SECRET_SETTINGS:
+            variable = f"{ENV_PREFIX}{name.upper()}"
+            path = os.environ.get(f"{variable}_FILE")
+            if path:
+                if os.environ.get(variable):
+                    raise SettingsError(f"set {variable} or {variable}_FILE, not both")
+                values[name] = _read_secret(f"{variable}_FILE", Path(path))
+        return values
+
+
+def _read_secret(variable: str, path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SettingsError(f"{variable}: cannot read {path}: {exc.strerror}") from exc
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="STACKVET_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
         description="sqlite:///path/to/file.db or postgresql+psycopg://user@host/db",
     )
     definitions_dir: Path = Field(
-        default=PROJECT_ROOT / "questionnaires",
-        description="Folder with questionnaire definitions, rule packs and the knowledge base.",
+        default_factory=definitions_dir,
+        description="Folder with questionnaire definitions, rule packs and the knowledge base "
+        "(default: the ones shipped in the package).",
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: str = "INFO"
@@ -31,6 +76,11 @@ class Settings(BaseSettings):
     )
     webhook_allow_private_targets: bool = Field(
         default=False, description="Let webhooks go to private addresses (development, tests)."
+    )
+    webhook_proxy: str | None = Field(
+        default=None,
+        description="HTTP egress proxy for webhook deliveries (http://host:port); the target "
+        "address is still checked here before the proxy is asked to connect to it.",
     )
     embedded_worker: bool | None = Field(
         default=None,
@@ -47,6 +97,24 @@ class Settings(BaseSettings):
     report_max_pages: int = Field(default=80, ge=1)
     report_memory_mb: int = Field(default=1024, ge=256, description="Per render worker.")
     db_pool_size: int = Field(default=5, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, SecretFiles(settings_cls), dotenv_settings)
+
+    @field_validator("webhook_proxy")
+    @classmethod
+    def _check_proxy(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("STACKVET_WEBHOOK_PROXY must be an http:// or https:// URL")
+        return value or None
 
     @field_validator("database_url")
     @classmethod

@@ -10,11 +10,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -87,10 +88,17 @@ class TimestampMixin:
 def create_db_engine(url: str, *, pool_size: int = 5, foreign_keys: bool = True) -> Engine:
     """`foreign_keys=False` is for SQLite migrations, whose table rebuilds must not cascade."""
     if url.startswith("sqlite"):
+        _create_folder_for(make_url(url).database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine, foreign_keys=foreign_keys)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+
+
+def _create_folder_for(database: str | None) -> None:
+    """SQLite creates the file but not its folder (the default is ./var/stackvet.db)."""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:

@@ -1,27 +1,79 @@
-"""Alembic, driven from code: `stackvet migrate`, the readiness probe and the tests use this."""
+"""Alembic, driven from code: `stackvet migrate`, the readiness probe and the tests use this.
+
+On PostgreSQL every upgrade runs under a session-level advisory lock, taken on the connection
+the migrations run on: replicas (or Kubernetes Jobs, or compose services) that start
+`stackvet migrate` at the same moment run one after the other, and the later ones find the
+schema at head and do nothing. SQLite needs no lock: the migration transaction begins with
+`BEGIN IMMEDIATE` (see service.db), which already lets one writer in at a time.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Connection, func, select
 
-from service.config import PROJECT_ROOT
+from service.db import create_db_engine
+from service.resources import migrations_dir
+
+# Any fixed 64-bit number, the same in every process: "stackvet" in ASCII.
+LOCK_KEY = 0x737461636B766574
 
 
 def alembic_config(database_url: str) -> Config:
-    config = Config(toml_file=str(PROJECT_ROOT / "pyproject.toml"))
+    config = Config(str(migrations_dir() / "alembic.ini"))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 
 
+@contextmanager
+def locked_connection(database_url: str) -> Iterator[Connection]:
+    """A migration connection that holds the migration lock (PostgreSQL) while it is open."""
+    engine = create_db_engine(database_url, foreign_keys=False)
+    try:
+        with engine.connect() as connection:
+            postgres = connection.dialect.name == "postgresql"
+            if postgres:
+                connection.execute(select(func.pg_advisory_lock(LOCK_KEY)))
+                connection.commit()
+            try:
+                yield connection
+            finally:
+                if postgres:
+                    connection.rollback()
+                    connection.execute(select(func.pg_advisory_unlock(LOCK_KEY)))
+                    connection.commit()
+    finally:
+        engine.dispose()
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    with locked_connection(database_url) as connection:
+        upgrade_on(connection, database_url, revision)
+
+
+def upgrade_on(connection: Connection, database_url: str, revision: str = "head") -> None:
+    """Upgrade on a connection from locked_connection(), which the caller keeps a while."""
+    _run(command.upgrade, database_url, connection, revision)
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
-    command.downgrade(alembic_config(database_url), revision)
+    with locked_connection(database_url) as connection:
+        _run(command.downgrade, database_url, connection, revision)
 
 
 def check(database_url: str) -> None:
     """Raise if the models and the migrations disagree (alembic check)."""
     command.check(alembic_config(database_url))
+
+
+def _run(
+    action: Callable[[Config, str], None], url: str, connection: Connection, revision: str
+) -> None:
+    config = alembic_config(url)
+    config.attributes["connection"] = connection  # env.py migrates on it
+    action(config, revision)
+    connection.commit()

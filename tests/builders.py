@@ -21,7 +21,6 @@ from service.auth.principal import Principal
 from service.clients import service as client_service
 from service.clients.models import Client
 from service.clients.schemas import ClientCreate
-from service.config import PROJECT_ROOT
 from service.invitations import service as invitation_service
 from service.invitations.service import CreatedInvitation
 from service.questionnaires.catalog import Catalog, load_catalog
@@ -34,8 +33,9 @@ from service.vendors.schemas import VendorCreate
 from service.webhooks import signing
 from service.webhooks.events import EventType
 from service.webhooks.models import EndpointState, WebhookEndpoint
+from tests.repository import REPO_ROOT
 
-EXAMPLES = PROJECT_ROOT / "questionnaires" / "examples"
+EXAMPLES = REPO_ROOT / "questionnaires" / "examples"
 PASSWORD = "correct horse battery staple"
 CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
 """Swapped in for argon2's real cost (64 MiB, 3 passes) in tests that create many users."""
@@ -112,7 +112,7 @@ def assessment(
 
 @cache
 def _shipped_library() -> Library:
-    root = PROJECT_ROOT / "questionnaires"
+    root = REPO_ROOT / "questionnaires"
     return load_library(root, load_catalog(root))
 
 

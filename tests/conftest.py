@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service import migration
 from service.auth.models import Organisation
 from service.auth.permissions import Role
-from service.config import PROJECT_ROOT, Settings
+from service.config import Settings
 from service.db import create_db_engine
 from service.main import create_app
 from service.questionnaires.catalog import Catalog, load_catalog
@@ -30,6 +30,7 @@ from tests import builders
 from tests.api import Caller, caller
 from tests.databases import ScratchDatabases, wipe
 from tests.receiver import receiver  # noqa: F401 - a fixture for every test package
+from tests.repository import REPO_ROOT
 
 BACKEND = os.environ.get("STACKVET_TEST_BACKEND", "sqlite")
 
@@ -68,12 +69,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
-    return load_catalog(PROJECT_ROOT / "questionnaires")
+    return load_catalog(REPO_ROOT / "questionnaires")
 
 
 @pytest.fixture(scope="session")
 def library(catalog: Catalog) -> Library:
-    return load_library(PROJECT_ROOT / "questionnaires", catalog)
+    return load_library(REPO_ROOT / "questionnaires", catalog)
 
 
 @pytest.fixture
@@ -152,7 +153,7 @@ def render_pool() -> Iterator[pool.RenderPool]:
 
 @pytest.fixture
 def examples() -> Path:
-    return PROJECT_ROOT / "questionnaires" / "examples"
+    return REPO_ROOT / "questionnaires" / "examples"
 
 
 @pytest.fixture

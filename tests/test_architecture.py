@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from service.config import PROJECT_ROOT
+from tests.repository import REPO_ROOT
 
 PURE_PACKAGES = ["questionnaires", "scoring"]
 FORBIDDEN = ("fastapi", "starlette", "sqlalchemy", "alembic", "psycopg", "service.db")
@@ -26,7 +26,7 @@ def imported_modules(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("package", PURE_PACKAGES)
 def test_core_packages_import_no_framework_or_database(package: str) -> None:
-    files = sorted((PROJECT_ROOT / "service" / package).glob("*.py"))
+    files = sorted((REPO_ROOT / "service" / package).glob("*.py"))
     if package == "questionnaires":
         assert files, "the questionnaires package has no modules"
     for path in files:
@@ -35,5 +35,5 @@ def test_core_packages_import_no_framework_or_database(package: str) -> None:
 
 
 def test_services_never_commit() -> None:
-    for path in (PROJECT_ROOT / "service").rglob("service.py"):
+    for path in (REPO_ROOT / "service").rglob("service.py"):
         assert ".commit()" not in path.read_text(), f"{path} commits; services only flush"

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from service.assessments.models import Assessment
 from service.auth import service as auth_service
 from service.commands import main
-from service.config import PROJECT_ROOT, get_settings
+from service.config import get_settings
 from service.db import create_db_engine
 from tests.databases import ScratchDatabases
 from tests.reporting.conftest import pdf_text
+from tests.repository import REPO_ROOT
 
 
 class Invoke(Protocol):
@@ -49,7 +50,7 @@ def test_questionnaires_check_passes_on_the_shipped_files(run: Invoke) -> None:
 
 
 def test_questionnaires_check_fails_with_file_item_and_reason(run: Invoke, tmp_path: Path) -> None:
-    shutil.copytree(PROJECT_ROOT / "questionnaires", tmp_path, dirs_exist_ok=True)
+    shutil.copytree(REPO_ROOT / "questionnaires", tmp_path, dirs_exist_ok=True)
     path = tmp_path / "definitions" / "ai-framework-1.0.yaml"
     text = path.read_text().replace("equals: other", "equals: othr", 1)
     path.write_text(text)
@@ -112,7 +113,7 @@ def test_keys_create_rejects_an_unknown_role(run: Invoke) -> None:
 
 
 def test_score_prints_a_table_and_json(run: Invoke) -> None:
-    examples = PROJECT_ROOT / "questionnaires" / "examples"
+    examples = REPO_ROOT / "questionnaires" / "examples"
     args = ("score", str(examples / "monolith.answers.json"), "--client")
     result = run(*args, str(examples / "northwind.environment.json"))
     assert result.exit_code == 0, result.output
@@ -142,7 +143,7 @@ def test_rules_test_runs_the_packs_cases(run: Invoke) -> None:
 
 
 def test_rules_test_fails_when_a_case_fails(run: Invoke, tmp_path: Path) -> None:
-    shutil.copytree(PROJECT_ROOT / "questionnaires", tmp_path, dirs_exist_ok=True)
+    shutil.copytree(REPO_ROOT / "questionnaires", tmp_path, dirs_exist_ok=True)
     path = tmp_path / "rules" / "ai-framework-1.0.cases.yaml"
     data = yaml.safe_load(path.read_text())
     data["cases"][0]["expect"]["integration_risk"] = "high"
@@ -168,7 +169,7 @@ def test_rules_test_fails_when_a_case_fails(run: Invoke, tmp_path: Path) -> None
 def test_questionnaires_check_catches_rule_pack_mistakes(
     run: Invoke, tmp_path: Path, old: str, new: str, expected: str
 ) -> None:
-    shutil.copytree(PROJECT_ROOT / "questionnaires", tmp_path, dirs_exist_ok=True)
+    shutil.copytree(REPO_ROOT / "questionnaires", tmp_path, dirs_exist_ok=True)
     path = tmp_path / "rules" / "ai-framework-1.0.yaml"
     text = path.read_text()
     assert old in text
@@ -194,7 +195,7 @@ def test_rescore_command_reports(run: Invoke, scratch_databases: ScratchDatabase
 
 
 def test_report_from_answer_files_without_a_database(run: Invoke, tmp_path: Path) -> None:
-    examples = PROJECT_ROOT / "questionnaires" / "examples"
+    examples = REPO_ROOT / "questionnaires" / "examples"
     output = tmp_path / "offline.pdf"
     result = run(
         "report",

@@ -18,11 +18,11 @@ from urllib.parse import unquote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from service.config import PROJECT_ROOT
+from service.resources import reports_dir
 
 logger = logging.getLogger(__name__)
 
-REPORTS_DIR = PROJECT_ROOT / "reports"
+REPORTS_DIR = reports_dir()
 TEMPLATES_DIR = REPORTS_DIR / "templates"
 ASSET_DIRS = ("css", "fonts")
 STYLESHEET = REPORTS_DIR / "css" / "report.css"

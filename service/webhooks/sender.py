@@ -4,6 +4,11 @@ The connection goes to the exact address that passed the check (the host name is
 the Host header and TLS), so a DNS answer that changes between check and connect cannot
 redirect it (DNS rebinding). Redirects are not followed, timeouts are short, and only the
 first kilobytes of the answer are read.
+
+Behind an egress proxy (STACKVET_WEBHOOK_PROXY) the same holds: the host is resolved and its
+addresses checked here, and the proxy is asked for the checked address (an absolute-form
+request for http, CONNECT for https, with TLS still verified against the host name), so the
+proxy's own DNS answer never decides where a webhook goes.
 """
 
 from __future__ import annotations
@@ -38,11 +43,18 @@ class Attempt:
         return self.status_code == 410
 
 
-def deliver(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool) -> Attempt:
+def deliver(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    allow_private: bool,
+    proxy: str | None = None,
+) -> Attempt:
     started = time.perf_counter()
     try:
         target = resolve(url, allow_private=allow_private)
-        status, excerpt = _post(target, body, headers)
+        status, excerpt = _post(target, body, headers, proxy)
     except TargetRefused as exc:
         return _failure(started, f"refused: {exc}")
     except httpx.TimeoutException:
@@ -58,7 +70,9 @@ def _failure(started: float, error: str) -> Attempt:
     return Attempt(None, round((time.perf_counter() - started) * 1000), error, None)
 
 
-def _post(target: Target, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+def _post(
+    target: Target, body: bytes, headers: dict[str, str], proxy: str | None
+) -> tuple[int, str]:
     parts = urlsplit(target.url)
     address = target.addresses[0]
     host = f"[{address}]" if isinstance(address, ipaddress.IPv6Address) else str(address)
@@ -66,7 +80,9 @@ def _post(target: Target, body: bytes, headers: dict[str, str]) -> tuple[int, st
     default_port = 443 if target.scheme == "https" else 80
     host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-    with httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(
+        timeout=TIMEOUT, follow_redirects=False, trust_env=False, proxy=proxy
+    ) as client:
         request = client.build_request(
             "POST",
             pinned,

@@ -78,6 +78,7 @@ class Worker:
                 item.body,
                 delivery.signed_headers(item),
                 allow_private=self.settings.webhook_allow_private_targets,
+                proxy=self.settings.webhook_proxy,
             )
             with self.factory.begin() as session:
                 delivery.finish(session, item, attempt)

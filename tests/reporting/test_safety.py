@@ -17,7 +17,6 @@ from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from service.auth.models import Organisation
-from service.config import PROJECT_ROOT
 from service.questionnaires.catalog import Catalog
 from service.reporting import pdf
 from service.reporting.pdf import AssetFetcher
@@ -26,6 +25,7 @@ from tests import builders
 from tests.api import Caller
 from tests.builders import example
 from tests.reporting.conftest import pdf_text
+from tests.repository import REPO_ROOT
 
 
 class Recorder:
@@ -146,9 +146,9 @@ def test_the_renderer_fetches_nothing_even_from_raw_markup(recorder: Recorder) -
         "http://127.0.0.1:1/x.png",
         "https://example.org/font.ttf",
         "file:///etc/passwd",
-        f"file://{PROJECT_ROOT}/pyproject.toml",
-        f"file://{PROJECT_ROOT}/reports/fonts/../../pyproject.toml",
-        f"file://{PROJECT_ROOT}/reports/templates/assessment.html.j2",
+        f"file://{REPO_ROOT}/pyproject.toml",
+        f"file://{REPO_ROOT}/reports/fonts/../../pyproject.toml",
+        f"file://{REPO_ROOT}/reports/templates/assessment.html.j2",
         "data:text/css,body{background:red}",
         "ftp://example.org/x",
     ],
@@ -159,7 +159,7 @@ def test_the_fetcher_refuses_everything_but_bundled_assets(url: str) -> None:
 
 
 def test_the_fetcher_serves_bundled_assets() -> None:
-    font = AssetFetcher().fetch(f"file://{PROJECT_ROOT}/reports/fonts/Lato-Regular.ttf")
+    font = AssetFetcher().fetch(f"file://{REPO_ROOT}/reports/fonts/Lato-Regular.ttf")
     assert font.read()[:4] == b"\x00\x01\x00\x00"
-    css = AssetFetcher().fetch(f"file://{PROJECT_ROOT}/reports/css/report.css")
+    css = AssetFetcher().fetch(f"file://{REPO_ROOT}/reports/css/report.css")
     assert b"@font-face" in css.read()

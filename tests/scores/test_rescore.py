@@ -10,7 +10,6 @@ import yaml
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.auth.models import Organisation
-from service.config import PROJECT_ROOT
 from service.questionnaires.catalog import Catalog
 from service.scores import service as score_service
 from service.scores.commands import rescore_report
@@ -20,6 +19,7 @@ from service.scoring.serialise import score_to_result
 from tests import builders
 from tests.api import Caller
 from tests.builders import example
+from tests.repository import REPO_ROOT
 
 TORCHSERVE = {**example("openweave.answers"), "serving.stack": "torchserve"}
 
@@ -27,7 +27,7 @@ TORCHSERVE = {**example("openweave.answers"), "serving.stack": "torchserve"}
 def library_with(tmp_path: Path, catalog: Catalog, **statuses: str) -> Library:
     """The shipped definitions with some knowledge-base statuses changed."""
     root = tmp_path / "questionnaires"
-    shutil.copytree(PROJECT_ROOT / "questionnaires", root)
+    shutil.copytree(REPO_ROOT / "questionnaires", root)
     path = root / "knowledge-base.yaml"
     data = yaml.safe_load(path.read_text())
     for entry in data["entries"]:

@@ -9,7 +9,6 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.config import PROJECT_ROOT
 from service.questionnaires.answers import resolve
 from service.questionnaires.catalog import load_catalog
 from service.questionnaires.schema import Questionnaire
@@ -17,11 +16,12 @@ from service.scoring.engine import Basis, Engine, Score
 from service.scoring.library import load_library
 from service.scoring.paths import candidate_values
 from service.scoring.rules import BANDS, Dimension
+from tests.repository import REPO_ROOT
 
 
 @cache
 def engine() -> Engine:
-    root = PROJECT_ROOT / "questionnaires"
+    root = REPO_ROOT / "questionnaires"
     shipped = load_library(root, load_catalog(root)).engine("ai-framework@2.0")
     assert shipped is not None
     return shipped

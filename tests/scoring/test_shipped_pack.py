@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from service.config import PROJECT_ROOT
 from service.questionnaires.conditions import leaves
 from service.scoring.cases import ResolvedCase, load_cases, run_case
 from service.scoring.engine import Basis, Recommendation
 from service.scoring.library import Library
 from service.scoring.rules import Dimension, Severity
 from tests.builders import example
+from tests.repository import REPO_ROOT
 
-ROOT = PROJECT_ROOT / "questionnaires"
+ROOT = REPO_ROOT / "questionnaires"
 KEY = "ai-framework@2.0"
 PACKS = ("ai-framework@1.0", "ai-framework@2.0")
 

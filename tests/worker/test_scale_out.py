@@ -15,7 +15,7 @@ import httpx2 as httpx
 from sqlalchemy import func, select
 
 from service import migration
-from service.config import PROJECT_ROOT, Settings
+from service.config import Settings
 from service.db import create_db_engine, create_session_factory
 from service.questionnaires.catalog import Catalog
 from service.scoring.library import Library
@@ -27,6 +27,7 @@ from tests import builders
 from tests.builders import example
 from tests.databases import ScratchDatabases
 from tests.receiver import Receiver
+from tests.repository import REPO_ROOT
 
 DELIVERIES = 200
 
@@ -101,7 +102,7 @@ def test_events_survive_the_api_being_killed_right_after_commit(
             "--port",
             str(port),
         ],
-        cwd=PROJECT_ROOT,
+        cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -22,13 +22,14 @@ from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.assessments.models import Assessment
-from service.config import PROJECT_ROOT, Settings
+from service.config import Settings
 from service.main import create_app
 from service.questionnaires.catalog import Catalog
 from service.scoring.library import Library
 from service.users import passwords
 from tests import builders
 from tests.databases import wipe
+from tests.repository import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,7 +44,7 @@ CHROMIUM_ARGS = [
 ]
 LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 TABLET: ViewportSize = {"width": 820, "height": 1180}
-SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
+SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
 
 
 def find_chromium(path: Path, *, required: bool) -> Path:
