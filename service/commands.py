@@ -122,8 +122,7 @@ def worker(once: bool) -> None:
     metrics.instrument_engine(engine)
     metrics_server.serve_on_own_port(settings, engine)
     runner = Worker(create_session_factory(engine), library, settings)
-    # SIGTERM: finish the delivery or job in hand, release the other claims, and exit 0.
-    signal.signal(signal.SIGTERM, lambda *_: runner.stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: _stop_worker(runner))
     try:
         if once:
             while not runner.stop.is_set() and runner.run_once():
@@ -136,6 +135,12 @@ def worker(once: bool) -> None:
         shutdown_default_pool()
         engine.dispose()
         metrics.process_exited()
+
+
+def _stop_worker(runner: Worker) -> None:
+    """SIGTERM: finish the delivery or job in hand, release the other claims, and exit 0."""
+    logging.getLogger(__name__).info("SIGTERM: stopping after the work in hand")
+    runner.stop.set()
 
 
 @main.group()
