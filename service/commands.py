@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import signal
 import sys
-import threading
 from typing import NoReturn
 
 import click
@@ -19,6 +19,8 @@ from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
 from service.demo import seed as demo
 from service.errors import ServiceError
+from service.observability import logs, metrics
+from service.observability import server as metrics_server
 from service.questionnaires.catalog import Catalog, load_catalog
 from service.questionnaires.loader import DefinitionError
 from service.reporting import commands as report_commands
@@ -36,10 +38,8 @@ from service.worker.runner import Worker
 @click.version_option(package_name="stackvet")
 def main() -> None:
     """stackvet: AI vendor framework assessments."""
-    logging.basicConfig(
-        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    settings = get_settings()
+    logging.config.dictConfig(logs.dict_config(settings.log_format, settings.log_level))
 
 
 @main.command()
@@ -69,9 +69,36 @@ def publish_definitions(database_url: str, catalog: Catalog, library: Library) -
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the API."""
-    uvicorn.run("service.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="API processes; each has its own render workers and database pool.",
+)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API. SIGTERM lets requests in flight finish (STACKVET_SHUTDOWN_GRACE_SECONDS)."""
+    settings = get_settings()
+    metrics_server.prepare_processes(workers)
+    metrics_engine = create_db_engine(settings.database_url, pool_size=1)
+    metrics_server.serve_on_own_port(settings, metrics_engine)
+    # uvicorn raises the SIGTERM it handled again once it has shut down, to die of it; a
+    # graceful stop is a clean exit (0) here, which is what supervisors and Kubernetes expect.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        uvicorn.run(
+            "service.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            access_log=False,  # replaced by the `stackvet.access` line, with the request id
+            log_config=logs.dict_config(settings.log_format, settings.log_level),
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        )
+    finally:
+        metrics_engine.dispose()
 
 
 @main.command("demo")
@@ -99,20 +126,28 @@ def worker(once: bool) -> None:
     settings = get_settings()
     _, library = definitions_or_exit()
     engine = create_db_engine(settings.database_url, pool_size=settings.db_pool_size)
+    metrics.instrument_engine(engine)
+    metrics_server.serve_on_own_port(settings, engine)
     runner = Worker(create_session_factory(engine), library, settings)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: _stop_worker(runner))
     try:
         if once:
-            while runner.run_once():
+            while not runner.stop.is_set() and runner.run_once():
                 pass
         else:
-            runner.run_forever(stop)
+            runner.run_forever(runner.stop)
     except KeyboardInterrupt:
         click.echo("Worker stopped.")
     finally:
         shutdown_default_pool()
         engine.dispose()
+        metrics.process_exited()
+
+
+def _stop_worker(runner: Worker) -> None:
+    """SIGTERM: finish the delivery or job in hand, release the other claims, and exit 0."""
+    logging.getLogger(__name__).info("SIGTERM: stopping after the work in hand")
+    runner.stop.set()
 
 
 @main.group()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic.fields import FieldInfo
@@ -136,6 +136,32 @@ class Settings(BaseSettings):
     @property
     def runs_embedded_worker(self) -> bool:
         return self.is_sqlite if self.embedded_worker is None else self.embedded_worker
+
+    # -- operations: metrics, logs, tracing, shutdown (see service/observability) --
+    metrics: Literal["enabled", "disabled"] = Field(
+        default="enabled", description="Prometheus metrics at GET /metrics (or on metrics_port)."
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Serve metrics on this port instead of the API's /metrics; `stackvet "
+        "worker` serves its own metrics only when this is set.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line, for log collectors."
+    )
+    tracing: Literal["enabled", "disabled"] = Field(
+        default="disabled",
+        description="OpenTelemetry tracing (needs `pip install stackvet[otel]`; the exporter "
+        "reads the standard OTEL_* variables).",
+    )
+    shutdown_grace_seconds: int = Field(
+        default=25,
+        ge=0,
+        description="After SIGTERM, how long in-flight requests, renders and webhook deliveries "
+        "may take to finish before the process exits anyway.",
+    )
 
 
 @lru_cache

@@ -3,7 +3,9 @@
 Rows are locked with `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite serialises writers
 instead), so concurrent workers never claim the same row, and leased until a deadline, so a
 row claimed by a worker that dies is claimed again once the lease runs out. The lease token
-lets the worker that finishes a row check that the row is still its own.
+lets the worker that finishes a row check that the row is still its own, and a worker that
+stops (SIGTERM) hand back the rows it claimed but did not start, at once rather than when the
+lease runs out.
 """
 
 from __future__ import annotations
@@ -46,3 +48,16 @@ def claim_due(
         leased.attempts += 1
     session.flush()
     return rows, token
+
+
+def release_claim(session: Session, model: type[Row], row_id: uuid.UUID, token: uuid.UUID) -> bool:
+    """Hand back a claimed row that was not worked on: due again now, its attempt not counted.
+
+    False when the row is no longer ours (the lease ran out and another worker took it)."""
+    row: Any = session.get(model, row_id, with_for_update=True)
+    if row is None or row.lease_token != token:
+        return False
+    row.lease_until, row.lease_token = None, None
+    row.attempts -= 1
+    session.flush()
+    return True

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from service.assessments.router import router as assessments_router
 from service.auth.router import router as auth_router
@@ -27,6 +28,10 @@ from service.health import service as health_service
 from service.health.router import router as health_router
 from service.idempotency.dependency import NOT_IDEMPOTENT_PATHS, ReplayResponse, replay
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from service.observability import metrics, tracing
+from service.observability.middleware import AccessMiddleware
+from service.observability.queues import QueueCollector
+from service.observability.router import router as metrics_router
 from service.openapi import add_idempotency_header, problem_validation_errors
 from service.problems.router import router as problems_router
 from service.questionnaires.catalog import Catalog, load_catalog
@@ -72,12 +77,14 @@ def create_app(
         ready = _publish_definitions(app)
         embedded = _start_worker(app) if ready and settings.runs_embedded_worker else None
         yield
+        # uvicorn has let in-flight requests finish (or the grace period run out) by now.
         if embedded is not None:
             embedded[1].set()
-            embedded[0].join(timeout=10)
+            embedded[0].join(timeout=settings.shutdown_grace_seconds)
         shutdown_default_pool()
         if owns_engine:
             engine.dispose()
+        metrics.process_exited()
 
     app = FastAPI(
         title="stackvet",
@@ -93,7 +100,9 @@ def create_app(
     app.state.session_factory = create_session_factory(engine)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessMiddleware, record_metrics=settings.metrics == "enabled")
     app.add_middleware(RequestIdMiddleware)
+    _install_observability(app, settings, engine)
     for router in (
         health_router,
         problems_router,
@@ -113,6 +122,22 @@ def create_app(
     for folder in ("css", "fonts"):  # the report previews' stylesheet and fonts
         app.mount(f"/report-assets/{folder}", StaticFiles(directory=REPORTS_DIR / folder))
     return app
+
+
+def _install_observability(app: FastAPI, settings: Settings, engine: Engine) -> None:
+    """`/metrics` on the API port unless disabled or moved to STACKVET_METRICS_PORT (which
+    `stackvet serve` serves); tracing when enabled."""
+    metrics.instrument_engine(engine)
+
+    def sessions() -> Session:  # through app.state: tests swap the session factory
+        session: Session = app.state.session_factory()
+        return session
+
+    app.state.scrape_collectors = [QueueCollector(sessions)]
+    if settings.metrics == "enabled" and settings.metrics_port is None:
+        app.include_router(metrics_router)
+    if settings.tracing == "enabled":
+        tracing.install(app)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import PROBLEM_BASE, PROBLEM_JSON, PayloadTooLarge
+from service.observability import logs
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,8 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 class RequestIdMiddleware:
     """Use the caller's X-Request-ID when it is sane, or make one; echo it in the response,
-    with the time the server spent before answering (`Server-Timing: app;dur=<ms>`)."""
+    with the time the server spent before answering (`Server-Timing: app;dur=<ms>`). Log
+    lines of the request carry the id, and the trace ids of a W3C `traceparent` header."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -37,6 +39,7 @@ class RequestIdMiddleware:
         given = _header(scope, REQUEST_ID_HEADER)
         request_id = given if given and _SAFE_REQUEST_ID.match(given) else secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
+        logs.bind_request(request_id, _header(scope, "traceparent"))
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:

@@ -144,6 +144,7 @@ def live_app(
 def render_pool() -> Iterator[pool.RenderPool]:
     """One render worker for the whole session, started on first use (spawning is slow)."""
     shared = pool.RenderPool(workers=1, timeout=60, max_pages=80, memory_mb=1024)
+    pool.observe(shared)
     previous = pool._default
     pool._default = shared
     yield shared

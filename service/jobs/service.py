@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.db import utcnow
 from service.jobs.models import Job, JobStatus
-from service.leases import claim_due
+from service.leases import claim_due, release_claim
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
@@ -59,3 +59,8 @@ def finish(session: Session, claimed: ClaimedJob, error: str | None) -> None:
         job.status, job.finished_at = JobStatus.FAILED, utcnow()
     else:
         job.run_at = utcnow() + timedelta(minutes=job.attempts)
+
+
+def release(session: Session, claimed: ClaimedJob) -> None:
+    """Give back a claimed job that was not started (the worker is stopping)."""
+    release_claim(session, Job, claimed.id, claimed.lease_token)

@@ -23,6 +23,7 @@ import resource
 import signal
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -144,6 +145,9 @@ class RenderPool:
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the warmest first
         self._running: set[_Worker] = set()
         self._lock = threading.Lock()
+        self._waiting = 0
+        self.on_change: Callable[[int, int, int], None] | None = None
+        """Told (busy, idle, waiting) after every change: the metrics' render pool gauges."""
 
     def render(self, html: str) -> RenderedPdf:
         status, value = self._ask(("render", html, self.max_pages))
@@ -180,14 +184,24 @@ class RenderPool:
 
     def _ask(self, request: tuple[Any, ...]) -> tuple[str, Any]:
         worker = self._take()
+        self._changed()
         try:
             answer = worker.ask(request, self.timeout)
         except _Lost as lost:
             logger.error("render worker %s: %s; replacing it", worker.process.pid, lost)
             self._discard(worker, kill=True)
+            self._changed()
             raise RenderError(str(lost)) from None
         self._give_back(worker)
+        self._changed()
         return answer
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            with self._lock:
+                running, waiting = len(self._running), self._waiting
+            idle = self._idle.qsize()
+            self.on_change(max(running - idle, 0), idle, waiting)
 
     def _take(self) -> _Worker:
         """A live worker of this pool. Idle ones may have died meanwhile (killed from outside)
@@ -219,9 +233,19 @@ class RenderPool:
             if left <= 0:
                 raise RenderError(f"every render worker was busy for {self.timeout:g} seconds")
             try:  # briefly: a worker may be discarded meanwhile, making room for a new one
-                return self._idle.get(timeout=min(left, 0.5))
+                return self._wait_for_idle(min(left, 0.5))
             except queue.Empty:
                 continue
+
+    def _wait_for_idle(self, timeout: float) -> _Worker:
+        with self._lock:
+            self._waiting += 1
+        self._changed()
+        try:
+            return self._idle.get(timeout=timeout)
+        finally:
+            with self._lock:
+                self._waiting -= 1
 
     def _give_back(self, worker: _Worker) -> None:
         with self._lock:
@@ -261,7 +285,18 @@ def default_pool(settings: Settings | None = None) -> RenderPool:
                 max_pages=settings.report_max_pages,
                 memory_mb=settings.report_memory_mb,
             )
+            observe(_default)
         return _default
+
+
+def observe(pool: RenderPool) -> None:
+    """Feed the pool's state to the metrics. Imported here, in the parent only: a render
+    worker imports this module too and should not carry the metrics client."""
+    from service.observability import metrics  # noqa: PLC0415
+
+    metrics.RENDER_WORKERS_MAX.set(pool.workers)
+    pool.on_change = metrics.render_pool_changed
+    pool._changed()
 
 
 def shutdown_default_pool() -> None:

@@ -27,6 +27,7 @@ from service.auth.models import Organisation
 from service.clients import service as client_service
 from service.clients.models import Client
 from service.errors import Conflict, InvalidInput, NotFound, RenderFailed
+from service.observability import metrics
 from service.reporting import documents
 from service.reporting.models import RenderedReport
 from service.reporting.pool import default_pool
@@ -231,6 +232,7 @@ def _render_and_store(
     try:
         pdf = default_pool().render(html)
     except RenderError as exc:
+        metrics.RENDER_FAILURES.labels(kind).inc()
         logger.error("%s report %s failed to render: %s", kind, key[:12], exc)
         raise RenderFailed(
             f"The {kind} report could not be rendered: {exc}. Nothing was stored; try again, "
@@ -245,6 +247,7 @@ def _render_and_store(
         page_count=pdf.pages,
         render_ms=round((time.perf_counter() - started) * 1000),
     )
+    metrics.RENDER_SECONDS.labels(kind).observe(time.perf_counter() - started)
     try:
         with session.begin_nested():
             session.add(row)

@@ -23,6 +23,7 @@ from service.catalog.models import QuestionnaireVersion
 from service.catalog.schemas import QuestionnaireRef
 from service.db import utcnow
 from service.errors import Conflict, NotFound
+from service.observability import metrics
 from service.questionnaires.answers import merge
 from service.questionnaires.loader import DefinitionError, DefinitionProblem
 from service.scores.models import KnowledgeSnapshot, RulePackVersion, ScoreRecord, ScoreTrigger
@@ -167,7 +168,8 @@ def record_score(
 
     Not flushed here, so that re-scoring thousands of assessments writes them in batches.
     """
-    score = inputs.engine.score(inputs.answers, inputs.client)
+    with metrics.SCORING_SECONDS.time():
+        score = inputs.engine.score(inputs.answers, inputs.client)
     previous = assessment.latest_score
     record = ScoreRecord(
         id=uuid.uuid4(),
@@ -326,8 +328,10 @@ def what_if(library: Library, assessment: Assessment, patch: Mapping[str, Any]) 
     catalog_service.require_valid_answers(engine.vendor, patch)
     answers = merge(assessment.answers, patch)
     client = dict(assessment.client.environment)
+    with metrics.SCORING_SECONDS.time():
+        score = engine.score(answers, client)
     return unstored(
-        engine.score(answers, client),
+        score,
         engine,
         library,
         QuestionnaireRef.of(pinned),

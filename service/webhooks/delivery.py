@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.db import utcnow
-from service.leases import claim_due
+from service.leases import claim_due, release_claim
 from service.webhooks import signing
 from service.webhooks.models import (
     DeliveryStatus,
@@ -101,6 +101,11 @@ def still_ours(session: Session, claimed: Claimed) -> bool:
     """False when the delivery was cancelled (its endpoint disabled) since it was claimed."""
     query = select(WebhookDelivery.lease_token).where(WebhookDelivery.id == claimed.delivery_id)
     return session.scalar(query) == claimed.lease_token
+
+
+def release(session: Session, claimed: Claimed) -> None:
+    """Give back a claimed delivery that was not sent (the worker is stopping)."""
+    release_claim(session, WebhookDelivery, claimed.delivery_id, claimed.lease_token)
 
 
 def signed_headers(claimed: Claimed) -> dict[str, str]:

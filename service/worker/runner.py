@@ -4,6 +4,10 @@
 same loop in a thread of the API process. Each unit of work is its own short transaction;
 a job's effect (a stored report, a `report.ready` event) commits together with the job being
 marked done.
+
+Stopping (SIGTERM, or the API shutting down the embedded worker) sets the stop event: the
+delivery or job in progress finishes and is recorded, the rest of the round's claims are
+released for another worker, and no new round starts.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from service.db import utcnow
 from service.errors import ServiceError
 from service.idempotency.models import IdempotencyKey
 from service.jobs import service as job_service
+from service.observability import metrics
 from service.reporting import service as report_service
 from service.scores import service as score_service
 from service.scoring.library import Library
@@ -40,6 +45,7 @@ class Worker:
         self.library = library
         self.settings = settings
         self._last_housekeeping = utcnow() - HOUSEKEEPING_EVERY
+        self.stop = threading.Event()
 
     def run_once(self) -> int:
         """One round; returns how many deliveries and jobs it handled."""
@@ -49,6 +55,7 @@ class Worker:
         return handled
 
     def run_forever(self, stop: threading.Event) -> None:
+        self.stop = stop
         logger.info("worker started")
         while not stop.is_set():
             try:
@@ -69,32 +76,53 @@ class Worker:
     def deliver(self) -> int:
         with self.factory.begin() as session:
             claimed = delivery.claim(session, DELIVERIES_PER_ROUND)
-        for item in claimed:
-            with self.factory() as session:
-                if not delivery.still_ours(session, item):
-                    continue
-            attempt = sender.deliver(
-                item.url,
-                item.body,
-                delivery.signed_headers(item),
-                allow_private=self.settings.webhook_allow_private_targets,
-                proxy=self.settings.webhook_proxy,
-            )
-            with self.factory.begin() as session:
-                delivery.finish(session, item, attempt)
-            log = logger.info if attempt.succeeded else logger.warning
-            log(
-                "webhook %s attempt %s: %s",
-                item.event_id,
-                item.attempt,
-                attempt.error or attempt.status_code,
-            )
+        for index, item in enumerate(claimed):
+            if self.stop.is_set():
+                self._release_deliveries(claimed[index:])
+                break
+            self._deliver(item)
         return len(claimed)
+
+    def _deliver(self, item: delivery.Claimed) -> None:
+        with self.factory() as session:
+            if not delivery.still_ours(session, item):
+                return
+        attempt = sender.deliver(
+            item.url,
+            item.body,
+            delivery.signed_headers(item),
+            allow_private=self.settings.webhook_allow_private_targets,
+            proxy=self.settings.webhook_proxy,
+        )
+        with self.factory.begin() as session:
+            delivery.finish(session, item, attempt)
+        outcome = "succeeded" if attempt.succeeded else "gone" if attempt.gone else "failed"
+        metrics.WEBHOOK_DELIVERIES.labels(outcome).inc()
+        log = logger.info if attempt.succeeded else logger.warning
+        log(
+            "webhook %s attempt %s: %s",
+            item.event_id,
+            item.attempt,
+            attempt.error or attempt.status_code,
+        )
+
+    def _release_deliveries(self, items: list[delivery.Claimed]) -> None:
+        with self.factory.begin() as session:
+            for item in items:
+                delivery.release(session, item)
+        metrics.WEBHOOK_DELIVERIES.labels("released").inc(len(items))
+        logger.info("stopping: released %d claimed webhook deliveries", len(items))
 
     def run_jobs(self) -> int:
         with self.factory.begin() as session:
             claimed = job_service.claim(session, JOBS_PER_ROUND)
-        for job in claimed:
+        for index, job in enumerate(claimed):
+            if self.stop.is_set():
+                with self.factory.begin() as session:
+                    for unstarted in claimed[index:]:
+                        job_service.release(session, unstarted)
+                logger.info("stopping: released %d claimed jobs", len(claimed) - index)
+                break
             try:
                 with self.factory.begin() as session:
                     self._handle(session, job)
