@@ -19,6 +19,7 @@ from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
 from service.demo import seed as demo
 from service.errors import ServiceError
+from service.knowledge import commands as knowledge_commands
 from service.observability import logs, metrics
 from service.observability import server as metrics_server
 from service.questionnaires.catalog import Catalog, load_catalog
@@ -254,3 +255,4 @@ def fail(exc: DefinitionError) -> NoReturn:
 
 score_commands.register(main, definitions_or_exit)
 report_commands.register(main, definitions_or_exit)
+knowledge_commands.register(main, definitions_or_exit)

@@ -18,6 +18,7 @@ from service.auth import service as auth_service
 from service.auth.models import Organisation
 from service.auth.permissions import Role
 from service.auth.principal import Principal
+from service.catalog import service as catalog_service
 from service.clients import service as client_service
 from service.clients.models import Client
 from service.clients.schemas import ClientCreate
@@ -93,21 +94,34 @@ def assessment(
     vendor_row: Vendor | None = None,
     client_row: Client | None = None,
     library: Library | None = None,
+    version: str | None = None,
     **fields: Any,
 ) -> Assessment:
+    """A draft (or, `submitted`, a scored assessment) on the latest questionnaire, or `version`."""
     actor = principal(session, org, Role.PROCUREMENT)
     data = AssessmentCreate.model_validate(
         {
             "vendor_id": (vendor_row or vendor(session, org)).id,
             "client_id": (client_row or client(session, catalog, org)).id,
-            "answers": answers or {},
+            "answers": {} if version else answers or {},
             **fields,
         }
     )
     created = assessment_service.create_assessment(session, catalog, actor, data)
+    if version:
+        _pin(session, catalog, created, version)
+        assessment_service.update_answers(session, actor, created, answers or {}, None)
     if submitted:
         assessment_service.submit(session, library or _shipped_library(), actor, created, None)
     return created
+
+
+def _pin(session: Session, catalog: Catalog, row: Assessment, version: str) -> None:
+    """Re-pin a new draft to an older questionnaire version, as drafts made before 2.0 were."""
+    definition = catalog.get(row.questionnaire.slug, version)
+    assert definition is not None, f"no {row.questionnaire.slug}@{version} in the catalog"
+    row.questionnaire = catalog_service.publish(session, definition)
+    session.flush()
 
 
 @cache

@@ -12,9 +12,10 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from service.config import PROJECT_ROOT, Settings
+from service.config import Settings
+from tests.repository import REPO_ROOT
 
-FOLDER = PROJECT_ROOT / "deploy" / "kubernetes"
+FOLDER = REPO_ROOT / "deploy" / "kubernetes"
 KUBERNETES_VERSION = "1.30.0"  # the oldest release these manifests support (preStop sleep)
 MANIFESTS = sorted(p for p in FOLDER.glob("*.yaml") if p.name != "kustomization.yaml")
 

@@ -27,6 +27,7 @@ BODIES: dict[str, dict[str, Any] | None] = {
     "update_answers": {"answers": {"hardware.gpu": "required"}},
     "submit_assessment": None,
     "reopen_assessment": None,
+    "upgrade_assessment": {"to": "2.0"},
     "get_assessment_history": None,
     "get_assessment_score": None,
     "list_assessment_scores": None,

@@ -63,6 +63,8 @@ class HistoryKind(StrEnum):
     SUBMITTED = "submitted"
     SCORED = "scored"
     REOPENED = "reopened"
+    UPGRADED = "upgraded"
+    """Moved to a newer questionnaire version; old/new values name the versions."""
 
 
 class AssessmentHistory(IdMixin, Base):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Header, Query, Response, status
+from fastapi import Body, Header, Query, Response, status
 
 from service.assessments import service as assessment_service
+from service.assessments import upgrade as upgrade_service
 from service.assessments.etag import etag, parse_if_match
 from service.assessments.models import Assessment, AssessmentStatus
 from service.assessments.presenters import to_history, to_read, to_summary
@@ -17,9 +18,13 @@ from service.assessments.schemas import (
     AssessmentRead,
     AssessmentSummary,
     AssessmentUpdate,
+    AssessmentUpgradeRead,
+    AssessmentUpgradeRequest,
+    DroppedAnswerRead,
     HistoryEntry,
 )
 from service.auth.dependencies import AssessmentEditor, AssessmentReopener, Reader
+from service.catalog.schemas import QuestionnaireRef
 from service.dependencies import CatalogDep, DbSession, LibraryDep
 from service.openapi import errors
 from service.pagination import Page, PageQuery
@@ -176,6 +181,41 @@ def reopen_assessment(
     )
     assessment_service.reopen(session, principal, assessment, parse_if_match(if_match))
     return _respond(response, assessment)
+
+
+@router.post(
+    "/{assessment_id}/upgrade",
+    response_model=AssessmentUpgradeRead,
+    responses=errors(400, 401, 403, 404, 409, 412, 422),
+)
+def upgrade_assessment(
+    assessment_id: uuid.UUID,
+    response: Response,
+    session: DbSession,
+    catalog: CatalogDep,
+    principal: AssessmentEditor,
+    body: Annotated[AssessmentUpgradeRequest | None, Body(examples=[{"to": "2.0"}])] = None,
+    if_match: IfMatch = None,
+) -> AssessmentUpgradeRead:
+    """Move a draft to a newer questionnaire version, keeping every answer still valid."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id, lock=True
+    )
+    done = upgrade_service.upgrade(
+        session,
+        catalog,
+        principal,
+        assessment,
+        body.to if body else None,
+        parse_if_match(if_match),
+    )
+    return AssessmentUpgradeRead(
+        from_=done.previous,
+        to=QuestionnaireRef.of(assessment.questionnaire),
+        kept=list(done.carried.kept),
+        dropped=[DroppedAnswerRead(**vars(d)) for d in done.carried.dropped],
+        assessment=_respond(response, assessment),
+    )
 
 
 @router.get(

@@ -136,3 +136,31 @@ class HistoryEntry(BaseModel):
     new_value: Any | None
     actor: Actor
     at: datetime
+
+
+class AssessmentUpgradeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"to": "2.0"}]})
+
+    to: str | None = Field(
+        default=None, max_length=20, description="Questionnaire version; default: the latest."
+    )
+
+
+class DroppedAnswerRead(BaseModel):
+    question: str
+    value: Any = Field(description="The answer given on the old version.")
+    reason: str
+
+
+class AssessmentUpgradeRead(BaseModel):
+    """The draft on its new version, and what happened to each answer."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: QuestionnaireRef = Field(alias="from", description="The version it was on.")
+    to: QuestionnaireRef
+    kept: list[str] = Field(description="Questions whose answers carried over unchanged.")
+    dropped: list[DroppedAnswerRead] = Field(
+        description="Answers no longer valid on the new version: asked again, with why."
+    )
+    assessment: AssessmentRead

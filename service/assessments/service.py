@@ -66,7 +66,7 @@ def create_assessment(
         latest_score=None,
     )
     session.add(assessment)
-    _record(session, assessment, principal, HistoryKind.CREATED)
+    record_history(session, assessment, principal, HistoryKind.CREATED)
     _apply_answers(session, assessment, principal, data.answers, bump=False)
     session.flush()
     return assessment
@@ -208,7 +208,7 @@ def _apply_answers(
     if bump:
         assessment.revision += 1
     for question_id, value in changed.items():
-        _record(
+        record_history(
             session,
             assessment,
             principal,
@@ -269,10 +269,12 @@ def submit(
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = utcnow()
     assessment.revision += 1
-    _record(session, assessment, principal, HistoryKind.SUBMITTED)
+    record_history(session, assessment, principal, HistoryKind.SUBMITTED)
     inputs = score_service.current_inputs(score_service.Publisher(session, library), assessment)
     record = score_service.record_score(session, assessment, inputs, ScoreTrigger.SUBMITTED)
-    _record(session, assessment, principal, HistoryKind.SCORED, new=score_service.note(record))
+    record_history(
+        session, assessment, principal, HistoryKind.SCORED, new=score_service.note(record)
+    )
     session.flush()
     notify.submitted_and_scored(session, assessment, record)
     session.flush()
@@ -292,12 +294,12 @@ def reopen(
     assessment.status = AssessmentStatus.DRAFT
     assessment.submitted_at = None
     assessment.revision += 1
-    _record(session, assessment, principal, HistoryKind.REOPENED)
+    record_history(session, assessment, principal, HistoryKind.REOPENED)
     session.flush()
     return assessment
 
 
-def _record(
+def record_history(
     session: Session,
     assessment: Assessment,
     principal: Principal,
@@ -307,6 +309,7 @@ def _record(
     old: Any = None,
     new: Any = None,
 ) -> None:
+    """Append one history entry at the assessment's current revision."""
     session.add(
         AssessmentHistory(
             assessment=assessment,

@@ -18,7 +18,7 @@ from service.questionnaires.catalog import Catalog
 from service.questionnaires.loader import DefinitionError
 from service.questionnaires.schema import Questionnaire
 from service.scores.presenters import unstored
-from service.scores.rescore import RescoreSummary, count_scored, rescore_all
+from service.scores.rescore import AssessmentChanges, RescoreSummary, count_scored, rescore_all
 from service.scores.schemas import ScoreRead
 from service.scoring.cases import load_cases, run_case
 from service.scoring.library import Library
@@ -181,14 +181,27 @@ def _rescore_command(definitions: Definitions) -> click.Command:
 
 
 def rescore_report(summary: RescoreSummary) -> str:
-    lines = [
+    """One line per assessment whose bands or recommendation moved, then the totals."""
+    lines = [_assessment_line(entry) for entry in summary.changed]
+    if lines:
+        lines.append("")
+    lines.append(
         f"{summary.examined} scored assessments examined: {summary.rescored} re-scored "
-        f"(new score records), {summary.unchanged} unchanged inputs (kept as they were).",
-    ]
-    if not summary.band_changes and not summary.recommendation_changes:
+        f"(new score records), {summary.unchanged} unchanged inputs (kept as they were)."
+    )
+    if not summary.changed:
         lines.append("No band or recommendation changed.")
+        return "\n".join(lines)
+    lines.append(f"{len(summary.changed)} assessment(s) changed band or recommendation:")
     for (dimension, before, after), count in sorted(summary.band_changes.items()):
         lines.append(f"  {dimension.replace('_', ' ')}: {before} -> {after}: {count}")
     for (before, after), count in sorted(summary.recommendation_changes.items()):
         lines.append(f"  recommendation: {before} -> {after}: {count}")
     return "\n".join(lines)
+
+
+def _assessment_line(entry: AssessmentChanges) -> str:
+    changes = "; ".join(
+        f"{c.item.replace('_', ' ')} {c.before} -> {c.after}" for c in entry.changes
+    )
+    return f"{entry.assessment_id}  {entry.title}: {changes}"

@@ -28,6 +28,23 @@ BATCH = 500
 ACTOR = "stackvet rescore"
 
 
+@dataclass(frozen=True)
+class Change:
+    item: str
+    """technical_currency, integration_risk or recommendation"""
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class AssessmentChanges:
+    """One re-scored assessment whose bands or recommendation moved."""
+
+    assessment_id: uuid.UUID
+    title: str
+    changes: tuple[Change, ...]
+
+
 @dataclass
 class RescoreSummary:
     examined: int = 0
@@ -36,6 +53,8 @@ class RescoreSummary:
     band_changes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     """(dimension, from band, to band) -> number of assessments."""
     recommendation_changes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    changed: list[AssessmentChanges] = field(default_factory=list)
+    """Each assessment whose bands or recommendation moved, in the order re-scored."""
 
 
 def count_scored(session: Session) -> int:
@@ -101,7 +120,7 @@ def _rescore(
     notify.rescored(session, assessment, record)
     summary.rescored += 1
     if previous is not None:
-        _count_changes(summary, previous, record)
+        _count_changes(summary, assessment, previous, record)
     session.add(
         AssessmentHistory(
             assessment=assessment,
@@ -116,10 +135,23 @@ def _rescore(
     )
 
 
-def _count_changes(summary: RescoreSummary, before: ScoreRecord, after: ScoreRecord) -> None:
-    if before.currency_band != after.currency_band:
-        summary.band_changes[("technical_currency", before.currency_band, after.currency_band)] += 1
-    if before.risk_band != after.risk_band:
-        summary.band_changes[("integration_risk", before.risk_band, after.risk_band)] += 1
-    if before.recommendation != after.recommendation:
-        summary.recommendation_changes[(before.recommendation, after.recommendation)] += 1
+def _count_changes(
+    summary: RescoreSummary, assessment: Assessment, before: ScoreRecord, after: ScoreRecord
+) -> None:
+    changes = tuple(
+        Change(item, old, new)
+        for item, old, new in (
+            ("technical_currency", before.currency_band, after.currency_band),
+            ("integration_risk", before.risk_band, after.risk_band),
+            ("recommendation", before.recommendation, after.recommendation),
+        )
+        if old != new
+    )
+    if not changes:
+        return
+    summary.changed.append(AssessmentChanges(assessment.id, assessment.title, changes))
+    for change in changes:
+        if change.item == "recommendation":
+            summary.recommendation_changes[(change.before, change.after)] += 1
+        else:
+            summary.band_changes[(change.item, change.before, change.after)] += 1

@@ -157,11 +157,15 @@ class KnowledgeBase(_Strict):
                 names.setdefault(_normalise(name), entry.id)
         return names
 
-    def recognise(self, text: str) -> str | None:
+    def recognise(self, text: str, kind: Kind | None = None) -> str | None:
         """The entry a typed name refers to ("Apache MXNet 1.9" -> mxnet), if any."""
         words = _normalise(text)
         return next(
-            (self.by_alias[c] for c in _candidates(words) if c in self.by_alias),
+            (
+                self.by_alias[c]
+                for c in _candidates(words)
+                if c in self.by_alias and kind in (None, self.by_id[self.by_alias[c]].kind)
+            ),
             None,
         )
 

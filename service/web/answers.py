@@ -1,4 +1,4 @@
-"""Answering a draft: Save (no script needed), autosave (JSON), submit, and reopen.
+"""Answering a draft: Save (no script needed), autosave (JSON), submit, reopen, and upgrade.
 
 All of them go through `assessment_service` (revision check, draft check, validation, history,
 scoring on submit), exactly like the API's PATCH /answers and POST /submit.
@@ -13,8 +13,9 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
+from service.assessments import upgrade as upgrade_service
 from service.assessments.models import Assessment
-from service.dependencies import DbSession, LibraryDep
+from service.dependencies import CatalogDep, DbSession, LibraryDep
 from service.errors import InvalidInput, PreconditionFailed, ServiceError
 from service.web import answer_forms
 from service.web.assessment_pages import questionnaire_page, unsaved_answers
@@ -105,6 +106,33 @@ def reopen_draft(
     return redirect(
         session, user, f"/assessments/{assessment_id}", "Reopened: the answers can change again."
     )
+
+
+@router.post("/assessments/{assessment_id}/upgrade")
+def upgrade_draft(
+    assessment_id: uuid.UUID, session: DbSession, catalog: CatalogDep, user: Editor, form: Form
+) -> Response:
+    """Move a draft to the newest questionnaire version; answers still valid are kept."""
+    assessment = _locked(session, user, assessment_id)
+    done = upgrade_service.upgrade(
+        session, catalog, user.principal, assessment, None, expected_revision(form)
+    )
+    return redirect(session, user, f"/assessments/{assessment_id}", _upgraded(done))
+
+
+def _upgraded(done: upgrade_service.Upgrade) -> str:
+    kept, dropped = len(done.carried.kept), done.carried.dropped
+    message = (
+        f"Moved to questionnaire version {done.assessment.questionnaire.version}: "
+        f"{kept} answer{'s' if kept != 1 else ''} kept"
+    )
+    if not dropped:
+        return message + "."
+    questions = assessment_service.questionnaire_for(done.assessment).questions
+    names = ", ".join(
+        questions[d.question].label if d.question in questions else d.question for d in dropped
+    )
+    return f"{message}; {len(dropped)} no longer valid, to answer again: {names}."
 
 
 def _with_errors(

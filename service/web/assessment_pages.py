@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from packaging.version import Version
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
@@ -18,6 +19,7 @@ from service.invitations import service as invitation_service
 from service.invitations.models import Invitation
 from service.invitations.service import InvitationStatus
 from service.questionnaires.answers import display
+from service.questionnaires.catalog import Catalog
 from service.scores import service as score_service
 from service.web.auth import WebUser
 from service.web.pages import page
@@ -89,8 +91,19 @@ def questionnaire_page(
         "invitations": invitation_rows(session, assessment),
         "invite_values": invite_values or {"valid_days": invitation_service.DEFAULT_VALID_DAYS},
         "invite_errors": invite_errors or {},
+        "newer_version": newer_version(request, assessment),
     }
     return page(request, session, user, "assessments/questionnaire.html", context, status=status)
+
+
+def newer_version(request: Request, assessment: Assessment) -> str | None:
+    """The newest version of the draft's questionnaire, when it is newer than the draft's."""
+    catalog: Catalog = request.app.state.catalog
+    pinned = assessment.questionnaire
+    latest = catalog.latest(pinned.slug)
+    if latest is None or Version(latest.version) <= Version(pinned.version):
+        return None
+    return latest.version
 
 
 def invitation_rows(session: Session, assessment: Assessment) -> list[InvitationRow]:

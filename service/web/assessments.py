@@ -115,6 +115,10 @@ def show_history(
 def _history_row(questionnaire: Questionnaire, entry: AssessmentHistory) -> HistoryRow:
     if entry.kind is HistoryKind.SCORED and isinstance(entry.new_value, dict):
         return HistoryRow(entry, "", "", _score_note(entry.new_value))
+    if entry.kind is HistoryKind.UPGRADED and isinstance(entry.new_value, dict):
+        old = entry.old_value if isinstance(entry.old_value, dict) else {}
+        moved = (str(old.get("questionnaire", "")), str(entry.new_value.get("questionnaire", "")))
+        return HistoryRow(entry, "", *moved)
     question = questionnaire.questions.get(entry.question_id or "")
     return HistoryRow(
         entry,

@@ -14,6 +14,7 @@ class EventType(StrEnum):
     ASSESSMENT_SCORED = "assessment.scored"
     ASSESSMENT_RESCORED = "assessment.rescored"
     REPORT_READY = "report.ready"
+    ASSESSMENT_UPGRADED = "assessment.upgraded"
 
 
 EVENT_DESCRIPTIONS = {
@@ -21,6 +22,9 @@ EVENT_DESCRIPTIONS = {
     EventType.ASSESSMENT_SCORED: "A submitted assessment was scored.",
     EventType.ASSESSMENT_RESCORED: "An assessment got a new score after the rules changed.",
     EventType.REPORT_READY: "An assessment's PDF report was rendered and can be downloaded.",
+    EventType.ASSESSMENT_UPGRADED: (
+        "A draft moved to a newer questionnaire version; `data.upgrade` lists dropped answers."
+    ),
 }
 
 

@@ -1,7 +1,9 @@
-"""What happens when an assessment is submitted, scored, re-scored, or its report is ready:
-events in the outbox, and the report pre-rendering job, in the caller's transaction."""
+"""What happens when an assessment is submitted, scored, re-scored, upgraded or its report is
+ready: events in the outbox, and the report pre-rendering job, in the caller's transaction."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -44,6 +46,17 @@ def rescored(session: Session, assessment: Assessment, record: ScoreRecord) -> N
         assessment.organisation_id,
         EventType.ASSESSMENT_RESCORED,
         assessment_data(assessment, record, get_settings().public_url),
+    )
+
+
+def upgraded(session: Session, assessment: Assessment, upgrade: dict[str, Any]) -> None:
+    """`upgrade`: the versions it moved between and the question ids of dropped answers."""
+    data = assessment_data(assessment, None, get_settings().public_url)
+    record_event(
+        session,
+        assessment.organisation_id,
+        EventType.ASSESSMENT_UPGRADED,
+        {**data, "upgrade": upgrade},
     )
 
 

@@ -33,6 +33,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "autosave_answers": {"framework.primary": "jax", "_revision": "1"},
     "submit_answers": {"framework.primary": "jax", "_revision": "1"},
     "reopen_draft": {},
+    "upgrade_draft": {"_revision": "1"},
     "invite_vendor": {"contact_name": "Mallory", "contact_email": "m@evil.example"},
     "revoke_invitation": {},
     "save_invitation_answers": {"framework.primary": "jax", "_revision": "1"},

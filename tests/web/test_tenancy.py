@@ -47,6 +47,7 @@ EXPECTED = {
     "autosave_answers",
     "submit_answers",
     "reopen_draft",
+    "upgrade_draft",
     "invite_vendor",
     "revoke_invitation",
     "download_report",

@@ -1,0 +1,1 @@
+"""Keeping the knowledge base current: `stackvet kb check`."""
