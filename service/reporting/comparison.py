@@ -36,6 +36,7 @@ _ORDER = {
     Recommendation.RECOMMENDED: 0,
     Recommendation.CONDITIONAL: 1,
     Recommendation.NOT_RECOMMENDED: 2,
+    Recommendation.INSUFFICIENT_INFORMATION: 3,
 }
 
 

@@ -26,28 +26,46 @@ RECOMMENDATIONS = {
         "We do not recommend this vendor for this client unless the blocking findings below "
         "are resolved."
     ),
+    Recommendation.INSUFFICIENT_INFORMATION: (
+        "The vendor's answers leave the verdict open: we can give one once the questions listed "
+        "under 'To confirm' are answered."
+    ),
 }
 
 
 def summary(vendor: str, client: str, score: ScoreRead) -> list[str]:
     """The executive summary, one short paragraph per idea."""
     currency, risk = score.technical_currency, score.integration_risk
-    paragraphs = [
-        f"{vendor}'s stack {CURRENCY_PHRASES[currency.band]} (technical currency "
-        f"{currency.score}/100), and it {RISK_PHRASES[risk.band]} for {client} (integration "
-        f"risk {risk.score}/100). {RECOMMENDATIONS[score.recommendation]}"
-    ]
+    if score.recommendation is Recommendation.INSUFFICIENT_INFORMATION:
+        opening = (
+            f"{vendor}'s answers leave too much open to judge its stack for {client}: the scores "
+            f"(technical currency {currency.score}/100, integration risk {risk.score}/100) count "
+            "every unknown answer against the vendor, so they are a floor, not a finding."
+        )
+    else:
+        opening = (
+            f"{vendor}'s stack {CURRENCY_PHRASES[currency.band]} (technical currency "
+            f"{currency.score}/100), and it {RISK_PHRASES[risk.band]} for {client} (integration "
+            f"risk {risk.score}/100)."
+        )
+    paragraphs = [f"{opening} {RECOMMENDATIONS[score.recommendation]}"]
     reasons = [r.title for d in Dimension for r in score.top_reasons[d]][:4]
     if reasons:
         paragraphs.append("The main reasons: " + "; ".join(_lower(r) for r in reasons) + ".")
     else:
-        paragraphs.append("No rule counts against this vendor for this client.")
-    unverified = [f for f in score.findings if not f.verified]
-    if unverified:
+        paragraphs.append("No confirmed answer counts against this vendor for this client.")
+    if score.to_confirm:
+        blocking = [c.label for c in score.to_confirm if c.blocking]
         paragraphs.append(
-            f"{_count(len(unverified), 'finding rests', 'findings rest')} on answers the vendor "
-            "did not give or did not know. They are counted against the vendor, marked "
-            "unverified, and come with the questions to ask."
+            f"{_count(len(score.to_confirm), 'answer', 'answers')} to confirm: the vendor did not "
+            "give or did not know them, so they count against the vendor until answered"
+            + (f"; these could decide the verdict: {', '.join(blocking[:5])}." if blocking else ".")
+        )
+    if score.client_profile is not None and not score.client_profile.complete:
+        assumed = ", ".join(a.label for a in score.client_profile.assumed[:6])
+        paragraphs.append(
+            f"{score.client_profile.summary} ({assumed}): they are the agency's to fill in, and "
+            "were assumed not to conflict with the vendor."
         )
     if score.improvement_paths:
         paragraphs.append(f"The quickest way up: {score.improvement_paths[0].summary}.")

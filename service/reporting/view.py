@@ -162,7 +162,9 @@ def gauges(score: ScoreRead, pack: RulePack, size: int = 180) -> dict[Dimension,
 def group_findings(findings: list[FindingRead]) -> list[DimensionFindings]:
     grouped = []
     for dimension in Dimension:
-        mine = [f for f in findings if f.dimension is dimension]
+        # Unverified findings are listed once per question under "To confirm", not as cards:
+        # rules that only fire because one answer is unknown would contradict each other.
+        mine = [f for f in findings if f.dimension is dimension and f.verified]
         groups = tuple(
             SeverityGroup(severity, tuple(f for f in mine if f.severity is severity))
             for severity in SEVERITIES

@@ -113,21 +113,38 @@ def score_table(result: ScoreRead) -> str:
         f"Completeness        {result.completeness.ratio:.0%} of visible questions known",
         "",
     ]
-    if not result.findings:
-        lines.append("No findings: no rule counts against this vendor for this client.")
-    else:
-        lines.append(f"{'Dimension':<10} {'Severity':<9} {'Points':>6}  {'Basis':<10} Finding")
-    for finding in result.findings:
-        dimension = "currency" if finding.dimension == "technical_currency" else "risk"
-        basis = "verified" if finding.verified else "UNVERIFIED"
-        lines.append(
-            f"{dimension:<10} {finding.severity.value:<9} {finding.points:>6g}  {basis:<10} "
-            f"{finding.title} [{finding.rule_id}]"
-        )
+    lines += _root_lines(result) + _to_confirm_lines(result)
+    if result.client_profile is not None and not result.client_profile.complete:
+        assumed = ", ".join(a.label for a in result.client_profile.assumed)
+        lines += ["", f"{result.client_profile.summary} (not counted): {assumed}"]
     if result.improvement_paths:
         lines += ["", "Improvement paths"]
         lines += [f"  - {path.summary}" for path in result.improvement_paths]
     return "\n".join(lines)
+
+
+def _root_lines(result: ScoreRead) -> list[str]:
+    """Verified findings, one line per root with its contributing rules."""
+    if not result.root_findings:
+        return ["No verified findings: no confirmed answer counts against this vendor."]
+    lines = [f"{'Dimension':<10} {'Severity':<9} {'Points':>6}  Finding"]
+    for root in result.root_findings:
+        dimension = "currency" if root.dimension == "technical_currency" else "risk"
+        rules = ", ".join(root.rule_ids)
+        lines.append(
+            f"{dimension:<10} {root.severity.value:<9} {root.points:>6g}  {root.title} [{rules}]"
+        )
+    return lines
+
+
+def _to_confirm_lines(result: ScoreRead) -> list[str]:
+    if not result.to_confirm:
+        return []
+    lines = ["", "To confirm (unknown answers, counted against the vendor until answered)"]
+    for item in result.to_confirm:
+        flag = "  could decide the verdict" if item.blocking else ""
+        lines.append(f"  - {item.label} [{item.question}]{flag}")
+    return lines
 
 
 def _rules_group(definitions: Definitions) -> click.Group:

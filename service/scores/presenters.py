@@ -10,8 +10,10 @@ from service.questionnaires.answers import display
 from service.questionnaires.conditions import Fact, Source, is_known
 from service.questionnaires.schema import Question, Questionnaire
 from service.scores.schemas import (
+    AssumedFact,
     CategoryRead,
     ChangeRead,
+    ClientProfileRead,
     CompletenessRead,
     DimensionRead,
     Evidence,
@@ -20,10 +22,13 @@ from service.scores.schemas import (
     KnowledgeRef,
     Provenance,
     Reason,
+    RootFindingRead,
     RulePackRef,
     ScoreRead,
+    ToConfirmRead,
 )
 from service.scoring.engine import ENGINE_VERSION, Basis, DimensionScore, Engine, Finding, Score
+from service.scoring.findings import RootFinding
 from service.scoring.library import Library
 from service.scoring.paths import Change, ImprovementPath, improvement_paths
 from service.scoring.rules import Dimension
@@ -49,8 +54,12 @@ def present(
             vendor_visible=score.completeness.vendor_visible,
             client_known=score.completeness.client_known,
             client_visible=score.completeness.client_visible,
+            vendor_ratio=round(score.completeness.vendor_ratio, 4),
         ),
         findings=[_finding(f, engine) for f in score.findings],
+        root_findings=[_root(r, engine) for r in score.roots(Basis.KNOWN)],
+        to_confirm=[_to_confirm(r, engine) for r in score.to_confirm()],
+        client_profile=_client_profile(score, engine),
         top_reasons={
             d: [
                 Reason(rule_id=f.id, title=f.rule.title, points=f.points, severity=f.rule.severity)
@@ -95,11 +104,54 @@ def _finding(finding: Finding, engine: Engine) -> FindingRead:
         points=finding.points,
         basis=finding.basis,
         verified=finding.basis is Basis.KNOWN,
+        root=finding.root,
         evidence=[_evidence(fact, engine) for fact in finding.facts],
         rationale=rule.rationale,
         recommendation=rule.recommendation,
         follow_up=list(rule.follow_up),
     )
+
+
+def _root(root: RootFinding, engine: Engine) -> RootFindingRead:
+    declared = engine.pack.roots.get(root.id)
+    return RootFindingRead(
+        id=root.id,
+        title=declared.title if declared else root.lead.rule.title,
+        dimension=root.dimension,
+        severity=root.severity,
+        points=root.points,
+        verified=root.basis is Basis.KNOWN,
+        rule_ids=[f.id for f in root.findings],
+    )
+
+
+def _to_confirm(root: RootFinding, engine: Engine) -> ToConfirmRead:
+    question = engine.vendor.questions.get(root.question or "")
+    return ToConfirmRead(
+        question=root.question or "",
+        label=question.name if question else str(root.question),
+        blocking=root.blocking,
+        points=root.points,
+        rule_ids=[f.id for f in root.findings],
+    )
+
+
+def _client_profile(score: Score, engine: Engine) -> ClientProfileRead:
+    assumed = [
+        AssumedFact(question=q, label=_name(engine.client.questions.get(q), q))
+        for q in score.assumed_client_facts
+    ]
+    count = len(assumed)
+    summary = (
+        "Client profile complete for this vendor"
+        if not count
+        else f"Client profile incomplete: {count} fact{'s' if count != 1 else ''} assumed"
+    )
+    return ClientProfileRead(complete=not count, summary=summary, assumed=assumed)
+
+
+def _name(question: Question | None, fallback: str) -> str:
+    return question.name if question else fallback
 
 
 def _evidence(fact: Fact, engine: Engine) -> Evidence:

@@ -33,6 +33,9 @@ class DimensionRead(BaseModel):
 
 class CompletenessRead(BaseModel):
     ratio: float = Field(description="Share of visible questions answered with a known value.")
+    vendor_ratio: float = Field(
+        default=1.0, description="Share of the vendor's visible questions answered."
+    )
     vendor_known: int
     vendor_visible: int
     client_known: int
@@ -57,10 +60,47 @@ class FindingRead(BaseModel):
     points: float
     basis: Basis
     verified: bool = Field(description="False when the finding rests on unknown answers.")
+    root: str = Field(default="", description="The root finding it belongs to (see root_findings).")
     evidence: list[Evidence]
     rationale: str
     recommendation: str
     follow_up: list[str]
+
+
+class RootFindingRead(BaseModel):
+    """One fact, one finding: the rules that restate it, with their points counted once."""
+
+    id: str
+    title: str
+    dimension: Dimension
+    severity: Severity
+    points: float
+    verified: bool
+    rule_ids: list[str] = Field(description="The contributing rules, largest first.")
+
+
+class ToConfirmRead(BaseModel):
+    """An unknown vendor answer that matters, with what it could change."""
+
+    question: str
+    label: str
+    blocking: bool = Field(description="True when the answer could decide the verdict.")
+    points: float = Field(description="Points counted against the vendor until it is answered.")
+    rule_ids: list[str]
+
+
+class AssumedFact(BaseModel):
+    question: str
+    label: str
+
+
+class ClientProfileRead(BaseModel):
+    complete: bool
+    summary: str = Field(description='e.g. "Client profile incomplete: 3 facts assumed".')
+    assumed: list[AssumedFact] = Field(
+        description="Client facts the rules needed but nobody answered: assumed not to conflict "
+        "with the vendor, never counted against it."
+    )
 
 
 class Reason(BaseModel):
@@ -123,6 +163,14 @@ class ScoreRead(BaseModel):
     recommendation: Recommendation
     completeness: CompletenessRead
     findings: list[FindingRead]
+    root_findings: list[RootFindingRead] = Field(
+        default_factory=list, description="Verified findings grouped by the fact they restate."
+    )
+    to_confirm: list[ToConfirmRead] = Field(
+        default_factory=list,
+        description="Unknown vendor answers to confirm, those that could decide the verdict first.",
+    )
+    client_profile: ClientProfileRead | None = None
     top_reasons: dict[Dimension, list[Reason]]
     improvement_paths: list[ImprovementPathRead]
     provenance: Provenance

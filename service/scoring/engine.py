@@ -156,7 +156,7 @@ class Engine:
             score=score,
             band=band,
             points=total,
-            unknown_points=_unknown_share(categories, unknown),
+            unknown_points=min(total, _unknown_share(categories, unknown)),
             categories=categories,
             blockers=blockers,
         )

@@ -162,12 +162,24 @@ class Score:
         return sorted(chosen, key=_root_order)
 
     def to_confirm(self) -> list[RootFinding]:
-        """The unknown answers that matter, the ones that could decide the verdict first."""
-        return sorted(self.roots(Basis.UNKNOWN), key=lambda r: (not r.blocking, -r.points, r.id))
+        """One item per unknown answer that matters (both dimensions together), the ones that
+        could decide the verdict first."""
+        by_question: dict[str, list[Finding]] = {}
+        for root in self.roots(Basis.UNKNOWN):
+            by_question.setdefault(root.id, []).extend(root.findings)
+        items = [
+            RootFinding(key, members[0].rule.dimension, Basis.UNKNOWN, tuple(members))
+            for key, members in by_question.items()
+        ]
+        return sorted(items, key=lambda r: (not r.blocking, -r.points, r.id))
 
     def top_reasons(self, dimension: Dimension, limit: int = TOP_REASONS) -> list[Finding]:
         """The findings contributing most to a dimension, largest first."""
-        mine = [f for f in self.findings if f.rule.dimension is dimension and f.points > 0]
+        mine = [
+            f
+            for f in self.findings
+            if f.rule.dimension is dimension and f.points > 0 and f.basis is Basis.KNOWN
+        ]
         return sorted(mine, key=_contribution_order)[:limit]
 
 

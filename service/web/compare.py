@@ -38,7 +38,12 @@ KEY_FACTS = (
     "hf.weight_formats",
     "hf.model_swappable",
 )
-_RANK = {"recommended": 0, "conditional": 1, "not_recommended": 2}
+_RANK = {
+    "recommended": 0,
+    "conditional": 1,
+    "not_recommended": 2,
+    "insufficient_information": 3,
+}
 SEVERITIES = [s for s in reversed(Severity) if s is not Severity.INFO]
 
 

@@ -33,7 +33,7 @@ SECURITY_HEADERS = {
 }
 
 _GOOD = {"current", "low", "recommended"}
-_WARN = {"lagging", "moderate", "conditional"}
+_WARN = {"lagging", "moderate", "conditional", "insufficient_information"}
 _BAD = {"outdated", "high", "not_recommended"}
 
 
