@@ -50,8 +50,9 @@ format: $(INSTALLED)
 LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links --upgrade
 lock: $(INSTALLED)
-	$(LOCK) --output-file requirements.lock pyproject.toml
 	$(LOCK) --extra dev --output-file requirements-dev.lock pyproject.toml
+	# the runtime lock takes the dev lock's versions, so both pin the same releases
+	$(LOCK) --constraint requirements-dev.lock --output-file requirements.lock pyproject.toml
 
 # Usage: make migration m="what changed"
 migration: $(INSTALLED)

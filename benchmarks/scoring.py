@@ -48,7 +48,7 @@ from service.scoring.paths import candidate_values, improvement_paths
 from service.vendors.models import Vendor
 
 ROOT = Path(__file__).resolve().parent.parent / "questionnaires"
-KEY = "ai-framework@1.0"
+KEY = "ai-framework@2.0"
 
 
 def machine() -> str:

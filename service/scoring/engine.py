@@ -86,8 +86,9 @@ class Engine:
             _CompiledRule(r, compile_truth(r.when, knowledge), compile_facts(r.when, knowledge))
             for r in pack.rules
         )
-        self._single_choice = frozenset(
-            q.id for q in vendor.questions.values() if q.type is QuestionType.SINGLE_CHOICE
+        # One value per answer: rules that hinge on its being unknown cannot all be true.
+        self._single_valued = frozenset(
+            q.id for q in vendor.questions.values() if q.type is not QuestionType.MULTIPLE_CHOICE
         )
 
     def score(self, answers: Mapping[str, Any], client: Mapping[str, Any]) -> Score:
@@ -112,7 +113,7 @@ class Engine:
             client_known=_known(client_active),
             client_visible=len(client_visible),
         )
-        merged = _count_exclusive_unknowns_once(findings, self._single_choice)
+        merged = _count_exclusive_unknowns_once(findings, self._single_valued)
         return self.assemble(tuple(merged), completeness, tuple(sorted(assumed)))
 
     def outcomes(
@@ -204,14 +205,15 @@ def _unknown_client_facts(facts: tuple[Fact, ...]) -> list[str]:
 
 
 def _count_exclusive_unknowns_once(
-    findings: list[Finding], single_choice: frozenset[str]
+    findings: list[Finding], single_valued: frozenset[str]
 ) -> list[Finding]:
-    """Rules that hinge on one unknown single-choice answer cannot all be true: only the
-    largest counts (the others stay listed, with no points of their own)."""
+    """Rules that hinge on one unknown single-valued answer cannot all be true of one value
+    chosen at random; only the largest counts (the others stay listed, with no points of their
+    own). The best real answer still scores no worse than not answering."""
     largest: dict[tuple[Dimension, str], Finding] = {}
     for finding in findings:
         question = finding.unknown_question
-        if finding.basis is Basis.UNKNOWN and question in single_choice:
+        if finding.basis is Basis.UNKNOWN and question in single_valued:
             key = (finding.rule.dimension, question)
             best = largest.get(key)
             if best is None or _points_order(finding) < _points_order(best):
@@ -219,7 +221,7 @@ def _count_exclusive_unknowns_once(
     keep = {id(f) for f in largest.values()}
     return [
         f
-        if f.basis is not Basis.UNKNOWN or f.unknown_question not in single_choice or id(f) in keep
+        if f.basis is not Basis.UNKNOWN or f.unknown_question not in single_valued or id(f) in keep
         else f.without_points()
         for f in findings
     ]

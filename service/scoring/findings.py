@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from service.questionnaires.conditions import Fact, Source
-from service.scoring.rules import SEVERITY_ORDER, Dimension, Rule, Severity, Verdict
+from service.scoring.rules import BANDS, SEVERITY_ORDER, Dimension, Rule, Severity, Verdict
 
 TOP_REASONS = 3
 
@@ -47,6 +47,12 @@ class Finding:
 
     def without_points(self) -> Finding:
         return dataclasses.replace(self, points=0.0)
+
+
+def decides_verdict(rule: Rule) -> bool:
+    """A blocker that forces the worst band, or a cap at not_recommended."""
+    worst = rule.min_band is not None and rule.min_band == BANDS[rule.dimension][-1]
+    return worst or rule.verdict_at_most is Verdict.NOT_RECOMMENDED
 
 
 def unknown_key(facts: Sequence[Fact], vendor_visible: Collection[str]) -> str | None:
@@ -88,8 +94,8 @@ class RootFinding:
 
     @property
     def blocking(self) -> bool:
-        """Whether confirming it could decide the verdict (a blocker or a verdict cap)."""
-        return any(f.rule.min_band or f.rule.verdict_at_most for f in self.findings)
+        """Whether confirming it could make the vendor not recommended."""
+        return any(decides_verdict(f.rule) for f in self.findings)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,15 @@ from typing import Any
 from packaging.version import Version
 
 from service.questionnaires.answers import check_value, resolve
-from service.questionnaires.conditions import Operator, leaves, parse_version
+from service.questionnaires.conditions import Operator, is_known, leaves, parse_version
+from service.questionnaires.matching import entry_of
 from service.questionnaires.schema import Question, QuestionType
-from service.scoring.engine import Basis, Engine, Finding, Score
+from service.scoring.engine import Engine, Score
 from service.scoring.rules import BANDS, Dimension
 
+PRODUCT_PREFIX = "product."
+SERVING_QUESTION = "serving.stack"
+MODEL_TYPES_QUESTION = "product.model_types"
 MAX_CHANGES = 3
 PATHS_PER_DIMENSION = 3
 
@@ -78,8 +82,9 @@ class _Finder:
     def __init__(self, engine: Engine, answers: Mapping[str, Any], client: Mapping[str, Any]):
         self.engine = engine
         self.answers = dict(answers)
-        self.client_active = resolve(engine.client, client)[1]
+        self.client = dict(client)
         self.candidates = candidate_values(engine)
+        self.version_entries = _version_entries(engine)
 
     def paths(self, dimension: Dimension, score: Score) -> list[ImprovementPath]:
         base = self._trial(dimension, self.answers)
@@ -100,7 +105,18 @@ class _Finder:
                 for leaf in leaves(finding.rule.when):
                     if leaf.question is not None:
                         read.update(dict.fromkeys(leaf.subjects))
-        return [visible[q] for q in read if q in visible and q in self.candidates]
+        return [
+            visible[q]
+            for q in read
+            if q in visible and q in self.candidates and self._changeable(visible[q])
+        ]
+
+    def _changeable(self, question: Question) -> bool:
+        """Facts about the product are what they are; an unknown answer is to confirm, not a
+        path."""
+        return not question.id.startswith(PRODUCT_PREFIX) and is_known(
+            self.answers.get(question.id)
+        )
 
     def _single_changes(
         self, dimension: Dimension, questions: list[Question], target: int
@@ -117,7 +133,8 @@ class _Finder:
                 change = Change(
                     question.id, self.answers.get(question.id), tuple(v for v, _ in reaching)
                 )
-                results.append(((change,), reaching[0][1]))
+                best = reaching[0][1]
+                results.append(((change, *self._implied(best.answers, {question.id})), best))
         results.sort(key=lambda item: item[1].key(dimension))
         return results[:PATHS_PER_DIMENSION]
 
@@ -135,36 +152,70 @@ class _Finder:
             if best is None:
                 return None
             question, value, current = best
-            remaining.remove(question)
+            remaining = [q for q in remaining if q is not question]
             changes.append(Change(question.id, self.answers.get(question.id), (value,)))
             if current.rank <= target:
-                return tuple(changes), current
+                named = {c.question for c in changes}
+                return (*changes, *self._implied(current.answers, named)), current
         return None
 
     def _trials(
         self, dimension: Dimension, answers: Mapping[str, Any], question: Question
     ) -> Iterator[tuple[Any, _Trial]]:
         now = answers.get(question.id)
-        for value in self.candidates[question.id]:
+        for value in self._targets(question, answers):
             if value != now:
-                yield value, self._trial(dimension, {**answers, question.id: value})
+                yield value, self._trial(dimension, self._moved(answers, question.id, value))
+
+    def _implied(self, moved: Mapping[str, Any], named: set[str]) -> tuple[Change, ...]:
+        """Answers a change carried with it (the new software's version), stated as changes."""
+        return tuple(
+            Change(q, self.answers.get(q), (moved.get(q),))
+            for q in self.version_entries
+            if q not in named and moved.get(q) != self.answers.get(q) and q in moved
+        )
+
+    def _moved(self, answers: Mapping[str, Any], question: str, value: Any) -> dict[str, Any]:
+        """The answers after one change; moving to other software means its latest version."""
+        moved = {**answers, question: value}
+        for version_question, entry_question in self.version_entries.items():
+            if entry_question == question and version_question in moved:
+                entry = self.engine.knowledge.by_id.get(str(value))
+                if entry is not None and entry.latest and parse_version(entry.latest):
+                    moved[version_question] = entry.latest
+                else:
+                    moved.pop(version_question)
+        return moved
+
+    def _targets(self, question: Question, answers: Mapping[str, Any]) -> Iterator[Any]:
+        """The candidate answers a vendor could really move to (see `suggestible`)."""
+        values = self.candidates[question.id]
+        if question.id in self.version_entries:
+            values = self._newer_versions(question.id, answers)
+        for value in values:
+            if suggestible(self.engine, question, value, answers):
+                yield value
+
+    def _newer_versions(self, question: str, answers: Mapping[str, Any]) -> tuple[str, ...]:
+        """Only the same project's own supported versions, and only upgrades."""
+        entry_id = entry_of(answers, self.version_entries[question], self.engine.knowledge)
+        entry = self.engine.knowledge.by_id.get(entry_id) if entry_id else None
+        current = parse_version(str(answers.get(question)))
+        if entry is None or current is None:
+            return ()
+        offered = {v for v in (entry.supported_from, entry.latest) if v and parse_version(v)}
+        return tuple(v for v in sorted(offered) if (parse_version(v) or current) > current)
 
     def _trial(self, dimension: Dimension, answers: dict[str, Any]) -> _Trial:
-        engine = self.engine
-        active = resolve(engine.vendor, answers)[1]
-        findings = [
-            Finding(c.rule, c.rule.points if value else c.rule.unknown_points, _basis(value), ())
-            for c in engine.rules
-            if c.rule.dimension is dimension
-            and (value := c.truth(active, self.client_active)) is not False
-        ]
-        result = engine.dimension_score(dimension, findings)
+        """Re-score with the real engine, so a path moves the band it claims to."""
+        result = self.engine.score(answers, self.client)
+        mine = result.dimension(dimension)
         return _Trial(
             answers=answers,
-            rank=BANDS[dimension].index(result.band),
-            blockers=len(result.blockers),
-            score=result.score,
-            findings=frozenset(f.id for f in findings),
+            rank=BANDS[dimension].index(mine.band),
+            blockers=len(mine.blockers),
+            score=mine.score,
+            findings=frozenset(f.id for f in result.findings if f.rule.dimension is dimension),
         )
 
     def _path(
@@ -181,8 +232,37 @@ class _Finder:
         )
 
 
-def _basis(value: bool | None) -> Basis:
-    return Basis.KNOWN if value else Basis.UNKNOWN
+def suggestible(engine: Engine, question: Question, value: Any, answers: Mapping[str, Any]) -> bool:
+    """Whether an improvement path may propose this answer: never an option marked
+    `suggest: false` (other, proprietary, a third-party API...), and never serving software
+    that is not made for the product's kinds of model (a vision model is not sent to vLLM)."""
+    blocked = {o.id for o in question.options if not o.suggest}
+    now = answers.get(question.id)
+    had = set(now) if isinstance(now, list) else {now}
+    chosen = set(value) if isinstance(value, list) else {value}
+    if (chosen - had) & blocked:
+        return False
+    if question.id == SERVING_QUESTION and isinstance(value, str):
+        return _serves(engine, value, answers.get(MODEL_TYPES_QUESTION))
+    return True
+
+
+def _serves(engine: Engine, runtime: str, model_types: Any) -> bool:
+    entry = engine.knowledge.by_id.get(runtime)
+    if entry is None or not entry.model_types or not isinstance(model_types, list):
+        return entry is not None
+    served = {m.value for m in entry.model_types}
+    return {m for m in model_types if m != "other"} <= served
+
+
+def _version_entries(engine: Engine) -> dict[str, str]:
+    """Version question -> the choice question naming its knowledge-base entry."""
+    found: dict[str, str] = {}
+    for rule in engine.pack.rules:
+        for leaf in leaves(rule.when):
+            if leaf.question is not None and leaf.entry_question is not None:
+                found[leaf.question] = leaf.entry_question
+    return found
 
 
 def candidate_values(engine: Engine) -> dict[str, tuple[Any, ...]]:

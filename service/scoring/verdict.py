@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from service.scoring.findings import Basis, Completeness, DimensionScore, Finding
+from service.scoring.findings import Basis, Completeness, DimensionScore, Finding, decides_verdict
 from service.scoring.rules import BANDS, Dimension, RulePack, Verdict
 
 
@@ -30,9 +30,7 @@ def recommend(
     if Verdict.NOT_RECOMMENDED in caps or (worst and _worst_without_unknowns(pack, currency, risk)):
         return Verdict.NOT_RECOMMENDED
     policy = pack.recommendation
-    unverified_blocker = any(
-        f.basis is Basis.UNKNOWN and (f.rule.min_band or f.rule.verdict_at_most) for f in findings
-    )
+    unverified_blocker = any(f.basis is Basis.UNKNOWN and decides_verdict(f.rule) for f in findings)
     if worst or unverified_blocker or completeness.vendor_ratio < policy.min_vendor_completeness:
         return Verdict.INSUFFICIENT_INFORMATION
     best = currency.band == BANDS[currency.dimension][0] and risk.band == BANDS[risk.dimension][0]

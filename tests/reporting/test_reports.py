@@ -100,7 +100,10 @@ def test_unknown_answers_show_as_unknown_and_unverified(
     text = pdf_text(get_report(procurement, assessment).content)
     assert "Unknown: the vendor did not know or would not say" in text
     assert "Not answered" in text
-    assert "UNVERIFIED" in text
+    # listed once as a question to confirm, not as an unverified finding card
+    assert "To confirm (2)" in text
+    assert "Model swappable" in text.split("To confirm (2)")[1]
+    assert "Model cannot be swapped without rebuilding" not in text
 
 
 def test_a_repeated_download_serves_the_stored_bytes_with_an_etag(
