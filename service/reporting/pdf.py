@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import mimetypes
+import os
 import time
 from functools import cache
 from typing import Any
@@ -20,6 +21,14 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from service.reporting.render import REPORTS_DIR, STYLESHEET, RenderedPdf, RenderError, asset_path
 
 logger = logging.getLogger(__name__)
+
+# Without HarfBuzz's subsetter (libharfbuzz-subset0: in the image, but not on every developer
+# machine) WeasyPrint subsets fonts with fontTools, which stamps each subset with the current
+# time unless SOURCE_DATE_EPOCH is set: the same report rendered a second later would differ in
+# its bytes. A fixed stamp keeps renders byte-identical either way (any fixed time will do; it
+# is after 1980 because ZIP-writing tools that read the same variable reject earlier ones).
+FONT_TIMESTAMP = "1577836800"  # 2020-01-01
+os.environ.setdefault("SOURCE_DATE_EPOCH", FONT_TIMESTAMP)
 
 
 class AssetFetcher(URLFetcher):  # type: ignore[misc]
