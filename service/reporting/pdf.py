@@ -22,9 +22,13 @@ from service.reporting.render import REPORTS_DIR, STYLESHEET, RenderedPdf, Rende
 
 logger = logging.getLogger(__name__)
 
-# fontTools stamps each embedded font subset with the current time unless SOURCE_DATE_EPOCH is
-# set, so two renders a second apart differed by a few bytes (and by ETag). Fixed at 2000-01-01.
-os.environ.setdefault("SOURCE_DATE_EPOCH", "946684800")
+# Without HarfBuzz's subsetter (libharfbuzz-subset0: in the image, but not on every developer
+# machine) WeasyPrint subsets fonts with fontTools, which stamps each subset with the current
+# time unless SOURCE_DATE_EPOCH is set: the same report rendered a second later would differ in
+# its bytes. A fixed stamp keeps renders byte-identical either way (any fixed time will do; it
+# is after 1980 because ZIP-writing tools that read the same variable reject earlier ones).
+FONT_TIMESTAMP = "1577836800"  # 2020-01-01
+os.environ.setdefault("SOURCE_DATE_EPOCH", FONT_TIMESTAMP)
 
 
 class AssetFetcher(URLFetcher):  # type: ignore[misc]
