@@ -4,7 +4,9 @@
 
 Times GET /healthz and GET /api/v1/questionnaires (an authenticated read) through the ASGI
 app in-process, with the observability middleware (metrics + one JSON access line to a
-discarded stream) and without it, and prints microseconds per request and the difference.
+discarded stream) and without it, and prints microseconds per request and the difference;
+then the middleware alone around an empty ASGI app. On the 2-core development machine: about
++70-100 us per request through TestClient (2-3%, within its noise), 36 us for the middleware.
 """
 
 from __future__ import annotations
