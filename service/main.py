@@ -128,6 +128,7 @@ def _install_observability(app: FastAPI, settings: Settings, engine: Engine) -> 
     """`/metrics` on the API port unless disabled or moved to STACKVET_METRICS_PORT (which
     `stackvet serve` serves); tracing when enabled."""
     metrics.instrument_engine(engine)
+    metrics.RENDER_WORKERS_MAX.set(settings.report_workers)  # before the pool starts on demand
 
     def sessions() -> Session:  # through app.state: tests swap the session factory
         session: Session = app.state.session_factory()
