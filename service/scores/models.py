@@ -64,7 +64,7 @@ class ScoreRecord(IdMixin, Base):
     currency_band: Mapped[str] = mapped_column(String(20))
     integration_risk: Mapped[int]
     risk_band: Mapped[str] = mapped_column(String(20))
-    recommendation: Mapped[str] = mapped_column(String(20))
+    recommendation: Mapped[str] = mapped_column(String(32))
     completeness: Mapped[float]
     result: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     questionnaire_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("questionnaire_versions.id"))

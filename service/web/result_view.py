@@ -51,7 +51,8 @@ def result_view(score: ScoreRead, questionnaire: Questionnaire) -> ResultView:
     for key in Dimension:
         result = getattr(score, key.value)
         findings = sorted(
-            (f for f in score.findings if f.dimension is key),
+            # unverified findings are listed once per question under "To confirm"
+            (f for f in score.findings if f.dimension is key and f.verified),
             key=lambda f: (-SEVERITY_ORDER[f.severity], -f.points, f.title),
         )
         dimensions.append(
@@ -70,6 +71,6 @@ def result_view(score: ScoreRead, questionnaire: Questionnaire) -> ResultView:
         dimensions=dimensions,
         paths=score.improvement_paths,
         completeness=round(100 * score.completeness.ratio),
-        unverified=sum(1 for f in score.findings if not f.verified),
+        unverified=len(score.to_confirm),
         questionnaire=questionnaire,
     )

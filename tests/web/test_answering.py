@@ -177,6 +177,24 @@ def test_submit_scores_and_shows_the_result(buyer: Visitor, world: World, sessio
     assert world.draft.status is AssessmentStatus.SCORED
 
 
+def test_an_unknown_blocker_is_shown_to_confirm_not_as_a_finding(
+    buyer: Visitor, world: World
+) -> None:
+    answers = {
+        **builders.example("openweave.answers"),
+        "hardware.dedicated_server_required": "unknown",
+    }
+    form = {"_revision": str(world.draft.revision), **answers}
+    response = buyer.post(f"/assessments/{world.draft.id}/submit", form)
+    assert response.status_code == 303
+    page = buyer.get(response.headers["location"]).text
+    assert "Insufficient information" in page
+    confirm = page.split('id="confirm-title"')[1].split("</section>")[0]
+    assert "Dedicated server required" in confirm
+    assert "could decide the verdict" in confirm
+    assert "Dedicated server the client will not accept" not in page
+
+
 def test_reopen_returns_the_assessment_to_draft(
     buyer: Visitor, world: World, session: Session
 ) -> None:
