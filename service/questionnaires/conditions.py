@@ -373,6 +373,11 @@ def compile_facts(condition: Condition, knowledge: Knowledge = NO_KNOWLEDGE) -> 
     return facts_of
 
 
+def reads_of(condition: Condition) -> tuple[tuple[Source, str], ...]:
+    """Every (source, question) a condition reads, once each, in order."""
+    return _reads(condition)
+
+
 def _reads(condition: Condition) -> tuple[_Key, ...]:
     """Every (source, question) a condition reads, once each, in order."""
     keys = (key for leaf in leaves(condition) for key in leaf.reads)
@@ -472,7 +477,7 @@ def _leaf_test(leaf: Leaf, knowledge: Knowledge) -> Truth:
             return (value is None or value == UNKNOWN) is wanted
 
         return unknown_test
-    special = _knowledge_test(leaf, knowledge) or _client_test(leaf)
+    special = _knowledge_test(leaf, knowledge) or _client_test(leaf) or _choice_test(leaf)
     if special is not None:
         return special
     check = _value_test(operator, leaf.operand, knowledge)
@@ -484,6 +489,39 @@ def _leaf_test(leaf: Leaf, knowledge: Knowledge) -> Truth:
         return check(value)
 
     return test
+
+
+def _choice_test(leaf: Leaf) -> Truth | None:
+    """The common tests as one closure each (the scoring hot path runs ~160 leaves a score)."""
+    subject, from_client, operator, operand = (
+        leaf.subject,
+        leaf.source is Source.CLIENT,
+        leaf.operator,
+        leaf.operand,
+    )
+    if operator is Operator.EQUALS and isinstance(operand, str | bool):
+        is_bool = isinstance(operand, bool)
+
+        def equals(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
+            value = (client if from_client else answers).get(subject)
+            if value is None or value == UNKNOWN:
+                return None
+            return value is operand if is_bool else value == operand
+
+        return equals
+    if operator not in (Operator.ONE_OF, Operator.INCLUDES_ANY, Operator.EXCLUDES):
+        return None
+    options, wanted = frozenset(operand), operator is not Operator.EXCLUDES
+
+    def member(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
+        value = (client if from_client else answers).get(subject)
+        if value is None or value == UNKNOWN:
+            return None
+        if isinstance(value, list):
+            return options.isdisjoint(value) is not wanted
+        return (value in options) is wanted
+
+    return member
 
 
 def _knowledge_test(leaf: Leaf, knowledge: Knowledge) -> Truth | None:

@@ -21,12 +21,13 @@ Pure: plain data in, plain data out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from service.questionnaires.answers import resolve
 from service.questionnaires.conditions import (
+    UNKNOWN,
     Fact,
     FactsOf,
     Source,
@@ -34,6 +35,7 @@ from service.questionnaires.conditions import (
     compile_facts,
     compile_truth,
     is_known,
+    reads_of,
 )
 from service.questionnaires.schema import Questionnaire, QuestionType
 from service.scoring.findings import (
@@ -43,7 +45,6 @@ from service.scoring.findings import (
     DimensionScore,
     Finding,
     Score,
-    unknown_key,
 )
 from service.scoring.knowledge import KnowledgeBase
 from service.scoring.rules import (
@@ -66,6 +67,8 @@ class _CompiledRule:
     rule: Rule
     truth: Truth
     facts: FactsOf
+    vendor_reads: tuple[str, ...]
+    client_reads: tuple[str, ...]
 
 
 class Engine:
@@ -82,10 +85,8 @@ class Engine:
         self.vendor = vendor
         self.client = client
         self.knowledge = knowledge
-        self.rules = tuple(
-            _CompiledRule(r, compile_truth(r.when, knowledge), compile_facts(r.when, knowledge))
-            for r in pack.rules
-        )
+        self.rules = tuple(_compile(rule, knowledge) for rule in pack.rules)
+        self._declared = {d: pack.categories.of(d) for d in Dimension}
         # One value per answer: rules that hinge on its being unknown cannot all be true.
         self._single_valued = frozenset(
             q.id for q in vendor.questions.values() if q.type is not QuestionType.MULTIPLE_CHOICE
@@ -101,12 +102,17 @@ class Engine:
         for compiled, value in zip(self.rules, outcomes, strict=True):
             if value is False:
                 continue
-            facts = compiled.facts(vendor_active, client_active, value)
-            finding = _finding(compiled.rule, value, facts, visible)
-            if finding is None:
-                assumed.update(dict.fromkeys(_unknown_client_facts(facts)))
+            rule = compiled.rule
+            facts = _lazy_facts(compiled, vendor_active, client_active, value)
+            if value is True:
+                findings.append(Finding(rule, rule.points, Basis.KNOWN, facts))
+                continue
+            key = _unknown_vendor_answer(compiled, vendor_active, visible)
+            if key is None:  # only the client's gaps: assumed, not counted
+                gaps = (q for q in compiled.client_reads if not is_known(client_active.get(q)))
+                assumed.update(dict.fromkeys(gaps))
             else:
-                findings.append(finding)
+                findings.append(Finding(rule, rule.unknown_points, Basis.UNKNOWN, facts, key))
         completeness = Completeness(
             vendor_known=_known(vendor_active),
             vendor_visible=len(vendor_visible),
@@ -140,14 +146,15 @@ class Engine:
         )
 
     def dimension_score(self, dimension: Dimension, findings: Sequence[Finding]) -> DimensionScore:
-        declared = self.pack.categories.of(dimension)
+        declared = self._declared[dimension]
         points = dict.fromkeys(declared, 0.0)
         unknown = dict.fromkeys(declared, 0.0)
         mine = [f for f in findings if f.rule.dimension is dimension]
         for finding in mine:
-            points[finding.rule.category] += finding.points
+            category, value = finding.rule.category, finding.points
+            points[category] += value
             if finding.basis is Basis.UNKNOWN:
-                unknown[finding.rule.category] += finding.points
+                unknown[category] += value
         categories = tuple(CategoryTotal(n, points[n], c.cap) for n, c in declared.items())
         total = min(100.0, sum(c.capped for c in categories))
         score = round(100 - total) if dimension is Dimension.TECHNICAL_CURRENCY else round(total)
@@ -188,20 +195,35 @@ class Engine:
         return 0 if score <= risk.low else 1 if score <= risk.moderate else 2
 
 
-def _finding(
-    rule: Rule, value: bool | None, facts: tuple[Fact, ...], vendor_visible: frozenset[str]
-) -> Finding | None:
-    """The finding for a rule that did not come out false (None: it rests on client gaps only)."""
-    if value is True:
-        return Finding(rule, rule.points, Basis.KNOWN, facts)
-    key = unknown_key(facts, vendor_visible)
-    if key is None:
-        return None
-    return Finding(rule, rule.unknown_points, Basis.UNKNOWN, facts, unknown_question=key)
+def _compile(rule: Rule, knowledge: KnowledgeBase) -> _CompiledRule:
+    reads = reads_of(rule.when)
+    return _CompiledRule(
+        rule=rule,
+        truth=compile_truth(rule.when, knowledge),
+        facts=compile_facts(rule.when, knowledge),
+        vendor_reads=tuple(q for source, q in reads if source is Source.VENDOR),
+        client_reads=tuple(q for source, q in reads if source is Source.CLIENT),
+    )
 
 
-def _unknown_client_facts(facts: tuple[Fact, ...]) -> list[str]:
-    return [f.question for f in facts if f.source is Source.CLIENT and not f.known]
+def _lazy_facts(
+    compiled: _CompiledRule,
+    vendor_active: Mapping[str, Any],
+    client_active: Mapping[str, Any],
+    value: bool | None,
+) -> Callable[[], tuple[Fact, ...]]:
+    return lambda: compiled.facts(vendor_active, client_active, value)
+
+
+def _unknown_vendor_answer(
+    compiled: _CompiledRule, vendor_active: Mapping[str, Any], visible: frozenset[str]
+) -> str | None:
+    """The first visible vendor question the rule could not be settled on (None: only the
+    client's gaps)."""
+    return next(
+        (q for q in compiled.vendor_reads if q in visible and not is_known(vendor_active.get(q))),
+        None,
+    )
 
 
 def _count_exclusive_unknowns_once(
@@ -232,7 +254,7 @@ def _points_order(finding: Finding) -> tuple[float, str]:
 
 
 def _known(active: Mapping[str, Any]) -> int:
-    return sum(1 for value in active.values() if is_known(value))
+    return sum(1 for value in active.values() if value is not None and value != UNKNOWN)
 
 
 def _unknown_share(categories: Sequence[CategoryTotal], unknown: Mapping[str, float]) -> float:

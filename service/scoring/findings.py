@@ -7,12 +7,12 @@ is unknown, reported once with their points counted once. Pure data, no I/O.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
-from service.questionnaires.conditions import Fact, Source
+from service.questionnaires.conditions import Fact
 from service.scoring.rules import BANDS, SEVERITY_ORDER, Dimension, Rule, Severity, Verdict
 
 TOP_REASONS = 3
@@ -25,14 +25,23 @@ class Basis(StrEnum):
     """The outcome rests on the vendor's unknown or missing answers: to confirm."""
 
 
+FactSource = tuple[Fact, ...] | Callable[[], tuple[Fact, ...]]
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: Rule
     points: float
     basis: Basis
-    facts: tuple[Fact, ...]
+    source: FactSource = field(repr=False, compare=False)
+    """The facts, or how to list them: most scores are stored or compared without anyone
+    reading the facts of every finding, so the engine lists them only when asked."""
     unknown_question: str | None = None
     """For an unknown finding: the vendor question whose answer would settle it."""
+
+    @cached_property
+    def facts(self) -> tuple[Fact, ...]:
+        return self.source() if callable(self.source) else self.source
 
     @property
     def id(self) -> str:
@@ -46,25 +55,13 @@ class Finding:
         return self.rule.root or self.rule.id
 
     def without_points(self) -> Finding:
-        return dataclasses.replace(self, points=0.0)
+        return Finding(self.rule, 0.0, self.basis, self.source, self.unknown_question)
 
 
 def decides_verdict(rule: Rule) -> bool:
     """A blocker that forces the worst band, or a cap at not_recommended."""
     worst = rule.min_band is not None and rule.min_band == BANDS[rule.dimension][-1]
     return worst or rule.verdict_at_most is Verdict.NOT_RECOMMENDED
-
-
-def unknown_key(facts: Sequence[Fact], vendor_visible: Collection[str]) -> str | None:
-    """The first vendor question a rule could not be settled on (None: only client gaps)."""
-    return next(
-        (
-            f.question
-            for f in facts
-            if f.source is Source.VENDOR and not f.known and f.question in vendor_visible
-        ),
-        None,
-    )
 
 
 @dataclass(frozen=True)

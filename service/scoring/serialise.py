@@ -68,7 +68,7 @@ def score_from_result(result: dict[str, Any], pack: RulePack) -> Score:
                 rule=pack.by_id[item["rule"]],
                 points=item["points"],
                 basis=Basis(item["basis"]),
-                facts=tuple(Fact(Source(s), q, v) for s, q, v in item["facts"]),
+                source=tuple(Fact(Source(s), q, v) for s, q, v in item["facts"]),
                 unknown_question=item.get("unknown_question"),
             )
             for item in result["findings"]
