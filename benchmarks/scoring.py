@@ -39,7 +39,8 @@ from service.clients.models import Client
 from service.db import create_db_engine, create_session_factory, utcnow
 from service.questionnaires.answers import merge
 from service.questionnaires.catalog import load_catalog
-from service.questionnaires.conditions import All, AnyOf, Not, compile_truth, leaves
+from service.questionnaires.conditions import All, AnyOf, Not, leaves
+from service.questionnaires.evaluation import compile_truth
 from service.questionnaires.schema import Questionnaire
 from service.scores.rescore import RescoreSummary, rescore_all
 from service.scoring.engine import Engine

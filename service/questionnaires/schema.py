@@ -12,7 +12,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from service.questionnaires.conditions import UNKNOWN, Condition, Truth, compile_truth
+from service.questionnaires.conditions import UNKNOWN, Condition
+from service.questionnaires.evaluation import Truth, compile_truth
 
 TEXT_LENGTH_LIMIT = 10_000
 DEFAULT_TEXT_LENGTH = 2_000

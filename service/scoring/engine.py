@@ -26,17 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.questionnaires.answers import resolve
-from service.questionnaires.conditions import (
-    UNKNOWN,
-    Fact,
-    FactsOf,
-    Source,
-    Truth,
-    compile_facts,
-    compile_truth,
-    is_known,
-    reads_of,
-)
+from service.questionnaires.conditions import UNKNOWN, Fact, Source, is_known
+from service.questionnaires.evaluation import FactsOf, Truth, compile_facts, compile_truth, reads_of
 from service.questionnaires.schema import Questionnaire, QuestionType
 from service.scoring.findings import (
     Basis,

@@ -7,13 +7,8 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from service.questionnaires.conditions import (
-    Condition,
-    Fact,
-    Source,
-    evaluate,
-    leaves,
-)
+from service.questionnaires.conditions import Condition, Fact, Source, leaves
+from service.questionnaires.evaluation import evaluate
 
 CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
 
