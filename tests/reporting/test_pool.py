@@ -26,7 +26,9 @@ MEDIUM = f"<html><body>{PARAGRAPH * 4_000}</body></html>"  # about 1.7 s, 118 pa
 
 @pytest.fixture
 def two_workers() -> Iterator[RenderPool]:
-    workers = RenderPool(workers=2, timeout=4, max_pages=500, memory_mb=1024)
+    # A generous limit: on a loaded 2-core machine a fresh worker's first one-page render took
+    # over 4 s. The time-limit test builds its own pool.
+    workers = RenderPool(workers=2, timeout=30, max_pages=500, memory_mb=1024)
     yield workers
     assert _finishes_within(10, workers.close), "closing the pool hung"
 
