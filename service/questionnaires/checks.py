@@ -36,6 +36,7 @@ OPERATOR_TYPES: dict[Operator, frozenset[QuestionType]] = {
     Operator.SECURITY_FLOOR_OF: frozenset({QuestionType.VERSION}),
     Operator.NO_SHARED_ACCELERATOR_WITH: frozenset({QuestionType.MULTIPLE_CHOICE}),
     Operator.MEMORY_SHORTFALL: frozenset({QuestionType.NUMBER}),
+    Operator.MENTIONS_ANY: frozenset({QuestionType.TEXT}),
     **{op: frozenset({QuestionType.VERSION}) for op in VERSION_OPERATORS},
     **{op: frozenset({QuestionType.NUMBER}) for op in NUMBER_OPERATORS},
 }

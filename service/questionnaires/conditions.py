@@ -78,6 +78,7 @@ class Operator(StrEnum):
     SECURITY_FLOOR_OF = "security_floor_of"
     NO_SHARED_ACCELERATOR_WITH = "no_shared_accelerator_with"
     MEMORY_SHORTFALL = "memory_shortfall"
+    MENTIONS_ANY = "mentions_any"
 
 
 OPERATORS: tuple[str, ...] = tuple(op.value for op in Operator)
@@ -202,6 +203,7 @@ class Leaf(_Node):
     security_floor_of: str | None = None
     no_shared_accelerator_with: str | None = None
     memory_shortfall: ShortfallTest | None = None
+    mentions_any: tuple[str, ...] | None = Field(default=None, min_length=1)
 
     @field_validator("version_below", "version_at_least", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ computes the truth value, for the scoring hot path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -321,7 +322,15 @@ def _value_test(operator: Operator, operand: Any, knowledge: Knowledge) -> Calla
         return _version_test(operator, operand)
     if operator in NUMBER_OPERATORS:
         return _number_test(operator, float(operand))
+    if operator is Operator.MENTIONS_ANY:
+        return _mentions_test(tuple(operand))
     return _set_test(operator, frozenset(operand))
+
+
+def _mentions_test(names: tuple[str, ...]) -> Callable[[Any], Tri]:
+    """Free text naming any of these (whole words, any case): "Llama 3.1 8B" mentions llama."""
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
+    return lambda value: isinstance(value, str) and pattern.search(value) is not None
 
 
 def _set_test(operator: Operator, options: frozenset[str]) -> Callable[[Any], Tri]:

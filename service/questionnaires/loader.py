@@ -159,6 +159,7 @@ _ADDED_FIELDS: dict[str, object] = {
     "security_floor_of": None,
     "no_shared_accelerator_with": None,
     "memory_shortfall": None,
+    "mentions_any": None,
     "verdict_at_most": None,
     "root": None,
     "roots": {},
