@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from service import migration
 from service.auth.models import Organisation
 from service.auth.permissions import Role
-from service.config import Settings
+from service.commands import main
+from service.config import Settings, get_settings
 from service.db import create_db_engine
 from service.main import create_app
 from service.questionnaires.catalog import Catalog, load_catalog
@@ -28,6 +30,7 @@ from service.reporting import pool
 from service.scoring.library import Library, load_library
 from tests import builders
 from tests.api import Caller, caller
+from tests.cli import Invoke
 from tests.databases import ScratchDatabases, wipe
 from tests.receiver import receiver  # noqa: F401 - a fixture for every test package
 from tests.repository import REPO_ROOT
@@ -176,3 +179,17 @@ def admin(as_role: Callable[[Role], Caller]) -> Caller:
 @pytest.fixture
 def procurement(as_role: Callable[[Role], Caller]) -> Caller:
     return as_role(Role.PROCUREMENT)
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
+    """`run("migrate", STACKVET_DATABASE_URL=...)`: the command in-process, settings re-read."""
+
+    def invoke(*args: str, **env: str) -> Result:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    yield invoke
+    get_settings.cache_clear()

@@ -6,40 +6,22 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.assessments.models import Assessment
 from service.auth import service as auth_service
 from service.commands import main
-from service.config import get_settings
 from service.db import create_db_engine
+from tests.cli import Invoke
 from tests.databases import ScratchDatabases
 from tests.reporting.conftest import pdf_text
 from tests.repository import REPO_ROOT
-
-
-class Invoke(Protocol):
-    def __call__(self, *args: str, **env: str) -> Result: ...
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
-    def invoke(*args: str, **env: str) -> Result:
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        get_settings.cache_clear()
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-    yield invoke
-    get_settings.cache_clear()
 
 
 def test_questionnaires_check_passes_on_the_shipped_files(run: Invoke) -> None:

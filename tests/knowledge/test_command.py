@@ -4,41 +4,24 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
 from service.commands import main
-from service.config import get_settings
 from service.db import create_db_engine
 from service.questionnaires.catalog import Catalog
 from service.scoring.library import Library
 from tests import builders
 from tests.builders import example
+from tests.cli import Invoke
 from tests.databases import ScratchDatabases
 from tests.repository import REPO_ROOT
-
-
-class Invoke(Protocol):
-    def __call__(self, *args: str, **env: str) -> Result: ...
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
-    def invoke(*args: str, **env: str) -> Result:
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        get_settings.cache_clear()
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-    yield invoke
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
 
-import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.commands import main
-from service.config import get_settings
 from service.db import create_db_engine
 from service.questionnaires.catalog import Catalog
 from service.scores.models import ScoreRecord
 from tests import builders
 from tests.builders import example
+from tests.cli import Invoke
 from tests.databases import ScratchDatabases
 from tests.scores.test_rescore import TORCHSERVE, library_with
-
-
-class Invoke(Protocol):
-    def __call__(self, *args: str, **env: str) -> Result: ...
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
-    def invoke(*args: str, **env: str) -> Result:
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        get_settings.cache_clear()
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-    yield invoke
-    get_settings.cache_clear()
 
 
 def test_rescore_prints_each_assessment_whose_band_moved(
