@@ -78,6 +78,11 @@ class ScoreRecord(IdMixin, Base):
     client_environment: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     inputs_hash: Mapped[str] = mapped_column(String(80))
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    improvement_paths: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSONDocument, default=None
+    )
+    """Computed when the score is recorded (see scores/stored_paths.py); NULL on records made
+    before paths were stored, whose paths are computed when read."""
 
     questionnaire: Mapped[QuestionnaireVersion] = relationship(
         lazy="raise", foreign_keys=[questionnaire_id]

@@ -26,13 +26,14 @@ from service.errors import Conflict, NotFound
 from service.observability import metrics
 from service.questionnaires.answers import merge
 from service.questionnaires.loader import DefinitionError, DefinitionProblem
+from service.scores import stored_paths
 from service.scores.models import KnowledgeSnapshot, RulePackVersion, ScoreRecord, ScoreTrigger
 from service.scores.presenters import present, unstored
 from service.scores.schemas import KnowledgeRef, Provenance, RulePackRef, ScoreRead, ScoreSummary
 from service.scoring.engine import ENGINE_VERSION, Engine, Recommendation, Score
 from service.scoring.knowledge import KnowledgeBase
 from service.scoring.library import Library, LoadedPack
-from service.scoring.paths import improvement_paths
+from service.scoring.paths import ImprovementPath, improvement_paths
 from service.scoring.rules import RulePack
 from service.scoring.serialise import score_from_result, score_to_result
 
@@ -170,6 +171,7 @@ def record_score(
     """
     with metrics.SCORING_SECONDS.time():
         score = inputs.engine.score(inputs.answers, inputs.client)
+    paths = improvement_paths(inputs.engine, inputs.answers, inputs.client, score)
     previous = assessment.latest_score
     record = ScoreRecord(
         id=uuid.uuid4(),
@@ -188,6 +190,7 @@ def record_score(
         client_environment=inputs.client,
         inputs_hash=inputs.digest,
         computed_at=utcnow(),
+        improvement_paths=stored_paths.dump(paths),
     )
     session.add(record)
     assessment.latest_score = record
@@ -294,11 +297,7 @@ def read_score(record: ScoreRecord, *, with_paths: bool = True) -> ScoreRead:
     """A stored score with its explanation and improvement paths, as it was computed."""
     engine = engine_for(record)
     score = score_from_result(record.result, engine.pack)
-    paths = (
-        improvement_paths(engine, record.answers, record.client_environment, score)
-        if with_paths
-        else ()
-    )
+    paths = _paths(record, engine, score) if with_paths else ()
     provenance = Provenance(
         questionnaire=QuestionnaireRef.of(record.questionnaire),
         environment_questionnaire=QuestionnaireRef.of(record.environment_questionnaire),
@@ -316,6 +315,13 @@ def read_score(record: ScoreRecord, *, with_paths: bool = True) -> ScoreRead:
         client_environment=record.client_environment,
     )
     return present(score, engine, paths, provenance, record)
+
+
+def _paths(record: ScoreRecord, engine: Engine, score: Score) -> tuple[ImprovementPath, ...]:
+    """Stored with the record; records made before paths were stored compute them now."""
+    if record.improvement_paths is not None:
+        return stored_paths.load(record.improvement_paths)
+    return improvement_paths(engine, record.answers, record.client_environment, score)
 
 
 def what_if(library: Library, assessment: Assessment, patch: Mapping[str, Any]) -> ScoreRead:
