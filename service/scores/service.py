@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer_group
 
 from service.assessments.models import Assessment, AssessmentStatus
 from service.catalog import service as catalog_service
@@ -27,7 +27,13 @@ from service.observability import metrics
 from service.questionnaires.answers import merge
 from service.questionnaires.loader import DefinitionError, DefinitionProblem
 from service.scores import stored_paths
-from service.scores.models import KnowledgeSnapshot, RulePackVersion, ScoreRecord, ScoreTrigger
+from service.scores.models import (
+    DETAIL,
+    KnowledgeSnapshot,
+    RulePackVersion,
+    ScoreRecord,
+    ScoreTrigger,
+)
 from service.scores.presenters import present, unstored
 from service.scores.schemas import KnowledgeRef, Provenance, RulePackRef, ScoreRead, ScoreSummary
 from service.scoring.engine import ENGINE_VERSION, Engine, Recommendation, Score
@@ -227,13 +233,16 @@ def _next_sequence(session: Session, assessment_id: uuid.UUID) -> int:
     return (session.scalar(query) or 0) + 1
 
 
-def _with_inputs() -> Select[ScoreRecord]:
-    return select(ScoreRecord).options(
+def _with_inputs(*, detail: bool = True) -> Select[ScoreRecord]:
+    """Records with the (small) rows naming their inputs; `detail` adds findings, snapshots
+    and paths, which only an explained score shows."""
+    query = select(ScoreRecord).options(
         selectinload(ScoreRecord.questionnaire),
         selectinload(ScoreRecord.environment_questionnaire),
         selectinload(ScoreRecord.rule_pack),
         selectinload(ScoreRecord.knowledge),
     )
+    return query.options(undefer_group(DETAIL)) if detail else query
 
 
 def latest_score(session: Session, assessment: Assessment) -> ScoreRecord:
@@ -248,7 +257,7 @@ def latest_score(session: Session, assessment: Assessment) -> ScoreRecord:
 
 def score_history(session: Session, assessment: Assessment) -> Sequence[ScoreRecord]:
     query = (
-        _with_inputs()
+        _with_inputs(detail=False)
         .where(ScoreRecord.assessment_id == assessment.id)
         .order_by(ScoreRecord.sequence.desc())
     )
@@ -256,35 +265,23 @@ def score_history(session: Session, assessment: Assessment) -> Sequence[ScoreRec
 
 
 def engine_for(record: ScoreRecord) -> Engine:
-    """The engine exactly as it was when the record was made (from the stored definitions)."""
-    return _engine(
+    """The engine exactly as it was when the record was made (from the stored definitions).
+
+    Compiled once per process for each set of content hashes; the (deferred) definitions are
+    fetched from the database only then."""
+    key = (
         record.rule_pack.content_hash,
         record.knowledge.content_hash,
-        record.rule_pack.definition,
-        record.knowledge.content,
-        record.questionnaire.definition,
-        record.environment_questionnaire.definition,
-        (record.questionnaire.content_hash, record.environment_questionnaire.content_hash),
+        record.questionnaire.content_hash,
+        record.environment_questionnaire.content_hash,
     )
-
-
-def _engine(
-    pack_hash: str,
-    knowledge_hash: str,
-    pack: Mapping[str, Any],
-    knowledge: Mapping[str, Any],
-    vendor: Mapping[str, Any],
-    client: Mapping[str, Any],
-    questionnaire_hashes: tuple[str, str],
-) -> Engine:
-    key = (pack_hash, knowledge_hash, *questionnaire_hashes)
     cached = _ENGINES.get(key)
     if cached is None:
         cached = Engine(
-            RulePack.model_validate(pack),
-            catalog_service.questionnaire_from_definition(questionnaire_hashes[0], vendor),
-            catalog_service.questionnaire_from_definition(questionnaire_hashes[1], client),
-            KnowledgeBase.model_validate(knowledge),
+            RulePack.model_validate(record.rule_pack.definition),
+            catalog_service.questionnaire_of(record.questionnaire),
+            catalog_service.questionnaire_of(record.environment_questionnaire),
+            KnowledgeBase.model_validate(record.knowledge.content),
         )
         _ENGINES[key] = cached
     return cached
