@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test check lint types pytest pytest-postgres format migration lock bench samples clean
+.PHONY: run test check lint types pytest pytest-postgres format migration lock bench bench-load samples clean
 
 # The pinned versions of requirements-dev.lock (hashes checked), then the project itself, editable.
 $(INSTALLED): pyproject.toml requirements-dev.lock
@@ -66,6 +66,11 @@ BENCH_DATABASE_URL ?= $(STACKVET_TEST_DATABASE_URL)
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/scoring.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
 	$(BIN)/python benchmarks/reports.py
+
+# Requests per second under load (1, 10, 50 connections) against a bare FastAPI endpoint, on
+# loopback; PostgreSQL (a schema of its own) when BENCH_DATABASE_URL is set.
+bench-load: $(INSTALLED)
+	$(BIN)/python benchmarks/load.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
 
 # The sample reports linked from the README (rendered from the example answer files).
 SAMPLES := docs/samples

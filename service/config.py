@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     report_max_pages: int = Field(default=80, ge=1)
     report_memory_mb: int = Field(default=1024, ge=256, description="Per render worker.")
     db_pool_size: int = Field(default=5, ge=1)
+    db_pool_timeout: float = Field(
+        default=10,
+        gt=0,
+        description="How long a request waits for a free database connection before it is "
+        "answered 503 with Retry-After.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -7,7 +7,9 @@ with "database is locked" halfway through a unit of work.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -85,14 +88,23 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def create_db_engine(url: str, *, pool_size: int = 5, foreign_keys: bool = True) -> Engine:
-    """`foreign_keys=False` is for SQLite migrations, whose table rebuilds must not cascade."""
+def create_db_engine(
+    url: str, *, pool_size: int = 5, pool_timeout: float = 30, foreign_keys: bool = True
+) -> Engine:
+    """`foreign_keys=False` is for SQLite migrations, whose table rebuilds must not cascade.
+    `pool_timeout` bounds the wait for a free connection (sqlalchemy.exc.TimeoutError)."""
     if url.startswith("sqlite"):
         _create_folder_for(make_url(url).database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine, foreign_keys=foreign_keys)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=pool_timeout,
+    )
 
 
 def _create_folder_for(database: str | None) -> None:
@@ -119,3 +131,33 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+class ConnectionSlots:
+    """As many request units of work at once as the pool has connections; the rest wait here.
+
+    Sync endpoints and their sync dependencies share one thread pool (40 threads). If requests
+    waited for a database connection *in* those threads, a burst larger than the pool would
+    take every thread, and the requests holding connections could not get a thread back to
+    commit and return them: nothing would move until the pool timeout. Waiting on the event
+    loop instead keeps threads for the requests that can run. One semaphore per event loop
+    (the test client runs a loop per call).
+    """
+
+    def __init__(self, slots: int, timeout: float) -> None:
+        self.slots = slots
+        self.timeout = timeout
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._by_loop = weakref.WeakKeyDictionary()
+
+    async def acquire(self) -> asyncio.Semaphore:
+        """A slot, within `timeout` seconds or sqlalchemy.exc.TimeoutError (503 Retry-After)."""
+        loop = asyncio.get_running_loop()
+        semaphore = self._by_loop.get(loop)
+        if semaphore is None:
+            semaphore = self._by_loop.setdefault(loop, asyncio.Semaphore(self.slots))
+        try:
+            await asyncio.wait_for(semaphore.acquire(), self.timeout)
+        except TimeoutError as exc:
+            raise PoolTimeout(f"no database connection free within {self.timeout:g} s") from exc
+        return semaphore

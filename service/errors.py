@@ -14,6 +14,9 @@
     ├── RenderFailed (500)                 a report could not be rendered (time, pages, crash)
     └── Unavailable (503)                  a dependency (the database) is not ready
 
+A request that waited `STACKVET_DB_POOL_TIMEOUT` seconds for a database connection (the pool is
+busy) is answered 503 with `Retry-After`, never left hanging.
+
 Services raise these, never `HTTPException`. Anything else that escapes is a 500 with a log line
 and the request id, and no internals in the body.
 
@@ -32,6 +35,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -243,6 +247,21 @@ def _describe(err: Any) -> dict[str, str]:
     return {"field": field, "message": message}
 
 
+POOL_RETRY_AFTER_SECONDS = 2
+
+
+def _pool_exhausted(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("no database connection free in time: %s", exc)
+    return problem_response(
+        request,
+        status=503,
+        slug=Unavailable.slug,
+        title=Unavailable.title,
+        detail="The service is busy: every database connection is in use. Try again shortly.",
+        headers={"Retry-After": str(POOL_RETRY_AFTER_SECONDS)},
+    )
+
+
 def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", "-")
     logger.exception("unhandled error (request %s)", request_id, exc_info=exc)
@@ -274,4 +293,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _for_browsers(_service_error))
     app.add_exception_handler(StarletteHTTPException, _for_browsers(_http_error))
     app.add_exception_handler(RequestValidationError, _for_browsers(_validation_error))
+    app.add_exception_handler(PoolTimeout, _for_browsers(_pool_exhausted))
     app.add_exception_handler(Exception, _for_browsers(_unhandled))

@@ -22,7 +22,7 @@ from service.catalog import service as catalog_service
 from service.catalog.router import router as catalog_router
 from service.clients.router import router as clients_router
 from service.config import Settings, get_settings
-from service.db import create_db_engine, create_session_factory
+from service.db import ConnectionSlots, create_db_engine, create_session_factory
 from service.errors import install_error_handlers
 from service.health import service as health_service
 from service.health.router import router as health_router
@@ -70,7 +70,11 @@ def create_app(
     catalog = catalog or load_catalog(settings.definitions_dir)
     library = library or load_library(settings.definitions_dir, catalog)
     owns_engine = engine is None
-    engine = engine or create_db_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = engine or create_db_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,6 +102,10 @@ def create_app(
     app.state.library = library
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    # pool_size + max_overflow: see create_db_engine
+    app.state.connection_slots = ConnectionSlots(
+        2 * settings.db_pool_size, settings.db_pool_timeout
+    )
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessMiddleware, record_metrics=settings.metrics == "enabled")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,3 +39,27 @@ def test_core_packages_import_no_framework_or_database(package: str) -> None:
 def test_services_never_commit() -> None:
     for path in (REPO_ROOT / "service").rglob("service.py"):
         assert ".commit()" not in path.read_text(), f"{path} commits; services only flush"
+
+
+API_PROCESS_IMPORTS = """
+import sys
+from service.config import Settings
+from service.main import create_app
+import service.cli, service.commands  # what `stackvet serve` loads before the app
+create_app(Settings(database_url="sqlite:///:memory:"))
+print(sorted(name for name in sys.modules if name.split(".")[0] == "weasyprint"))
+"""
+
+
+def test_the_api_process_does_not_import_weasyprint(tmp_path: Path) -> None:
+    """Only render workers render PDFs; WeasyPrint costs the API ~450 ms at start and ~22 MB."""
+    result = subprocess.run(
+        [sys.executable, "-c", API_PROCESS_IMPORTS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

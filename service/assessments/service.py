@@ -101,6 +101,17 @@ def _loaded() -> Select[Assessment]:
     )
 
 
+def _summaries() -> Select[Assessment]:
+    """What a list row shows: the vendor's and client's names, not the client's environment.
+    (Questionnaire definitions and score details are deferred columns, see their models.)"""
+    return select(Assessment).options(
+        selectinload(Assessment.vendor).load_only(Vendor.name, Vendor.external_id),
+        selectinload(Assessment.client).load_only(Client.name, Client.external_id),
+        selectinload(Assessment.questionnaire),
+        selectinload(Assessment.latest_score),
+    )
+
+
 def get_assessment(
     session: Session, organisation_id: uuid.UUID, assessment_id: uuid.UUID, *, lock: bool = False
 ) -> Assessment:
@@ -127,7 +138,7 @@ def list_assessments(
     external_id: str | None = None,
     search: str | None = None,
 ) -> tuple[Sequence[Assessment], str | None]:
-    query = _loaded().where(Assessment.organisation_id == organisation_id)
+    query = _summaries().where(Assessment.organisation_id == organisation_id)
     filters = {
         Assessment.vendor_id: vendor_id,
         Assessment.client_id: client_id,

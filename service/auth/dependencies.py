@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth import service as auth_service
+from service.auth import usage
 from service.auth.permissions import Permission
 from service.auth.principal import Principal
-from service.dependencies import DbSession
+from service.dependencies import DbSession, after_unit_of_work
 from service.errors import Forbidden
 
 bearer_scheme = HTTPBearer(
@@ -22,10 +23,14 @@ bearer_scheme = HTTPBearer(
 
 
 def current_principal(
+    request: Request,
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
 ) -> Principal:
-    return auth_service.authenticate(session, credentials.credentials if credentials else None)
+    key = auth_service.find_key(session, credentials.credentials if credentials else None)
+    key_id, last_used_at = key.id, key.last_used_at
+    after_unit_of_work(request, lambda factory: usage.refresh(factory, key_id, last_used_at))
+    return auth_service.principal_for_key(key)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,9 +14,6 @@ from service.auth.principal import ActorType, Principal
 from service.auth.tokens import hash_token, new_token
 from service.db import utcnow
 from service.errors import NotFound, Unauthenticated
-
-LAST_USED_RESOLUTION = timedelta(minutes=1)
-"""`last_used_at` is refreshed at most this often, so reads do not turn into writes."""
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="stackvet"'}
 
@@ -82,7 +78,13 @@ def revoke_key(session: Session, key: ApiKey) -> ApiKey:
 
 
 def authenticate(session: Session, token: str | None) -> Principal:
-    """The principal behind a bearer token; any problem is the same 401."""
+    """The principal behind a bearer token; any problem is the same 401. Nothing is written:
+    `last_used_at` is refreshed apart from the request (see `service.auth.usage`)."""
+    return principal_for_key(find_key(session, token))
+
+
+def find_key(session: Session, token: str | None) -> ApiKey:
+    """The live key behind a bearer token, read only; any problem is the same 401."""
     if not token:
         raise Unauthenticated(
             "Send an API key as 'Authorization: Bearer <key>'.", headers=BEARER_CHALLENGE
@@ -92,8 +94,7 @@ def authenticate(session: Session, token: str | None) -> Principal:
         raise Unauthenticated(
             "The API key is not valid: it may be mistyped or revoked.", headers=BEARER_CHALLENGE
         )
-    _touch(session, key)
-    return principal_for_key(key)
+    return key
 
 
 def principal_for_key(key: ApiKey) -> Principal:
@@ -104,10 +105,3 @@ def principal_for_key(key: ApiKey) -> Principal:
         actor_id=key.id,
         label=f"API key {key.prefix} ({key.name})",
     )
-
-
-def _touch(session: Session, key: ApiKey) -> None:
-    now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        key.last_used_at = now
-        session.flush()

@@ -18,5 +18,7 @@ class QuestionnaireVersion(IdMixin, Base):
     slug: Mapped[str] = mapped_column(String(64))
     version: Mapped[str] = mapped_column(String(20))
     content_hash: Mapped[str] = mapped_column(String(80))
-    definition: Mapped[dict[str, Any]] = mapped_column(OrderedJSON)
+    definition: Mapped[dict[str, Any]] = mapped_column(OrderedJSON, deferred=True)
+    """Immutable and parsed once per process by content hash (catalog.service.questionnaire_of):
+    deferred, so reading an assessment does not fetch and decode it on every request."""
     published_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -100,8 +100,12 @@ def version(catalog: Catalog, slug: str, number: str) -> Definition:
 
 
 def questionnaire_of(row: QuestionnaireVersion) -> Questionnaire:
-    """The questionnaire a pinned row describes, parsed once per content hash."""
-    return questionnaire_from_definition(row.content_hash, row.definition)
+    """The questionnaire a pinned row describes, parsed once per content hash; the row's
+    (deferred) definition is fetched only the first time this process meets the hash."""
+    parsed = _PARSED.get(row.content_hash)
+    if parsed is None:
+        parsed = questionnaire_from_definition(row.content_hash, row.definition)
+    return parsed
 
 
 def questionnaire_from_definition(

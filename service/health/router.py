@@ -24,8 +24,9 @@ class Readiness(BaseModel):
 
 
 @router.get("/healthz", response_model=Health)
-def get_health() -> Health:
+async def get_health() -> Health:
     """The process is alive."""
+    # async: answered on the event loop, even when every worker thread waits on the database
     return Health(status="ok")
 
 

@@ -15,7 +15,7 @@ from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
 from service.errors import ServiceError
 from service.questionnaires.catalog import Catalog
-from service.reporting import documents, pdf
+from service.reporting import documents
 from service.reporting import service as report_service
 from service.reporting.pool import shutdown_default_pool
 from service.scores.commands import score_files
@@ -67,6 +67,10 @@ def register(main: click.Group, definitions: Definitions) -> None:
                 engine=engine,
                 scored_on=scored_on.replace(tzinfo=UTC) if scored_on else datetime.now(UTC),
             )
+            # WeasyPrint (+450 ms, +22 MB) is for render workers: `stackvet serve` loads this
+            # module through the command tree, and the API process must not import it.
+            from service.reporting import pdf  # noqa: PLC0415
+
             rendered = pdf.html_to_pdf(html, get_settings().report_max_pages)
             output.write_bytes(rendered.content)
             click.echo(f"Wrote {output} ({rendered.pages} pages).")

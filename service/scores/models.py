@@ -23,7 +23,8 @@ class RulePackVersion(IdMixin, Base):
     questionnaire: Mapped[str] = mapped_column(String(100))
     version: Mapped[str] = mapped_column(String(20))
     content_hash: Mapped[str] = mapped_column(String(80))
-    definition: Mapped[dict[str, Any]] = mapped_column(OrderedJSON)
+    definition: Mapped[dict[str, Any]] = mapped_column(OrderedJSON, deferred=True)
+    """Deferred: compiled once per process by content hash (scores.service.engine_for)."""
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -34,13 +35,19 @@ class KnowledgeSnapshot(IdMixin, Base):
 
     as_of: Mapped[str] = mapped_column(String(20))
     content_hash: Mapped[str] = mapped_column(String(80), unique=True)
-    content: Mapped[dict[str, Any]] = mapped_column(OrderedJSON)
+    content: Mapped[dict[str, Any]] = mapped_column(OrderedJSON, deferred=True)
+    """Deferred: compiled once per process by content hash (scores.service.engine_for)."""
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ScoreTrigger(StrEnum):
     SUBMITTED = "submitted"
     RESCORED = "rescored"
+
+
+DETAIL = "detail"
+"""The record's large columns (findings, snapshots, paths): loaded only where a score is
+explained (`undefer_group(DETAIL)`), not for the bands a summary or list shows."""
 
 
 class ScoreRecord(IdMixin, Base):
@@ -66,7 +73,9 @@ class ScoreRecord(IdMixin, Base):
     risk_band: Mapped[str] = mapped_column(String(20))
     recommendation: Mapped[str] = mapped_column(String(32))
     completeness: Mapped[float]
-    result: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    result: Mapped[dict[str, Any]] = mapped_column(
+        JSONDocument, deferred=True, deferred_group=DETAIL
+    )
     questionnaire_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("questionnaire_versions.id"))
     environment_questionnaire_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("questionnaire_versions.id")
@@ -74,10 +83,19 @@ class ScoreRecord(IdMixin, Base):
     rule_pack_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rule_pack_versions.id"))
     knowledge_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("knowledge_snapshots.id"))
     engine_version: Mapped[str] = mapped_column(String(20))
-    answers: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    client_environment: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    answers: Mapped[dict[str, Any]] = mapped_column(
+        JSONDocument, deferred=True, deferred_group=DETAIL
+    )
+    client_environment: Mapped[dict[str, Any]] = mapped_column(
+        JSONDocument, deferred=True, deferred_group=DETAIL
+    )
     inputs_hash: Mapped[str] = mapped_column(String(80))
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    improvement_paths: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSONDocument, default=None, deferred=True, deferred_group=DETAIL
+    )
+    """Computed when the score is recorded (see scores/stored_paths.py); NULL on records made
+    before paths were stored, whose paths are computed when read."""
 
     questionnaire: Mapped[QuestionnaireVersion] = relationship(
         lazy="raise", foreign_keys=[questionnaire_id]

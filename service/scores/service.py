@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer_group
 
 from service.assessments.models import Assessment, AssessmentStatus
 from service.catalog import service as catalog_service
@@ -26,13 +26,20 @@ from service.errors import Conflict, NotFound
 from service.observability import metrics
 from service.questionnaires.answers import merge
 from service.questionnaires.loader import DefinitionError, DefinitionProblem
-from service.scores.models import KnowledgeSnapshot, RulePackVersion, ScoreRecord, ScoreTrigger
+from service.scores import stored_paths
+from service.scores.models import (
+    DETAIL,
+    KnowledgeSnapshot,
+    RulePackVersion,
+    ScoreRecord,
+    ScoreTrigger,
+)
 from service.scores.presenters import present, unstored
 from service.scores.schemas import KnowledgeRef, Provenance, RulePackRef, ScoreRead, ScoreSummary
 from service.scoring.engine import ENGINE_VERSION, Engine, Recommendation, Score
 from service.scoring.knowledge import KnowledgeBase
 from service.scoring.library import Library, LoadedPack
-from service.scoring.paths import improvement_paths
+from service.scoring.paths import ImprovementPath, improvement_paths
 from service.scoring.rules import RulePack
 from service.scoring.serialise import score_from_result, score_to_result
 
@@ -170,6 +177,7 @@ def record_score(
     """
     with metrics.SCORING_SECONDS.time():
         score = inputs.engine.score(inputs.answers, inputs.client)
+    paths = improvement_paths(inputs.engine, inputs.answers, inputs.client, score)
     previous = assessment.latest_score
     record = ScoreRecord(
         id=uuid.uuid4(),
@@ -188,6 +196,7 @@ def record_score(
         client_environment=inputs.client,
         inputs_hash=inputs.digest,
         computed_at=utcnow(),
+        improvement_paths=stored_paths.dump(paths),
     )
     session.add(record)
     assessment.latest_score = record
@@ -224,13 +233,16 @@ def _next_sequence(session: Session, assessment_id: uuid.UUID) -> int:
     return (session.scalar(query) or 0) + 1
 
 
-def _with_inputs() -> Select[ScoreRecord]:
-    return select(ScoreRecord).options(
+def _with_inputs(*, detail: bool = True) -> Select[ScoreRecord]:
+    """Records with the (small) rows naming their inputs; `detail` adds findings, snapshots
+    and paths, which only an explained score shows."""
+    query = select(ScoreRecord).options(
         selectinload(ScoreRecord.questionnaire),
         selectinload(ScoreRecord.environment_questionnaire),
         selectinload(ScoreRecord.rule_pack),
         selectinload(ScoreRecord.knowledge),
     )
+    return query.options(undefer_group(DETAIL)) if detail else query
 
 
 def latest_score(session: Session, assessment: Assessment) -> ScoreRecord:
@@ -245,7 +257,7 @@ def latest_score(session: Session, assessment: Assessment) -> ScoreRecord:
 
 def score_history(session: Session, assessment: Assessment) -> Sequence[ScoreRecord]:
     query = (
-        _with_inputs()
+        _with_inputs(detail=False)
         .where(ScoreRecord.assessment_id == assessment.id)
         .order_by(ScoreRecord.sequence.desc())
     )
@@ -253,35 +265,23 @@ def score_history(session: Session, assessment: Assessment) -> Sequence[ScoreRec
 
 
 def engine_for(record: ScoreRecord) -> Engine:
-    """The engine exactly as it was when the record was made (from the stored definitions)."""
-    return _engine(
+    """The engine exactly as it was when the record was made (from the stored definitions).
+
+    Compiled once per process for each set of content hashes; the (deferred) definitions are
+    fetched from the database only then."""
+    key = (
         record.rule_pack.content_hash,
         record.knowledge.content_hash,
-        record.rule_pack.definition,
-        record.knowledge.content,
-        record.questionnaire.definition,
-        record.environment_questionnaire.definition,
-        (record.questionnaire.content_hash, record.environment_questionnaire.content_hash),
+        record.questionnaire.content_hash,
+        record.environment_questionnaire.content_hash,
     )
-
-
-def _engine(
-    pack_hash: str,
-    knowledge_hash: str,
-    pack: Mapping[str, Any],
-    knowledge: Mapping[str, Any],
-    vendor: Mapping[str, Any],
-    client: Mapping[str, Any],
-    questionnaire_hashes: tuple[str, str],
-) -> Engine:
-    key = (pack_hash, knowledge_hash, *questionnaire_hashes)
     cached = _ENGINES.get(key)
     if cached is None:
         cached = Engine(
-            RulePack.model_validate(pack),
-            catalog_service.questionnaire_from_definition(questionnaire_hashes[0], vendor),
-            catalog_service.questionnaire_from_definition(questionnaire_hashes[1], client),
-            KnowledgeBase.model_validate(knowledge),
+            RulePack.model_validate(record.rule_pack.definition),
+            catalog_service.questionnaire_of(record.questionnaire),
+            catalog_service.questionnaire_of(record.environment_questionnaire),
+            KnowledgeBase.model_validate(record.knowledge.content),
         )
         _ENGINES[key] = cached
     return cached
@@ -294,11 +294,7 @@ def read_score(record: ScoreRecord, *, with_paths: bool = True) -> ScoreRead:
     """A stored score with its explanation and improvement paths, as it was computed."""
     engine = engine_for(record)
     score = score_from_result(record.result, engine.pack)
-    paths = (
-        improvement_paths(engine, record.answers, record.client_environment, score)
-        if with_paths
-        else ()
-    )
+    paths = _paths(record, engine, score) if with_paths else ()
     provenance = Provenance(
         questionnaire=QuestionnaireRef.of(record.questionnaire),
         environment_questionnaire=QuestionnaireRef.of(record.environment_questionnaire),
@@ -316,6 +312,13 @@ def read_score(record: ScoreRecord, *, with_paths: bool = True) -> ScoreRead:
         client_environment=record.client_environment,
     )
     return present(score, engine, paths, provenance, record)
+
+
+def _paths(record: ScoreRecord, engine: Engine, score: Score) -> tuple[ImprovementPath, ...]:
+    """Stored with the record; records made before paths were stored compute them now."""
+    if record.improvement_paths is not None:
+        return stored_paths.load(record.improvement_paths)
+    return improvement_paths(engine, record.answers, record.client_environment, score)
 
 
 def what_if(library: Library, assessment: Assessment, patch: Mapping[str, Any]) -> ScoreRead:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from service.config import Settings
+from service.db import ConnectionSlots
 from service.main import create_app
 from service.questionnaires.catalog import Catalog
-from tests.api import assert_problem
+from tests.api import Caller, assert_problem
 from tests.databases import ScratchDatabases
 
 
@@ -36,3 +38,14 @@ def test_readyz_when_the_database_is_unreachable_is_503(catalog: Catalog) -> Non
     app = create_app(Settings(database_url=url), catalog=catalog)
     response = TestClient(app).get("/readyz")
     assert_problem(response, 503, "unavailable", detail_contains="not reachable")
+
+
+def test_no_free_database_connection_is_503_with_retry_after(
+    app: FastAPI, http: TestClient, admin: Caller
+) -> None:
+    app.state.connection_slots = ConnectionSlots(0, timeout=0.05)
+    response = admin.get("/api/v1/me")
+    body = assert_problem(response, 503, "unavailable", detail_contains="busy")
+    assert response.headers["retry-after"] == "2"
+    assert "request_id" in body
+    assert http.get("/healthz").status_code == 200, "liveness needs no connection"

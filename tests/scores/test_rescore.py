@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.auth.models import Organisation
@@ -16,11 +17,13 @@ from service.scores.commands import rescore_report
 from service.scores.rescore import rescore_all
 from service.scoring.library import Library, load_library
 from service.scoring.serialise import score_to_result
+from service.webhooks.models import WebhookEvent
 from tests import builders
 from tests.api import Caller
 from tests.builders import example
 from tests.repository import REPO_ROOT
 
+RESCORED = "assessment.rescored"
 TORCHSERVE = {**example("openweave.answers"), "serving.stack": "torchserve"}
 
 
@@ -104,3 +107,31 @@ def test_a_stored_score_is_reproduced_from_its_record(
     engine = score_service.engine_for(record)
     recomputed = engine.score(record.answers, record.client_environment)
     assert score_to_result(recomputed) == record.result
+
+
+def rescored_events(session: Session, org: Organisation) -> int:
+    query = select(func.count()).select_from(WebhookEvent)
+    query = query.where(WebhookEvent.organisation_id == org.id, WebhookEvent.type == RESCORED)
+    return session.scalar(query) or 0
+
+
+def test_rescoring_writes_events_only_for_organisations_that_subscribed(
+    tmp_path: Path,
+    catalog: Catalog,
+    library: Library,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    org: Organisation,
+) -> None:
+    quiet = builders.organisation(session)
+    builders.webhook(session, org, events=[RESCORED])
+    builders.webhook(session, quiet, events=["assessment.scored"])  # not this event
+    for owner in (org, quiet):
+        builders.assessment(
+            session, catalog, owner, answers=TORCHSERVE, submitted=True, library=library
+        )
+    session.commit()
+    summary = rescore_all(session_factory, library_with(tmp_path, catalog, torchserve="current"))
+    assert summary.rescored == 2
+    assert rescored_events(session, org) == 1
+    assert rescored_events(session, quiet) == 0

@@ -1,0 +1,215 @@
+"""Throughput under load: stackvet's API against a bare FastAPI + SQLAlchemy endpoint.
+
+    .venv/bin/python benchmarks/load.py                        # SQLite in a temporary folder
+    .venv/bin/python benchmarks/load.py --postgres URL         # a schema of its own on PostgreSQL
+
+Starts `stackvet serve` and the bare app (benchmarks/bare.py, same uvicorn settings) on
+loopback, seeds 60 scored assessments and an API key, then drives each endpoint with a bounded
+asyncio client at 1, 10 and 50 connections for a fixed time. Prints requests per second,
+p50/p99 latency, errors, and each figure's ratio to its baseline measured in the same run:
+GET /assessments/{id} and a list page of 50 against the bare endpoint, GET .../score against
+GET /assessments/{id}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from service import migration
+from service.assessments import service as assessment_service
+from service.assessments.schemas import AssessmentCreate
+from service.auth import service as auth_service
+from service.auth.permissions import Role
+from service.clients import service as client_service
+from service.clients.schemas import ClientCreate
+from service.db import create_db_engine, create_session_factory
+from service.questionnaires.catalog import load_catalog
+from service.scoring.library import load_library
+from service.vendors import service as vendor_service
+from service.vendors.schemas import VendorCreate
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFINITIONS = ROOT / "questionnaires"
+STACKVET = str(Path(sys.executable).parent / "stackvet")
+ASSESSMENTS = 60
+CONNECTIONS = (1, 10, 50)
+
+
+@dataclass(frozen=True)
+class Result:
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def seed(url: str) -> tuple[str, str]:
+    """An API key and the id of one of ASSESSMENTS scored assessments."""
+    migration.upgrade(url)
+    catalog = load_catalog(DEFINITIONS)
+    library = load_library(DEFINITIONS, catalog)
+    examples = DEFINITIONS / "examples"
+    answers = [
+        json.loads((examples / f"{name}.answers.json").read_text())
+        for name in ("openweave", "monolith")
+    ]
+    environment = json.loads((examples / "northwind.environment.json").read_text())
+    engine = create_db_engine(url)
+    with create_session_factory(engine).begin() as session:
+        org = auth_service.get_or_create_organisation(session, "Load benchmark")
+        created = auth_service.create_key(session, org, Role.ADMIN, "load")
+        actor = auth_service.principal_for_key(created.key)
+        client = client_service.create_client(
+            session, catalog, org.id, ClientCreate(name="Northwind", environment=environment)
+        )
+        for n in range(ASSESSMENTS):
+            vendor = vendor_service.create_vendor(session, org.id, VendorCreate(name=f"V{n}"))
+            data = AssessmentCreate(
+                vendor_id=vendor.id, client_id=client.id, answers=answers[n % 2]
+            )
+            row = assessment_service.create_assessment(session, catalog, actor, data)
+            assessment_service.submit(session, library, actor, row, None)
+        assessment_id = str(row.id)
+    engine.dispose()
+    return created.token, assessment_id
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def server(command: list[str], env: dict[str, str], port: int, probe: str) -> Iterator[str]:
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + probe, timeout=2).status_code < 500:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit(f"{command[0]} did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+async def drive(url: str, token: str, connections: int, seconds: float) -> Result:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=connections)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(limits=limits, headers=headers, timeout=10) as client:
+        with contextlib.suppress(httpx.HTTPError):  # a wedged server is measured, not fatal
+            await client.get(url)  # warm: caches, connections
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                try:
+                    response = await client.get(url)
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append(time.perf_counter() - started)
+                errors += 0 if ok else 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return Result(
+        rate=len(ordered) / elapsed,
+        p50_ms=1000 * statistics.median(ordered),
+        p99_ms=1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+        errors=errors,
+    )
+
+
+def postgres_schema(url: str) -> str:
+    schema = "stackvet_bench_load"
+    admin = create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server to use")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per endpoint and level")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = postgres_schema(args.postgres) if args.postgres else f"sqlite:///{folder}/load.db"
+        token, assessment_id = seed(url)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STACKVET_")}
+        env |= {"STACKVET_DATABASE_URL": url, "STACKVET_EMBEDDED_WORKER": "false"}
+        env |= {"STACKVET_METRICS": "enabled", "BENCH_DATABASE_URL": url}
+        serve = [STACKVET, "serve", "--port", str(port := free_port())]
+        bare = [sys.executable, "-m", "uvicorn", "benchmarks.bare:create_bare_app", "--factory"]
+        bare += ["--port", str(bare_port := free_port()), "--no-access-log"]
+        with (
+            server(serve, env, port, "/healthz") as api,
+            server(bare, env, bare_port, "/docs") as b,
+        ):
+            targets = {
+                "bare one": f"{b}/bare/assessments/{assessment_id}",
+                "GET /assessments/{id}": f"{api}/api/v1/assessments/{assessment_id}",
+                "bare list of 50": f"{b}/bare/assessments",
+                "list of 50": f"{api}/api/v1/assessments?limit=50",
+                "GET .../score": f"{api}/api/v1/assessments/{assessment_id}/score",
+            }
+            report(targets, token, args.seconds)
+
+
+def report(targets: dict[str, str], token: str, seconds: float) -> None:
+    print(f"{'endpoint':24} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    for connections in CONNECTIONS:
+        results = {}
+        for name, url in targets.items():
+            results[name] = result = asyncio.run(drive(url, token, connections, seconds))
+            print(
+                f"{name:24} {connections:5} {result.rate:8.1f} {result.p50_ms:8.1f} "
+                f"{result.p99_ms:8.1f} {result.errors:6}"
+            )
+        for name, base in (
+            ("GET /assessments/{id}", "bare one"),
+            ("list of 50", "bare list of 50"),
+            ("GET .../score", "GET /assessments/{id}"),
+        ):
+            ratio = results[name].rate / results[base].rate
+            print(f"  ratio {name} / {base} at {connections}: {ratio:.0%}")
+
+
+if __name__ == "__main__":
+    main()
