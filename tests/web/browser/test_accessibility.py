@@ -208,3 +208,6 @@ def test_pages_fit_the_width_with_scores_navigation_and_user_visible(
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
         page.screenshot(path=screenshots / f"a11y-{name}-{width}.png")
+    page.goto(seeded.draft_url)
+    page.locator("#q-hardware-gpu-input").focus()
+    page.screenshot(path=screenshots / f"a11y-form-bar-{width}.png")
