@@ -45,6 +45,7 @@ class Seeded:
     draft_url: str
     result_url: str
     invite_url: str
+    compare_url: str
 
 
 def seed(server: Server, catalog: Catalog) -> Seeded:
@@ -77,6 +78,7 @@ def seed(server: Server, catalog: Catalog) -> Seeded:
             f"{server.url}/assessments/{draft.id}",
             f"{server.url}/assessments/{scored.id}",
             f"{server.url}/invite/{link.token}",
+            f"{server.url}/compare/{northwind.id}",
         )
 
 
@@ -204,10 +206,21 @@ def test_pages_fit_the_width_with_scores_navigation_and_user_visible(
         ("form", seeded.draft_url),
         ("result", seeded.result_url),
         ("invitation", seeded.invite_url),
+        ("compare", seeded.compare_url),
     ):
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
         page.screenshot(path=screenshots / f"a11y-{name}-{width}.png")
+    # Compare: at phone width one card per vendor with the same facts, the table elsewhere.
+    page.goto(seeded.compare_url)
+    cards = page.locator(".compare-cards")
+    if width == "phone":
+        expect(cards.get_by_role("link", name="Monolith Intelligence")).to_be_visible()
+        expect(cards).to_contain_text("Integration risk")
+        expect(page.get_by_role("table")).to_be_hidden()
+    else:
+        expect(cards).to_be_hidden()
+        expect(page.get_by_role("table")).to_be_visible()
     page.goto(seeded.draft_url)
     page.locator("#q-hardware-gpu-input").focus()
     page.screenshot(path=screenshots / f"a11y-form-bar-{width}.png")
