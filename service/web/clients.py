@@ -18,8 +18,8 @@ from service.clients.models import Client
 from service.clients.schemas import ClientCreate, ClientUpdate
 from service.dependencies import CatalogDep, DbSession
 from service.errors import ServiceError
-from service.questionnaires.answers import check_answers
 from service.questionnaires.catalog import Catalog
+from service.questionnaires.messages import refusals
 from service.questionnaires.schema import Questionnaire
 from service.web import answer_forms
 from service.web.auth import DirectoryEditor, SignedIn, WebUser, signed_in_router
@@ -155,7 +155,7 @@ def _environment_patch(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     questionnaire = environment_questionnaire(catalog)
     patch = answer_forms.decode(questionnaire, form, client.environment)
-    refused = {p.question: p.message for p in check_answers(questionnaire, patch)}
+    refused = refusals(questionnaire, patch)
     return patch, refused
 
 

@@ -48,14 +48,31 @@ def invite_vendor(
             assessment,
             status=422,
             invite_values=values,
-            invite_errors=service_messages(created),
-            notice=created.detail,
+            invite_errors=invitation_messages(created),
         )
     if isinstance(created, ServiceError):
         raise created
     link = str(request.base_url).rstrip("/") + f"/invite/{created.token}"
     context = {"assessment": assessment, "invitation": created.invitation, "link": link}
     return page(request, session, user, "assessments/invitation_created.html", context, status=201)
+
+
+INVITATION_MESSAGES = {
+    "contact_name": "Enter the name of the person at the vendor, up to 200 characters.",
+    "contact_email": "Enter their e-mail address, such as jane@vendor.example.",
+    "valid_days": (
+        f"Enter how many days the link stays valid, a whole number from 1 to "
+        f"{invitation_service.MAX_VALID_DAYS}."
+    ),
+}
+
+
+def invitation_messages(error: InvalidInput) -> dict[str, str]:
+    """The service's refusals, worded for the person filling in the form."""
+    return {
+        name: INVITATION_MESSAGES.get(name, message)
+        for name, message in service_messages(error).items()
+    }
 
 
 @router.post("/assessments/{assessment_id}/invitations/{invitation_id}/revoke")

@@ -99,6 +99,19 @@ class QuestionnaireView:
     missing: list[Question] = field(default_factory=list)
     """Required questions still unanswered, listed after a refused submission."""
 
+    @property
+    def attention(self) -> list[tuple[SectionView, list[QuestionView]]]:
+        """Refused or missing answers by section, for the summary at the top of the page."""
+        groups = [
+            (s, [q for q in s.questions if q.visible and (q.error or q.missing)])
+            for s in self.sections
+        ]
+        return [(section, questions) for section, questions in groups if questions]
+
+    @property
+    def attention_count(self) -> int:
+        return sum(len(questions) for _, questions in self.attention)
+
 
 def questionnaire_view(
     questionnaire: Questionnaire,

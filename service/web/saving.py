@@ -18,7 +18,7 @@ from service.assessments import service as assessment_service
 from service.assessments.models import Assessment
 from service.auth.principal import Principal
 from service.errors import PreconditionFailed, ServiceError
-from service.questionnaires.answers import check_answers
+from service.questionnaires.messages import refusals
 from service.web import answer_forms
 from service.web.forms import text
 from service.web.questionnaire_view import state_payload
@@ -46,7 +46,7 @@ def save_form(
 ) -> Saved:
     questionnaire = assessment_service.questionnaire_for(assessment)
     patch = answer_forms.decode(questionnaire, form, assessment.answers)
-    refused = {p.question: p.message for p in check_answers(questionnaire, patch)}
+    refused = refusals(questionnaire, patch)
     accepted = {q: v for q, v in patch.items() if q not in refused}
     before = assessment.revision
     assessment_service.update_answers(

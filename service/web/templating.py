@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
 from service.questionnaires.conditions import UNKNOWN
+from service.questionnaires.messages import DONT_KNOW, expected
 
 R = TypeVar("R", bound=Response)
 
@@ -77,7 +78,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(tone=tone, words=words, when=when, day=day)
-    env.globals.update(path_for=path_for, UNKNOWN=UNKNOWN)
+    env.globals.update(path_for=path_for, UNKNOWN=UNKNOWN, DONT_KNOW=DONT_KNOW, expected=expected)
     return env
 
 

@@ -43,7 +43,10 @@ def test_autosave_answers_with_the_servers_visibility_and_messages(
     assert body["revision"] == world.draft.revision + 1
     assert "framework.other_name" in body["visible"]
     assert body["errors"] == {
-        "framework.version": "'not a version' is not a version number such as \"2.4.1\""
+        "framework.version": (
+            "Enter the framework version as a version number such as 2.4.1, or choose "
+            "“Don't know / won't say”."
+        )
     }
     assert body["message"] == "1 answer was not saved: see the message next to it."
     assert body["progress"]["answered"] == 1
@@ -113,7 +116,11 @@ def test_save_without_javascript_shows_refused_answers_next_to_their_question(
     response = buyer.post(f"/assessments/{world.draft.id}/answers", form)
     assert response.status_code == 422
     assert "1 answer was not saved: see the message next to it." in response.text
-    assert 'expected a number (or "unknown")' in response.text.replace("&#34;", '"')
+    assert (
+        "Enter the GPU memory needed in GB, a whole number from 1 to 10,000, or choose "
+        "“Don&#39;t know / won&#39;t say”." in response.text
+    ), "the message names the question, its unit and its range"
+    assert '<a href="#q-hardware-min_gpu_memory_gb-input" data-focus-link>' in response.text
     assert 'value="lots"' in response.text, "the refused value is shown back"
     session.refresh(world.draft)
     assert world.draft.answers["framework.primary"] == "jax", "the valid answers are saved"
@@ -153,11 +160,9 @@ def test_submit_lists_the_missing_questions_by_label_and_keeps_the_answers(
         "Not submitted yet: 1 required question is unanswered. Your answers are saved."
         in response.text
     )
-    assert "Still to answer before submitting:" in response.text
-    assert (
-        '<a href="#q-hf-model_swappable">Can the client swap in a different model from the Hub '
-        "without rebuilding the serving stack?</a>" in response.text
-    )
+    assert "1 question to answer or correct, in 1 section:" in response.text
+    assert '<a href="#q-hf-model_swappable-input" data-focus-link>' in response.text
+    assert 'id="q-hf-model_swappable-input"' in response.text, "the link reaches a control"
     session.refresh(world.draft)
     assert world.draft.status is AssessmentStatus.DRAFT
     assert world.draft.answers["framework.version"] == "2.14.1"

@@ -92,7 +92,10 @@ def test_environment_preview_says_what_shows_without_saving(
     body = response.json()
     assert "ml_platform" in body["visible"]
     assert "kubernetes_distribution" not in body["visible"]
-    assert body["errors"] == {"gpu_memory_gb": "must be at least 0"}
+    assert body["errors"] == {
+        "gpu_memory_gb": "Enter the GPU memory available in GB, a whole number from 0 to "
+        "10,000, or choose “Don't know / won't say”."
+    }
     session.refresh(client)
     assert client.environment == before
 
@@ -103,7 +106,7 @@ def test_environment_messages(buyer: Visitor, world: World) -> None:
     )
     assert response.status_code == 422
     assert "1 answer was not saved" in response.text
-    assert "expected a number" in response.text
+    assert "Enter the GPU memory available in GB, a whole number from 0 to 10,000" in response.text
 
 
 def test_client_form_messages(buyer: Visitor) -> None:

@@ -56,9 +56,17 @@ def test_invitation_form_messages(buyer: Visitor, world: World) -> None:
         {"contact_name": " ", "contact_email": "not-an-address", "valid_days": "90"},
     )
     assert response.status_code == 422
-    assert "Contact name: enter the contact&#39;s name" in response.text
-    assert "Contact e-mail: enter an e-mail address" in response.text
-    assert "Valid for (days, 1 to 60): must be between 1 and 60 days" in response.text
+    assert "Contact name: Enter the name of the person at the vendor" in response.text
+    assert "Contact e-mail: Enter their e-mail address, such as jane@vendor.example." in (
+        response.text
+    )
+    assert (
+        "Valid for (days, 1 to 60): Enter how many days the link stays valid, a whole number "
+        "from 1 to 60." in response.text
+    )
+    assert "Please correct 3 fields:" in response.text, "summarised above the form"
+    assert '<a href="#f-contact_email" data-focus-link>Contact e-mail</a>' in response.text
+    assert '/invitations#invite-form"' in response.text, "the reply opens at the form"
 
 
 def test_only_drafts_can_be_sent(buyer: Visitor, world: World) -> None:
@@ -122,7 +130,7 @@ def test_the_vendor_saves_comes_back_and_submits(
         f"/invite/{world.token}/submit", data=vendor_form(latest, **{"framework.primary": "jax"})
     )
     assert incomplete.status_code == 422
-    assert "Still to answer before submitting:" in incomplete.text
+    assert "to answer or correct, in" in incomplete.text
 
     complete = vendor_form(incomplete.text, **builders.example("openweave.answers"))
     done = visitor.http.post(f"/invite/{world.token}/submit", data=complete)

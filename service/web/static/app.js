@@ -108,6 +108,7 @@
     var leaving = false;
 
     setStatus(status, "All changes saved", "ok");
+    var remember = keepRefused(form, function (delay) { schedule(delay); });
 
     function schedule(delay) {
       if (stopped || leaving) { return; }
@@ -139,6 +140,7 @@
         if (response.ok) {
           revision.value = body.revision;
           applyState(form, body);
+          remember(body.errors);
           if (body.message) { setStatus(status, body.message, "bad"); }
           else if (!dirty) { setStatus(status, "All changes saved at " + clock(), "ok"); }
           return;
@@ -211,6 +213,98 @@
     form.addEventListener("change", function () { window.clearTimeout(timer); timer = window.setTimeout(refresh, 200); });
   }
 
+  /* The sticky bar never hides the focused field (WCAG 2.2 SC 2.4.11). The stylesheet pads the
+   * page's scrolling by the bar's height; this keeps that height measured at every width, and
+   * scrolls a focused element clear of the bar when scrolling alone left it underneath. */
+  function keepFocusClear(bar) {
+    var root = document.documentElement;
+    function measure() { root.style.setProperty("--formbar-height", bar.offsetHeight + "px"); }
+    measure();
+    window.addEventListener("resize", measure);
+    if (window.ResizeObserver) { new window.ResizeObserver(measure).observe(bar); }
+    document.addEventListener("focusin", function (event) {
+      var el = event.target;
+      if (!el.getBoundingClientRect || bar.contains(el)) { return; }
+      var box = el.getBoundingClientRect();
+      var barTop = bar.getBoundingClientRect().top;
+      if (box.bottom > barTop - 8 && box.top < window.innerHeight) {
+        window.scrollBy(0, box.bottom - barTop + 16);
+      }
+    });
+  }
+
+  /* Summary links move focus to the field itself, so its label is read out, not just scroll. */
+  function focusLinks() {
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[data-focus-link]");
+      if (!link) { return; }
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) { return; }
+      event.preventDefault();
+      var block = target.closest("[data-question]") || target.closest(".field") || target;
+      block.scrollIntoView({ block: "start" });
+      target.focus({ preventScroll: true });
+      if (history.replaceState) { history.replaceState(null, "", "#" + target.id); }
+    });
+    /* A page that comes back with errors starts at their summary (after the browser's own
+     * scroll to the URL's fragment, which would otherwise take focus back to the page). */
+    var summary = $("[data-error-summary]");
+    if (summary && !window.location.hash.match(/^#q-/)) {
+      window.addEventListener("load", function () {
+        if (document.activeElement === document.body) { summary.focus({ preventScroll: !window.location.hash }); }
+      });
+    }
+  }
+
+  /* Numbers are checked as they are typed, with the sentence the server uses for them. */
+  function numberChecks(form) {
+    function check(input) {
+      var block = input.closest("[data-question]");
+      var error = block && $("[data-error-for]", block);
+      if (!error) { return; }
+      var text = input.value.trim();
+      var value = Number(text);
+      var min = input.getAttribute("data-min");
+      var max = input.getAttribute("data-max");
+      var bad = text !== "" && (!/^-?(\d+\.?\d*|\.\d+)$/.test(text)
+        || (input.hasAttribute("data-integer") && !Number.isInteger(value))
+        || (min !== null && value < Number(min)) || (max !== null && value > Number(max)));
+      if (bad) {
+        error.textContent = input.getAttribute("data-expect");
+        error.hidden = false;
+        input.setAttribute("aria-invalid", "true");
+        block.classList.add("question--invalid");
+      }
+    }
+    form.addEventListener("change", function (event) {
+      if (event.target.hasAttribute && event.target.hasAttribute("data-number")) { check(event.target); }
+    });
+  }
+
+  /* A refused value stays in its field after a reload, with its message: the server never
+   * stored it, so the page keeps it in this tab and sends it again. */
+  function keepRefused(form, schedule) {
+    var key = "stackvet:refused:" + form.getAttribute("data-autosave");
+    var kept = {};
+    try { kept = JSON.parse(window.sessionStorage.getItem(key) || "{}"); } catch (e) { kept = {}; }
+    var restored = false;
+    Object.keys(kept).forEach(function (id) {
+      var block = $('[data-question="' + id.replace(/"/g, "") + '"]', form);
+      var input = block && $("input[type=text], textarea", block);
+      if (input && !block.hidden) { input.value = kept[id]; restored = true; }
+    });
+    if (restored) { schedule(0); }
+    return function remember(errors) {
+      var next = {};
+      Object.keys(errors || {}).forEach(function (id) {
+        var block = $('[data-question="' + id.replace(/"/g, "") + '"]', form);
+        var input = block && $("input[type=text], textarea", block);
+        if (input && input.value.trim()) { next[id] = input.value; }
+      });
+      try { window.sessionStorage.setItem(key, JSON.stringify(next)); } catch (e) { return; }
+    };
+  }
+
   function copyButtons() {
     $all("[data-copy]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -229,8 +323,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    $all("form[data-autosave]").forEach(function (form) { exclusiveUnknown(form); autosave(form); });
-    $all("form[data-preview]").forEach(function (form) { exclusiveUnknown(form); preview(form); });
+    $all("form[data-autosave]").forEach(function (form) { exclusiveUnknown(form); numberChecks(form); autosave(form); });
+    $all("form[data-preview]").forEach(function (form) { exclusiveUnknown(form); numberChecks(form); preview(form); });
+    $all(".formbar").forEach(keepFocusClear);
+    focusLinks();
     copyButtons();
   });
 }());

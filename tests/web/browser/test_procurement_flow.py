@@ -80,7 +80,8 @@ def test_procurement_flow(
     expect(question(page, "framework.other_name")).to_be_visible()
     answer(page, "framework.version", "not a version")
     expect(page.locator("#q-framework-version-error")).to_have_text(
-        "'not a version' is not a version number such as \"2.4.1\""
+        "Enter the framework version as a version number such as 2.4.1, "
+        "or choose “Don't know / won't say”."
     )
     shoot(page, screenshots, "questionnaire-conditional", tablet=False)
     answer(page, "framework.primary", "pytorch")
@@ -105,10 +106,13 @@ def test_procurement_flow(
         page.get_by_text("Not submitted yet: 1 required question is unanswered.")
     ).to_be_visible()
     missing = page.locator("#missing")
-    expect(missing).to_contain_text(
-        "Can the client swap in a different model from the Hub without rebuilding the serving "
-        "stack?"
-    )
+    expect(missing).to_contain_text("Hugging Face compatibility 1")
+    missing.get_by_role("link", name="Model swappable").click()
+    expect(
+        page.get_by_role("group", name="Can the client swap in a different model from the Hub")
+        .locator("input")
+        .first
+    ).to_be_focused()
     shoot(page, screenshots, "submit-missing", tablet=False)
     answer(page, "hf.model_swappable", True)
     page.get_by_role("button", name="Submit for scoring").click()
