@@ -82,6 +82,15 @@ class Settings(BaseSettings):
         description="HTTP egress proxy for webhook deliveries (http://host:port); the target "
         "address is still checked here before the proxy is asked to connect to it.",
     )
+    webhook_senders: int = Field(
+        default=8, ge=1, description="Webhook deliveries a worker process sends at once."
+    )
+    webhook_endpoint_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="Deliveries to one endpoint in flight at once, across all workers: a slow "
+        "receiver holds no more sending slots than this.",
+    )
     embedded_worker: bool | None = Field(
         default=None,
         description="Run the worker inside the API process (default: yes on SQLite, no on "

@@ -24,6 +24,7 @@ from service.clients.router import router as clients_router
 from service.config import Settings, get_settings
 from service.db import create_db_engine, create_session_factory
 from service.errors import install_error_handlers
+from service.events.router import router as events_router
 from service.health import service as health_service
 from service.health.router import router as health_router
 from service.idempotency.dependency import NOT_IDEMPOTENT_PATHS, ReplayResponse, replay
@@ -114,6 +115,7 @@ def create_app(
         scores_router,
         reports_router,
         webhooks_router,
+        events_router,
     ):
         app.include_router(router)
     app.add_exception_handler(ReplayResponse, replay)
