@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from service.api_limits.dependency import RateLimitHeadersMiddleware
+from service.api_limits.service import DatabaseCounters, Limiter, Policy, RedisCounters
 from service.assessments.router import router as assessments_router
 from service.auth.router import router as auth_router
 from service.catalog import service as catalog_service
@@ -99,7 +101,9 @@ def create_app(
     app.state.library = library
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.api_limiter = _limiter(app, settings)
     install_error_handlers(app)
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessMiddleware, record_metrics=settings.metrics == "enabled")
     app.add_middleware(RequestIdMiddleware)
@@ -124,6 +128,23 @@ def create_app(
     for folder in ("css", "fonts"):  # the report previews' stylesheet and fonts
         app.mount(f"/report-assets/{folder}", StaticFiles(directory=REPORTS_DIR / folder))
     return app
+
+
+def _limiter(app: FastAPI, settings: Settings) -> Limiter | None:
+    """API rate limits, counted in Redis when configured, else in the database."""
+    if settings.api_rate_limits == "disabled":
+        return None
+    window = settings.api_rate_limit_window_seconds
+    counters = (
+        RedisCounters(settings.redis_url)
+        if settings.redis_url
+        else DatabaseCounters(lambda: app.state.session_factory)
+    )
+    return Limiter(
+        counters,
+        per_key=Policy("key", settings.api_rate_limit_per_key, window),
+        per_organisation=Policy("org", settings.api_rate_limit_per_organisation, window),
+    )
 
 
 def _install_observability(app: FastAPI, settings: Settings, engine: Engine) -> None:

@@ -28,6 +28,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.api_limits import service as api_limits
 from service.assessments import service as assessment_service
 from service.config import Settings
 from service.db import utcnow
@@ -185,6 +186,7 @@ class Worker:
         cutoff = utcnow() - timedelta(hours=self.settings.idempotency_hours)
         with self.factory.begin() as session:
             session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+            api_limits.purge(session, timedelta(days=1))
         self._last_housekeeping = utcnow()
 
 
