@@ -10,6 +10,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import httpx2 as httpx
@@ -126,7 +127,8 @@ def test_two_api_processes_share_one_budget(
         servers.append(subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=tmp_path))
     try:
         for port in ports:
-            wait_for(lambda p=port: answers(f"http://127.0.0.1:{p}/healthz"), BOOT_SECONDS, "serve")
+            health = f"http://127.0.0.1:{port}/healthz"
+            wait_for(partial(answers, health), BOOT_SECONDS, health)
         headers = {"Authorization": f"Bearer {token}"}
 
         def call(port: int) -> httpx.Response:
