@@ -28,7 +28,7 @@ from service.resources import definitions_dir
 # created on first use.
 DEFAULT_DATABASE_URL = "sqlite:///var/stackvet.db"
 ENV_PREFIX = "STACKVET_"
-SECRET_SETTINGS = ("database_url", "webhook_proxy")
+SECRET_SETTINGS = ("database_url", "webhook_proxy", "redis_url")
 
 
 class SecretFiles(PydanticBaseSettingsSource):
@@ -82,6 +82,28 @@ class Settings(BaseSettings):
         description="HTTP egress proxy for webhook deliveries (http://host:port); the target "
         "address is still checked here before the proxy is asked to connect to it.",
     )
+    webhook_senders: int = Field(
+        default=8, ge=1, description="Webhook deliveries a worker process sends at once."
+    )
+    webhook_endpoint_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="Deliveries to one endpoint in flight at once, across all workers: a slow "
+        "receiver holds no more sending slots than this.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0: keep the API rate-limit counters in Redis instead of "
+        "the database (either way every replica shares one budget).",
+    )
+    api_rate_limits: Literal["enabled", "disabled"] = "enabled"
+    api_rate_limit_per_key: int = Field(
+        default=600, ge=1, description="Requests per window for one API key."
+    )
+    api_rate_limit_per_organisation: int = Field(
+        default=1200, ge=1, description="Requests per window for all of an organisation's keys."
+    )
+    api_rate_limit_window_seconds: int = Field(default=60, ge=1, le=86400)
     embedded_worker: bool | None = Field(
         default=None,
         description="Run the worker inside the API process (default: yes on SQLite, no on "

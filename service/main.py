@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from service.api_limits.dependency import RateLimitHeadersMiddleware
+from service.api_limits.service import DatabaseCounters, Limiter, Policy, RedisCounters
 from service.assessments.router import router as assessments_router
 from service.auth.router import router as auth_router
 from service.catalog import service as catalog_service
@@ -24,6 +26,7 @@ from service.clients.router import router as clients_router
 from service.config import Settings, get_settings
 from service.db import ConnectionSlots, create_db_engine, create_session_factory
 from service.errors import install_error_handlers
+from service.events.router import router as events_router
 from service.health import service as health_service
 from service.health.router import router as health_router
 from service.idempotency.dependency import NOT_IDEMPOTENT_PATHS, ReplayResponse, replay
@@ -106,7 +109,9 @@ def create_app(
     app.state.connection_slots = ConnectionSlots(
         2 * settings.db_pool_size, settings.db_pool_timeout
     )
+    app.state.api_limiter = _limiter(app, settings)
     install_error_handlers(app)
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessMiddleware, record_metrics=settings.metrics == "enabled")
     app.add_middleware(RequestIdMiddleware)
@@ -122,6 +127,7 @@ def create_app(
         scores_router,
         reports_router,
         webhooks_router,
+        events_router,
     ):
         app.include_router(router)
     app.add_exception_handler(ReplayResponse, replay)
@@ -130,6 +136,23 @@ def create_app(
     for folder in ("css", "fonts"):  # the report previews' stylesheet and fonts
         app.mount(f"/report-assets/{folder}", StaticFiles(directory=REPORTS_DIR / folder))
     return app
+
+
+def _limiter(app: FastAPI, settings: Settings) -> Limiter | None:
+    """API rate limits, counted in Redis when configured, else in the database."""
+    if settings.api_rate_limits == "disabled":
+        return None
+    window = settings.api_rate_limit_window_seconds
+    counters = (
+        RedisCounters(settings.redis_url)
+        if settings.redis_url
+        else DatabaseCounters(lambda: app.state.session_factory)
+    )
+    return Limiter(
+        counters,
+        per_key=Policy("key", settings.api_rate_limit_per_key, window),
+        per_organisation=Policy("org", settings.api_rate_limit_per_organisation, window),
+    )
 
 
 def _install_observability(app: FastAPI, settings: Settings, engine: Engine) -> None:

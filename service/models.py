@@ -1,5 +1,6 @@
 """Every ORM model, imported in one place for Alembic and the tests."""
 
+from service.api_limits.models import ApiRateCounter
 from service.assessments.models import Assessment, AssessmentHistory
 from service.auth.models import ApiKey, Organisation
 from service.catalog.models import QuestionnaireVersion
@@ -21,6 +22,7 @@ from service.webhooks.models import (
 
 __all__ = [
     "ApiKey",
+    "ApiRateCounter",
     "Assessment",
     "AssessmentHistory",
     "Client",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from service.api_limits.dependency import rate_limit
 from service.idempotency.dependency import ApiRoute, idempotency_guard
 
 
@@ -12,5 +13,6 @@ def api_router(prefix: str, tag: str) -> APIRouter:
         prefix=prefix,
         tags=[tag],
         route_class=ApiRoute,
-        dependencies=[Depends(idempotency_guard)],
+        # Rate limits first: a replayed response is a request like any other.
+        dependencies=[Depends(rate_limit), Depends(idempotency_guard)],
     )

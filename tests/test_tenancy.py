@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from service.auth.permissions import Role
 from service.questionnaires.catalog import Catalog
+from service.webhooks.events import EventType
+from service.webhooks.service import record_event
 from tests import builders
 from tests.api import assert_problem, caller
 from tests.builders import example
@@ -41,6 +43,8 @@ BODIES: dict[str, dict[str, Any] | None] = {
     "rotate_webhook_secret": None,
     "list_webhook_deliveries": None,
     "redeliver_webhook": None,
+    "ping_webhook": None,
+    "get_event": None,
     "revoke_api_key": None,
     "get_vendor_by_external_id": None,
     "get_client_by_external_id": None,
@@ -83,6 +87,7 @@ def victim(session: Session, catalog: Catalog) -> dict[str, str]:
     )
     key = builders.principal(session, org)
     hook = builders.webhook(session, org)
+    event = record_event(session, org.id, EventType.VENDOR_UPDATED, {})
     session.commit()
     return {
         "vendor_id": str(assessment.vendor_id),
@@ -94,6 +99,7 @@ def victim(session: Session, catalog: Catalog) -> dict[str, str]:
         "webhook_id": str(hook.id),
         "delivery_id": str(hook.id),
         "external_id": "crm-1",
+        "event_id": event.id,
     }
 
 

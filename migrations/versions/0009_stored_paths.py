@@ -4,8 +4,8 @@ Computed once when the score is recorded (and again on every rescore) instead of
 Scores recorded before this revision keep NULL and have their paths computed when read.
 
 Revision ID: 0009
-Revises: 0006
-Create Date: 2026-12-12
+Revises: 0008
+Create Date: 2026-12-05
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -39,6 +39,8 @@ class Assessment(IdMixin, TimestampMixin, Base):
     questionnaire_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("questionnaire_versions.id"))
     title: Mapped[str] = mapped_column(String(200))
     external_id: Mapped[str | None] = mapped_column(String(200))
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    """Soft deletion: a tombstone that sync returns; restorable for 30 days."""
     status: Mapped[AssessmentStatus] = mapped_column(
         str_enum(AssessmentStatus), default=AssessmentStatus.DRAFT
     )

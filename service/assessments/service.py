@@ -36,6 +36,7 @@ from service.scores.models import ScoreTrigger
 from service.scoring.library import Library
 from service.vendors.models import Vendor
 from service.webhooks import notify
+from service.webhooks.events import EventType
 
 
 def create_assessment(
@@ -69,6 +70,7 @@ def create_assessment(
     record_history(session, assessment, principal, HistoryKind.CREATED)
     _apply_answers(session, assessment, principal, data.answers, bump=False)
     session.flush()
+    notify.assessment_changed(session, assessment, EventType.ASSESSMENT_CREATED)
     return assessment
 
 
@@ -307,6 +309,7 @@ def reopen(
     assessment.revision += 1
     record_history(session, assessment, principal, HistoryKind.REOPENED)
     session.flush()
+    notify.assessment_changed(session, assessment, EventType.ASSESSMENT_REOPENED)
     return assessment
 
 

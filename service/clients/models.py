@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -25,6 +26,8 @@ class Client(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(200))
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    """Soft deletion: a tombstone that sync returns; restorable for 30 days."""
     environment: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     environment_questionnaire_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("questionnaire_versions.id")

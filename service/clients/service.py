@@ -17,6 +17,8 @@ from service.errors import NotFound
 from service.pagination import PageParams, contains, fetch_page
 from service.questionnaires.answers import merge, missing_required
 from service.questionnaires.catalog import Catalog
+from service.webhooks import notify
+from service.webhooks.events import EventType
 
 ENVIRONMENT_SLUG = "client-environment"
 
@@ -37,6 +39,7 @@ def create_client(
     )
     session.add(client)
     session.flush()
+    notify.client_changed(session, client, EventType.CLIENT_CREATED)
     return client
 
 
@@ -57,8 +60,15 @@ def upsert_client(
     client.name, client.description = data.name, data.description
     client.environment = merge({}, data.environment)
     client.environment_questionnaire = catalog_service.publish(session, definition)
-    session.flush()
+    _changed(session, client)
     return client, False
+
+
+def _changed(session: Session, client: Client) -> None:
+    """Flush, and tell the CRM when something really changed (a same-value PUT is silent)."""
+    if session.is_modified(client):
+        session.flush()
+        notify.client_changed(session, client, EventType.CLIENT_UPDATED)
 
 
 def find_by_external_id(
@@ -96,7 +106,7 @@ def update_client(session: Session, catalog: Catalog, client: Client, data: Clie
         _update_environment(session, catalog, client, patch)
     for field, value in changes.items():
         setattr(client, field, value)
-    session.flush()
+    _changed(session, client)
     return client
 
 

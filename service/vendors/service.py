@@ -13,6 +13,8 @@ from service.errors import NotFound
 from service.pagination import PageParams, contains, fetch_page
 from service.vendors.models import Vendor
 from service.vendors.schemas import VendorCreate, VendorUpdate, VendorUpsert
+from service.webhooks import notify
+from service.webhooks.events import EventType
 
 
 def create_vendor(session: Session, organisation_id: uuid.UUID, data: VendorCreate) -> Vendor:
@@ -20,6 +22,7 @@ def create_vendor(session: Session, organisation_id: uuid.UUID, data: VendorCrea
     vendor = Vendor(organisation_id=organisation_id, **data.model_dump())
     session.add(vendor)
     session.flush()
+    notify.vendor_changed(session, vendor, EventType.VENDOR_CREATED)
     return vendor
 
 
@@ -33,8 +36,15 @@ def upsert_vendor(
         return create_vendor(session, organisation_id, create), True
     for field, value in data.model_dump().items():
         setattr(vendor, field, value)
-    session.flush()
+    _changed(session, vendor)
     return vendor, False
+
+
+def _changed(session: Session, vendor: Vendor) -> None:
+    """Flush, and tell the CRM when something really changed (a same-value PUT is silent)."""
+    if session.is_modified(vendor):
+        session.flush()
+        notify.vendor_changed(session, vendor, EventType.VENDOR_UPDATED)
 
 
 def find_by_external_id(
@@ -68,7 +78,7 @@ def update_vendor(session: Session, vendor: Vendor, data: VendorUpdate) -> Vendo
         )
     for field, value in changes.items():
         setattr(vendor, field, value)
-    session.flush()
+    _changed(session, vendor)
     return vendor
 
 

@@ -5,6 +5,10 @@ PostgreSQL; SQLite serialises writers instead) and sets a lease, so any number o
 run side by side, no delivery is sent by two of them at once, and a worker killed mid-send
 has its delivery picked up again when the lease runs out. Delivery is at least once:
 receivers de-duplicate on `webhook-id`.
+
+Claims are scoped per endpoint: a claim takes at most `per_endpoint` deliveries of one
+endpoint, less those already in flight (leased by any worker), so a slow or dead receiver
+holds at most that many sending slots and the deliveries of every other endpoint go on.
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from service.db import utcnow
-from service.leases import claim_due, release_claim
+from service.leases import release_claim
 from service.webhooks import signing
 from service.webhooks.models import (
     DeliveryStatus,
@@ -58,18 +62,61 @@ class Claimed:
     body: bytes
 
 
-def claim(session: Session, limit: int, now: datetime | None = None) -> list[Claimed]:
+def claim(
+    session: Session, limit: int, now: datetime | None = None, *, per_endpoint: int = 2
+) -> list[Claimed]:
+    """Lease up to `limit` due deliveries, at most `per_endpoint` in flight per endpoint."""
     now = now or utcnow()
-    deliveries, token = claim_due(
-        session,
-        WebhookDelivery,
-        pending=WebhookDelivery.status == DeliveryStatus.PENDING,
-        due=WebhookDelivery.next_attempt_at,
-        limit=limit,
-        lease=LEASE,
-        now=now,
+    if limit <= 0:
+        return []
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(_within_endpoint_budget(now, per_endpoint)), _due(now))
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
+    deliveries = session.scalars(query).all()
+    token = uuid.uuid4()
+    for row in deliveries:
+        row.lease_until, row.lease_token = now + LEASE, token
+        row.attempts += 1
+    session.flush()
     return [_claimed(session, delivery, token, now) for delivery in deliveries]
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        WebhookDelivery.status == DeliveryStatus.PENDING,
+        WebhookDelivery.next_attempt_at <= now,
+        or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
+    )
+
+
+def _within_endpoint_budget(now: datetime, per_endpoint: int) -> Select[tuple[uuid.UUID]]:
+    """Ids of due deliveries that fit in their endpoint's budget of concurrent sends."""
+    leased = aliased(WebhookDelivery)
+    in_flight = (
+        select(leased.endpoint_id, func.count().label("busy"))
+        .where(leased.status == DeliveryStatus.PENDING, leased.lease_until >= now)
+        .group_by(leased.endpoint_id)
+        .subquery()
+    )
+    rank = func.row_number().over(
+        partition_by=WebhookDelivery.endpoint_id,
+        order_by=(WebhookDelivery.next_attempt_at, WebhookDelivery.id),
+    )
+    ranked = (
+        select(
+            WebhookDelivery.id,
+            rank.label("rank"),
+            func.coalesce(in_flight.c.busy, 0).label("busy"),
+        )
+        .outerjoin(in_flight, in_flight.c.endpoint_id == WebhookDelivery.endpoint_id)
+        .where(_due(now))
+        .subquery()
+    )
+    return select(ranked.c.id).where(ranked.c.rank + ranked.c.busy <= per_endpoint)
 
 
 def _claimed(

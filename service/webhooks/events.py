@@ -6,7 +6,9 @@ from enum import StrEnum
 from typing import Any
 
 from service.assessments.models import Assessment
+from service.clients.models import Client
 from service.scores.models import ScoreRecord
+from service.vendors.models import Vendor
 
 
 class EventType(StrEnum):
@@ -15,6 +17,19 @@ class EventType(StrEnum):
     ASSESSMENT_RESCORED = "assessment.rescored"
     REPORT_READY = "report.ready"
     ASSESSMENT_UPGRADED = "assessment.upgraded"
+    ASSESSMENT_CREATED = "assessment.created"
+    ASSESSMENT_REOPENED = "assessment.reopened"
+    ASSESSMENT_DELETED = "assessment.deleted"
+    VENDOR_CREATED = "vendor.created"
+    VENDOR_UPDATED = "vendor.updated"
+    VENDOR_DELETED = "vendor.deleted"
+    CLIENT_CREATED = "client.created"
+    CLIENT_UPDATED = "client.updated"
+    CLIENT_DELETED = "client.deleted"
+
+
+PING = "ping"
+"""Sent to one endpoint on request (`POST /api/v1/webhooks/{id}/ping`); not subscribable."""
 
 
 EVENT_DESCRIPTIONS = {
@@ -25,6 +40,15 @@ EVENT_DESCRIPTIONS = {
     EventType.ASSESSMENT_UPGRADED: (
         "A draft moved to a newer questionnaire version; `data.upgrade` lists dropped answers."
     ),
+    EventType.ASSESSMENT_CREATED: "An assessment was created (as a draft).",
+    EventType.ASSESSMENT_REOPENED: "A submitted assessment was reopened to a draft.",
+    EventType.ASSESSMENT_DELETED: "An assessment was deleted (restorable for 30 days).",
+    EventType.VENDOR_CREATED: "A vendor was created.",
+    EventType.VENDOR_UPDATED: "A vendor was changed or restored.",
+    EventType.VENDOR_DELETED: "A vendor was deleted (restorable for 30 days).",
+    EventType.CLIENT_CREATED: "A client was created.",
+    EventType.CLIENT_UPDATED: "A client (or its environment profile) was changed or restored.",
+    EventType.CLIENT_DELETED: "A client was deleted (restorable for 30 days).",
 }
 
 
@@ -69,3 +93,27 @@ def assessment_data(
 
 def _party(party_id: Any, external_id: str | None, name: str) -> dict[str, Any]:
     return {"id": str(party_id), "external_id": external_id, "name": name}
+
+
+def vendor_data(vendor: Vendor, public_url: str) -> dict[str, Any]:
+    """The `data` of every vendor event: the vendor as the API reads it."""
+    return {
+        "vendor": {
+            **_party(vendor.id, vendor.external_id, vendor.name),
+            "website": vendor.website,
+            "deleted": vendor.deleted_at is not None,
+            "url": f"{public_url.rstrip('/')}/api/v1/vendors/{vendor.id}",
+        }
+    }
+
+
+def client_data(client: Client, public_url: str) -> dict[str, Any]:
+    """The `data` of every client event, with the environment profile's answers."""
+    return {
+        "client": {
+            **_party(client.id, client.external_id, client.name),
+            "environment": client.environment,
+            "deleted": client.deleted_at is not None,
+            "url": f"{public_url.rstrip('/')}/api/v1/clients/{client.id}",
+        }
+    }

@@ -1,17 +1,22 @@
 """What happens when an assessment is submitted, scored, re-scored, upgraded or its report is
-ready: events in the outbox, and the report pre-rendering job, in the caller's transaction."""
+ready, and when vendors, clients and assessments are created, changed or deleted: events in
+the outbox, and the report pre-rendering job, in the caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from service.assessments.models import Assessment
+from service.clients.models import Client
 from service.config import get_settings
 from service.jobs import service as job_service
 from service.scores.models import ScoreRecord
-from service.webhooks.events import EventType, assessment_data
+from service.vendors.models import Vendor
+from service.webhooks.events import EventType, assessment_data, client_data, vendor_data
+from service.webhooks.models import WebhookEndpoint
 from service.webhooks.service import record_event
 
 
@@ -67,3 +72,35 @@ def report_ready(session: Session, assessment: Assessment, record: ScoreRecord) 
         EventType.REPORT_READY,
         assessment_data(assessment, record, get_settings().public_url),
     )
+
+
+def assessment_changed(session: Session, assessment: Assessment, event_type: EventType) -> None:
+    """assessment.created, .reopened or .deleted."""
+    record_event(
+        session,
+        assessment.organisation_id,
+        event_type,
+        assessment_data(assessment, None, get_settings().public_url),
+    )
+
+
+def vendor_changed(
+    session: Session,
+    vendor: Vendor,
+    event_type: EventType,
+    endpoints: Sequence[WebhookEndpoint] | None = None,
+) -> None:
+    """vendor.created, .updated or .deleted; `endpoints` when recording a batch."""
+    data = vendor_data(vendor, get_settings().public_url)
+    record_event(session, vendor.organisation_id, event_type, data, endpoints=endpoints)
+
+
+def client_changed(
+    session: Session,
+    client: Client,
+    event_type: EventType,
+    endpoints: Sequence[WebhookEndpoint] | None = None,
+) -> None:
+    """client.created, .updated or .deleted; `endpoints` when recording a batch."""
+    data = client_data(client, get_settings().public_url)
+    record_event(session, client.organisation_id, event_type, data, endpoints=endpoints)

@@ -132,15 +132,30 @@ def list_webhook_deliveries(
     "/{webhook_id}/deliveries/{delivery_id}/redeliver",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=DeliveryRead,
-    responses=errors(401, 403, 404),
+    responses=errors(401, 403, 404, 409),
 )
 def redeliver_webhook(
     webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: DbSession, principal: WebhookManager
 ) -> DeliveryRead:
-    """Queue an event again for this webhook (same event id)."""
+    """Send an event again now (same event id); a pending retry of it is brought forward
+    instead (one delivery, not two). 409 when the webhook is disabled."""
     endpoint = webhook_service.get_endpoint(session, principal.organisation_id, webhook_id)
     again = webhook_service.redeliver(session, endpoint, delivery_id)
     return _delivery(again, [])
+
+
+@router.post(
+    "/{webhook_id}/ping",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DeliveryRead,
+    responses=errors(401, 403, 404, 409),
+)
+def ping_webhook(
+    webhook_id: uuid.UUID, session: DbSession, principal: WebhookManager
+) -> DeliveryRead:
+    """Send a signed `ping` event to this webhook at once, to test the receiver."""
+    endpoint = webhook_service.get_endpoint(session, principal.organisation_id, webhook_id)
+    return _delivery(webhook_service.ping(session, endpoint), [])
 
 
 def _delivery(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> DeliveryRead:

@@ -17,10 +17,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from service.db import utcnow
-from service.errors import InvalidInput, NotFound
+from service.errors import Conflict, InvalidInput, NotFound
 from service.questionnaires.loader import did_you_mean
 from service.webhooks import signing, targets
-from service.webhooks.events import EventType
+from service.webhooks.events import PING, EventType
 from service.webhooks.models import (
     DeliveryStatus,
     EndpointState,
@@ -148,42 +148,83 @@ def rotate_secret(session: Session, endpoint: WebhookEndpoint) -> WebhookEndpoin
     return endpoint
 
 
-def record_event(
-    session: Session, organisation_id: uuid.UUID, event_type: EventType, data: dict[str, Any]
-) -> WebhookEvent:
-    """Write an event to the outbox, with a pending delivery for every subscribed endpoint."""
-    now = utcnow()
-    event_id = "msg_" + secrets.token_hex(12)
-    event = WebhookEvent(
-        id=event_id,
-        organisation_id=organisation_id,
-        type=event_type.value,
-        payload={
-            "id": event_id,
-            "type": event_type.value,
-            "timestamp": now.isoformat(),
-            "data": data,
-        },
-        created_at=now,
-    )
-    session.add(event)
+def active_endpoints(session: Session, organisation_id: uuid.UUID) -> Sequence[WebhookEndpoint]:
+    """The endpoints that receive new events (read once for a batch of events)."""
     query = select(WebhookEndpoint).where(
         WebhookEndpoint.organisation_id == organisation_id,
         WebhookEndpoint.enabled.is_(True),
         WebhookEndpoint.state != EndpointState.DISABLED,
     )
-    for endpoint in session.scalars(query):
+    return session.scalars(query).all()
+
+
+def record_event(
+    session: Session,
+    organisation_id: uuid.UUID,
+    event_type: EventType,
+    data: dict[str, Any],
+    *,
+    endpoints: Sequence[WebhookEndpoint] | None = None,
+) -> WebhookEvent:
+    """Write an event to the outbox, with a pending delivery for every subscribed endpoint.
+
+    `endpoints`: the organisation's `active_endpoints`, when the caller records many events.
+    """
+    event = _new_event(session, organisation_id, event_type.value, data)
+    if endpoints is None:
+        endpoints = active_endpoints(session, organisation_id)
+    for endpoint in endpoints:
         if event_type.value in endpoint.events:
-            session.add(
-                WebhookDelivery(
-                    event=event,
-                    endpoint_id=endpoint.id,
-                    status=DeliveryStatus.PENDING,
-                    attempts=0,
-                    next_attempt_at=now,
-                )
-            )
+            _queue(session, event, endpoint.id)
     return event
+
+
+def _new_event(
+    session: Session, organisation_id: uuid.UUID, event_type: str, data: dict[str, Any]
+) -> WebhookEvent:
+    now = utcnow()
+    event_id = "msg_" + secrets.token_hex(12)
+    event = WebhookEvent(
+        id=event_id,
+        organisation_id=organisation_id,
+        type=event_type,
+        payload={"id": event_id, "type": event_type, "timestamp": now.isoformat(), "data": data},
+        created_at=now,
+    )
+    session.add(event)
+    return event
+
+
+def _queue(session: Session, event: WebhookEvent, endpoint_id: uuid.UUID) -> WebhookDelivery:
+    delivery = WebhookDelivery(
+        event=event,
+        endpoint_id=endpoint_id,
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        next_attempt_at=event.created_at,
+    )
+    session.add(delivery)
+    return delivery
+
+
+def ping(session: Session, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """A signed `ping` event for this endpoint alone, sent at once, to test the receiver."""
+    _require_enabled(endpoint, "pinged")
+    data = {"webhook": {"id": str(endpoint.id), "url": endpoint.url}}
+    event = _new_event(session, endpoint.organisation_id, PING, data)
+    delivery = _queue(session, event, endpoint.id)
+    session.flush()
+    return delivery
+
+
+def _require_enabled(endpoint: WebhookEndpoint, action: str) -> None:
+    if endpoint.enabled and endpoint.state is not EndpointState.DISABLED:
+        return
+    reason = endpoint.state_reason or "disabled"
+    raise Conflict(
+        f"Webhook {endpoint.id} is disabled ({reason}), so it cannot be {action}; "
+        'enable it first with PATCH {"enabled": true}.'
+    )
 
 
 def body_of(event: WebhookEvent) -> bytes:
@@ -217,18 +258,33 @@ def list_deliveries(
 def redeliver(
     session: Session, endpoint: WebhookEndpoint, delivery_id: uuid.UUID
 ) -> WebhookDelivery:
-    """Queue the delivery's event again for this endpoint (same event id, so receivers
-    that already have it can ignore it)."""
+    """Send the delivery's event again to this endpoint, now (same event id, so receivers
+    that already have it can ignore it).
+
+    When the event is still pending for this endpoint (an automatic retry is scheduled), that
+    delivery is brought forward instead of queueing a second one: the event goes once."""
     original = session.get(WebhookDelivery, delivery_id)
     if original is None or original.endpoint_id != endpoint.id:
         raise NotFound(f"There is no delivery {delivery_id} for webhook {endpoint.id}.")
-    again = WebhookDelivery(
-        event=session.get(WebhookEvent, original.event_id),
-        endpoint_id=endpoint.id,
-        status=DeliveryStatus.PENDING,
-        attempts=0,
-        next_attempt_at=utcnow(),
+    _require_enabled(endpoint, "redelivered to")
+    pending = session.scalar(
+        select(WebhookDelivery)
+        .where(
+            WebhookDelivery.event_id == original.event_id,
+            WebhookDelivery.endpoint_id == endpoint.id,
+            WebhookDelivery.status == DeliveryStatus.PENDING,
+        )
+        .options(selectinload(WebhookDelivery.event))
+        .with_for_update(of=WebhookDelivery)
     )
-    session.add(again)
+    if pending is not None:
+        if pending.lease_token is None:  # not being sent right now: due at once
+            pending.next_attempt_at = utcnow()
+        session.flush()
+        return pending
+    event = session.get(WebhookEvent, original.event_id)
+    assert event is not None
+    again = _queue(session, event, endpoint.id)
+    again.next_attempt_at = utcnow()
     session.flush()
     return again

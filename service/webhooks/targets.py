@@ -3,6 +3,9 @@
 Private, loopback, link-local (which includes cloud metadata at 169.254.169.254), shared,
 multicast and reserved addresses are refused, for every address a host name resolves to, so a
 customer cannot point stackvet at its own internal network (server-side request forgery).
+IPv6 addresses that carry an IPv4 address are judged by it (IPv4-mapped, NAT64), and the
+transition tunnels that can reach any IPv4 address through a relay (6to4 `2002::/16`, Teredo
+`2001::/32`) are refused outright.
 `STACKVET_WEBHOOK_ALLOW_PRIVATE_TARGETS=true` lifts this for development and tests.
 """
 
@@ -16,6 +19,9 @@ from urllib.parse import urlsplit
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
 SHARED_SPACE = ipaddress.ip_network("100.64.0.0/10")
+SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+TEREDO = ipaddress.ip_network("2001::/32")
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
 
 class TargetRefused(ValueError):
@@ -41,9 +47,13 @@ def check_url(url: str) -> tuple[str, str, int]:
     if parts.username or parts.password:
         raise TargetRefused("credentials in the URL are not allowed; use the signature instead")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port
+        if port is None:
+            port = 443 if parts.scheme == "https" else 80
     except ValueError as exc:
         raise TargetRefused("the URL's port is not valid") from exc
+    if port == 0:
+        raise TargetRefused("port 0 cannot receive webhooks")
     return parts.scheme, parts.hostname.lower().rstrip("."), port
 
 
@@ -67,8 +77,10 @@ def resolve(url: str, *, allow_private: bool) -> Target:
 
 def refusal(address: Address) -> str | None:
     """Why an address may not receive webhooks, or None when it may."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        return refusal(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_refusal(address)
+        if embedded:
+            return embedded
     checks = (
         (address.is_unspecified, "an unspecified address"),
         (address.is_loopback, "a loopback address"),
@@ -82,3 +94,19 @@ def refusal(address: Address) -> str | None:
         (address.is_reserved, "a reserved address"),
     )
     return next((reason for refused, reason in checks if refused), None)
+
+
+def _embedded_refusal(address: ipaddress.IPv6Address) -> str | None:
+    """Why an IPv6 address that embeds or tunnels to IPv4 is refused, or None."""
+    if address.ipv4_mapped:
+        return refusal(address.ipv4_mapped)
+    if address in SIX_TO_FOUR:
+        return "a 6to4 address (2002::/16), which can reach private IPv4 addresses"
+    if address in TEREDO:
+        return "a Teredo address (2001::/32), which can reach private IPv4 addresses"
+    for network in NAT64:
+        if address in network:
+            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+            reason = refusal(inner)
+            return f"a NAT64 address for {inner}, {reason}" if reason else None
+    return None

@@ -5,9 +5,16 @@ same loop in a thread of the API process. Each unit of work is its own short tra
 a job's effect (a stored report, a `report.ready` event) commits together with the job being
 marked done.
 
+Webhook deliveries run on a pool of `webhook_senders` threads when the worker runs for good
+(`run_forever`): the loop claims as many deliveries as there are free senders, hands them
+over and goes on, so one receiver that is slow to answer (up to the 10-second deadline of an
+attempt) holds one sender, never the loop; claims are capped per endpoint (see
+`service.webhooks.delivery`). `run_once` (tests, `stackvet worker --once`) sends in the
+calling thread.
+
 Stopping (SIGTERM, or the API shutting down the embedded worker) sets the stop event: the
-delivery or job in progress finishes and is recorded, the rest of the round's claims are
-released for another worker, and no new round starts.
+deliveries and the job in progress finish and are recorded, unstarted claims are released for
+another worker, and no new round starts.
 """
 
 from __future__ import annotations
@@ -15,11 +22,13 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.api_limits import service as api_limits
 from service.assessments import service as assessment_service
 from service.config import Settings
 from service.db import utcnow
@@ -46,6 +55,8 @@ class Worker:
         self.settings = settings
         self._last_housekeeping = utcnow() - HOUSEKEEPING_EVERY
         self.stop = threading.Event()
+        self._senders: ThreadPoolExecutor | None = None
+        self._in_flight: set[Future[None]] = set()
 
     def run_once(self) -> int:
         """One round; returns how many deliveries and jobs it handled."""
@@ -56,32 +67,64 @@ class Worker:
 
     def run_forever(self, stop: threading.Event) -> None:
         self.stop = stop
+        self._senders = ThreadPoolExecutor(
+            self.settings.webhook_senders, thread_name_prefix="stackvet-webhook"
+        )
         logger.info("worker started")
-        while not stop.is_set():
-            try:
-                handled = self.run_once()
-            except Exception:
-                logger.exception("worker round failed; retrying shortly")
-                handled = 0
-            self._heartbeat()
-            if not handled:
-                stop.wait(self.settings.worker_poll_seconds)
+        try:
+            while not stop.is_set():
+                try:
+                    handled = self.deliver(wait=False) + self.run_jobs()
+                    if utcnow() - self._last_housekeeping >= HOUSEKEEPING_EVERY:
+                        self.housekeeping()
+                except Exception:
+                    logger.exception("worker round failed; retrying shortly")
+                    handled = 0
+                self._heartbeat()
+                if not handled:
+                    self._idle(self.settings.worker_poll_seconds)
+        finally:
+            self._senders.shutdown(wait=True)  # deliveries in progress finish and are recorded
+            self._senders = None
         logger.info("worker stopped")
+
+    def _idle(self, seconds: float) -> None:
+        """Wait for a sender to come free, the stop event, or the next poll."""
+        if self._in_flight:
+            wait(self._in_flight, timeout=seconds, return_when=FIRST_COMPLETED)
+        else:
+            self.stop.wait(seconds)
 
     def _heartbeat(self) -> None:
         """Touch the heartbeat file, if configured: container health checks read its age."""
         if self.settings.worker_heartbeat_file is not None:
             self.settings.worker_heartbeat_file.touch()
 
-    def deliver(self) -> int:
+    def deliver(self, *, wait: bool = True) -> int:
+        """Claim due deliveries and send them: in this thread (`wait`), or on the senders."""
+        self._in_flight = {f for f in self._in_flight if not f.done()}
+        room = DELIVERIES_PER_ROUND
+        if not wait and self._senders is not None:
+            room = self.settings.webhook_senders - len(self._in_flight)
         with self.factory.begin() as session:
-            claimed = delivery.claim(session, DELIVERIES_PER_ROUND)
+            claimed = delivery.claim(
+                session, room, per_endpoint=self.settings.webhook_endpoint_concurrency
+            )
         for index, item in enumerate(claimed):
             if self.stop.is_set():
                 self._release_deliveries(claimed[index:])
                 break
-            self._deliver(item)
+            if wait or self._senders is None:
+                self._deliver(item)
+            else:
+                self._in_flight.add(self._senders.submit(self._send_logged, item))
         return len(claimed)
+
+    def _send_logged(self, item: delivery.Claimed) -> None:
+        try:
+            self._deliver(item)
+        except Exception:
+            logger.exception("webhook %s: delivery failed; the lease will expire", item.event_id)
 
     def _deliver(self, item: delivery.Claimed) -> None:
         with self.factory() as session:
@@ -143,6 +186,7 @@ class Worker:
         cutoff = utcnow() - timedelta(hours=self.settings.idempotency_hours)
         with self.factory.begin() as session:
             session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+            api_limits.purge(session, timedelta(days=1))
         self._last_housekeeping = utcnow()
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.config import Settings
 from service.scoring.library import Library
 from service.worker.runner import Worker
+from tests.webhooks.slow import slow_receiver  # noqa: F401 - a fixture for webhook tests
 
 
 @pytest.fixture

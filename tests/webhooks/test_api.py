@@ -84,6 +84,12 @@ def strict(app: Any) -> None:
         ("http://0.0.0.0/x", "an unspecified address"),
         ("http://metadata.google.internal/x", "cloud metadata"),
         ("http://user:pass@hooks.example/x", "credentials in the URL"),
+        ("http://93.184.215.14:0/x", "port 0"),
+        ("http://[2002:7f00:1::1]/x", "a 6to4 address"),
+        ("http://[2002:5db8:d70e::1]/x", "a 6to4 address"),
+        ("http://[2001:0:5ef5:79fd::1]/x", "a Teredo address"),
+        ("http://[64:ff9b::a00:1]/x", "a NAT64 address for 10.0.0.1, a private address"),
+        ("http://[64:ff9b:1::7f00:1]/x", "a NAT64 address for 127.0.0.1, a loopback address"),
     ],
 )
 def test_private_and_odd_targets_are_refused_at_registration(

@@ -153,7 +153,8 @@ def test_repeated_failures_mark_the_webhook_failing(
     for _ in range(5):
         record_event(session, org.id, EventType.ASSESSMENT_SCORED, {"n": 1})
     session.commit()
-    worker.deliver()
+    while worker.deliver():  # a claim takes at most two deliveries of one endpoint
+        pass
     endpoint = admin.get(f"/api/v1/webhooks/{hook['id']}").json()
     assert endpoint["state"] == "failing"
     assert endpoint["consecutive_failures"] == 5
@@ -218,7 +219,8 @@ def test_events_are_written_with_the_change_or_not_at_all(
     session.commit()
     failed = admin.post(f"/api/v1/assessments/{incomplete.id}/submit")
     assert_problem(failed, 422, "invalid-input")
-    assert session.scalar(select(func.count()).select_from(WebhookEvent)) == 0
+    submitted = WebhookEvent.type.in_(["assessment.submitted", "assessment.scored"])
+    assert session.scalar(select(func.count()).select_from(WebhookEvent).where(submitted)) == 0
 
 
 def test_only_subscribed_enabled_webhooks_get_deliveries(

@@ -49,8 +49,14 @@ def test_two_workers_deliver_each_message_exactly_once(
     handled: Counter[int] = Counter()
 
     def drain(index: int) -> None:
-        while (count := workers[index].deliver()) > 0:
+        # A claim takes at most two deliveries of one endpoint, so a worker may find none
+        # free for a moment while the other sends: keep going until all are delivered.
+        deadline = time.monotonic() + 120
+        while handled.total() < DELIVERIES and time.monotonic() < deadline:
+            count = workers[index].deliver()
             handled[index] += count
+            if not count:
+                time.sleep(0.005)
 
     threads = [threading.Thread(target=drain, args=(i,)) for i in range(2)]
     for thread in threads:
@@ -127,7 +133,12 @@ def test_events_survive_the_api_being_killed_right_after_commit(
         api.wait()
     assert response.status_code == 200
     with factory() as session:
-        events = session.scalars(select(WebhookEvent.type).order_by(WebhookEvent.created_at)).all()
+        created = ["vendor.created", "client.created", "assessment.created"]
+        events = session.scalars(
+            select(WebhookEvent.type)
+            .where(WebhookEvent.type.not_in(created))
+            .order_by(WebhookEvent.created_at)
+        ).all()
         assert list(events) == ["assessment.submitted", "assessment.scored"]
         pending = session.scalar(select(func.count()).select_from(WebhookDelivery))
         assert pending == 1

@@ -77,6 +77,8 @@ def test_sigterm_finishes_the_delivery_in_hand_and_releases_the_rest(
         STACKVET_DATABASE_URL=url,
         STACKVET_WEBHOOK_ALLOW_PRIVATE_TARGETS="true",
         STACKVET_WORKER_POLL_SECONDS="0.2",
+        # one delivery in hand at a time, so "the delivery being sent" is one
+        STACKVET_WEBHOOK_ENDPOINT_CONCURRENCY="1",
     )
     log = tmp_path / "worker.log"
     with log.open("w") as output:

@@ -1,0 +1,155 @@
+"""Counting API requests against two budgets: the API key's and its organisation's.
+
+Budgets are fixed windows (`window` seconds, aligned to the epoch) counted with one atomic
+operation per budget: an upsert that returns the new count in PostgreSQL (or SQLite), or
+INCR in Redis when `STACKVET_REDIS_URL` is set. Every API replica therefore shares the same
+budget. On PostgreSQL the counter is written in a transaction of its own, so a request that
+fails still counts and a counter row is never locked for longer than one statement; SQLite
+(one writer at a time, one host) counts in the request's own transaction instead, since a
+second write transaction would wait for the request's.
+
+Responses carry the IETF `RateLimit-Policy` (both budgets) and `RateLimit` (the budget closest
+to running out) fields; beyond a budget the answer is 429 with `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.api_limits.models import ApiRateCounter
+from service.errors import TooManyRequests
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    quota: int
+    window: int
+
+    def field(self) -> str:
+        return f'"{self.name}";q={self.quota};w={self.window}'
+
+
+@dataclass(frozen=True)
+class Usage:
+    policy: Policy
+    hits: int
+    reset: int
+    """Seconds until the window ends."""
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.policy.quota - self.hits)
+
+
+class Counters(Protocol):
+    def increment(self, bucket: str, window_start: int, window: int, session: Session) -> int: ...
+
+
+class DatabaseCounters:
+    """One upsert per budget: INSERT ... ON CONFLICT DO UPDATE SET hits = hits + 1 RETURNING."""
+
+    def __init__(self, factory: Callable[[], sessionmaker[Session]]) -> None:
+        self.factory = factory  # read on each use: tests swap the app's session factory
+
+    def increment(self, bucket: str, window_start: int, window: int, session: Session) -> int:
+        start = datetime.fromtimestamp(window_start, UTC)
+        if session.get_bind().dialect.name == "sqlite":
+            return _upsert(session, sqlite.insert, bucket, start)
+        with self.factory().begin() as own:
+            return _upsert(own, postgresql.insert, bucket, start)
+
+
+def _upsert(session: Session, insert: Any, bucket: str, start: datetime) -> int:
+    table = ApiRateCounter.__table__
+    statement = (
+        insert(table)
+        .values(bucket=bucket, window_start=start, hits=1)
+        .on_conflict_do_update(
+            index_elements=["bucket", "window_start"], set_={"hits": table.c.hits + 1}
+        )
+        .returning(table.c.hits)
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+class RedisCounters:
+    """INCR and EXPIRE in one MULTI/EXEC: atomic, and the key expires with its window."""
+
+    def __init__(self, url: str) -> None:
+        import redis  # noqa: PLC0415 - only needed when STACKVET_REDIS_URL is set
+
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def increment(self, bucket: str, window_start: int, window: int, session: Session) -> int:
+        pipe = self.client.pipeline(transaction=True)
+        key = f"stackvet:ratelimit:{bucket}:{window_start}"
+        pipe.incr(key)
+        pipe.expire(key, window + 60)
+        hits, _ = pipe.execute()
+        return int(hits)
+
+
+class Limiter:
+    def __init__(self, counters: Counters, per_key: Policy, per_organisation: Policy) -> None:
+        self.counters = counters
+        self.per_key = per_key
+        self.per_organisation = per_organisation
+
+    def policy_field(self) -> str:
+        return ", ".join(p.field() for p in (self.per_key, self.per_organisation))
+
+    def hit(
+        self, session: Session, key_id: uuid.UUID | None, organisation_id: uuid.UUID
+    ) -> dict[str, str]:
+        """Count one request; the response headers, or TooManyRequests beyond a budget.
+
+        The key's budget is counted first: a key over its own budget does not spend its
+        organisation's."""
+        budgets = [(self.per_organisation, f"org:{organisation_id}")]
+        if key_id is not None:
+            budgets.insert(0, (self.per_key, f"key:{key_id}"))
+        usages = []
+        for policy, bucket in budgets:
+            usage = self._count(session, policy, bucket)
+            if usage.hits > policy.quota:
+                raise self._refusal(usage)
+            usages.append(usage)
+        return self._headers(min(usages, key=lambda u: (u.remaining, -u.reset)))
+
+    def _count(self, session: Session, policy: Policy, bucket: str) -> Usage:
+        now = time.time()
+        window_start = int(now // policy.window * policy.window)
+        hits = self.counters.increment(bucket, window_start, policy.window, session)
+        reset = max(1, math.ceil(window_start + policy.window - now))
+        return Usage(policy, hits, reset)
+
+    def _headers(self, usage: Usage) -> dict[str, str]:
+        return {
+            "RateLimit-Policy": self.policy_field(),
+            "RateLimit": f'"{usage.policy.name}";r={usage.remaining};t={usage.reset}',
+        }
+
+    def _refusal(self, usage: Usage) -> TooManyRequests:
+        noun = "API key" if usage.policy.name == "key" else "organisation"
+        return TooManyRequests(
+            f"This {noun} has used its {usage.policy.quota} requests per "
+            f"{usage.policy.window} s; retry after {usage.reset} s.",
+            headers={**self._headers(usage), "Retry-After": str(usage.reset)},
+        )
+
+
+def purge(session: Session, older_than: timedelta) -> None:
+    """Forget counters of windows that ended long ago (the worker's housekeeping)."""
+    cutoff = datetime.now(UTC) - older_than
+    session.execute(delete(ApiRateCounter).where(ApiRateCounter.window_start < cutoff))

@@ -1,0 +1,1 @@
+"""The event log: what the webhooks sent (or would send), readable through the API."""
