@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -41,6 +41,7 @@ from service.reporting.router import router as reports_router
 from service.scores import service as score_service
 from service.scores.router import router as scores_router
 from service.scoring.library import Library, load_library
+from service.unsafe_text import reject_unsafe_text
 from service.vendors.router import router as vendors_router
 from service.web.app import install_web
 from service.webhooks.router import router as webhooks_router
@@ -92,6 +93,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        dependencies=[Depends(reject_unsafe_text)],
     )
     app.state.settings = settings
     app.state.catalog = catalog
