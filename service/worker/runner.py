@@ -27,6 +27,7 @@ from service.errors import ServiceError
 from service.idempotency.models import IdempotencyKey
 from service.jobs import service as job_service
 from service.observability import metrics
+from service.ratelimits import service as ratelimits
 from service.reporting import service as report_service
 from service.scores import service as score_service
 from service.scoring.library import Library
@@ -143,6 +144,7 @@ class Worker:
         cutoff = utcnow() - timedelta(hours=self.settings.idempotency_hours)
         with self.factory.begin() as session:
             session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+            ratelimits.purge_stale(session)
         self._last_housekeeping = utcnow()
 
 
