@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from service.db import utcnow
 from service.ratelimits import service as ratelimits
@@ -25,7 +25,7 @@ LIMIT = 5
 
 
 @pytest.fixture
-def committing(engine: Engine) -> Iterator[sessionmaker]:  # type: ignore[type-arg]
+def committing(engine: Engine) -> Iterator[sessionmaker[Session]]:
     """Sessions that really commit (threads must see each other's counts); emptied after."""
     yield sessionmaker(bind=engine, expire_on_commit=False)
     wipe(engine)
@@ -70,7 +70,7 @@ def test_thirty_parallel_guesses_check_at_most_the_limit(
     assert statuses == [401] * LIMIT + [429] * (GUESSES - LIMIT)
 
 
-def test_stale_hits_are_purged(committing: sessionmaker) -> None:  # type: ignore[type-arg]
+def test_stale_hits_are_purged(committing: sessionmaker[Session]) -> None:
     now = utcnow()
     with committing.begin() as session:
         for age in (timedelta(days=2), timedelta(hours=25), timedelta(minutes=5)):
