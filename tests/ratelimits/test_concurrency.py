@@ -32,8 +32,7 @@ def committing(engine: Engine) -> Iterator[sessionmaker[Session]]:
 
 
 def test_thirty_parallel_guesses_check_at_most_the_limit(
-    committing: sessionmaker,
-    monkeypatch: pytest.MonkeyPatch,  # type: ignore[type-arg]
+    committing: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(passwords, "HASHER", builders.CHEAP_HASHER)
     with committing.begin() as session:
