@@ -31,6 +31,22 @@ def two_workers() -> Iterator[RenderPool]:
     assert _finishes_within(10, workers.close), "closing the pool hung"
 
 
+@pytest.fixture
+def handed_over(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Set each time a render is handed to a worker process (its time limit already fixed)."""
+    event = threading.Event()
+    real_ask = pool._Worker.ask
+
+    def ask(
+        worker: pool._Worker, request: tuple[object, ...], timeout: float
+    ) -> tuple[str, object]:
+        event.set()
+        return real_ask(worker, request, timeout)
+
+    monkeypatch.setattr(pool._Worker, "ask", ask)
+    return event
+
+
 def _pids() -> set[int]:
     return {p.pid for p in multiprocessing.active_children() if p.pid is not None}
 
@@ -63,21 +79,27 @@ def _finishes_within(seconds: float, action: Callable[[], object]) -> bool:
     return not running.is_alive()
 
 
-def test_a_render_past_its_time_limit_stops_only_that_render() -> None:
-    """The slow render (about 8 s idle, far more under load) times out at 7 s while another one
-    is in progress (from 6 s; about 1.7 s idle, so it is still running at 7 s, and it has its own
-    7 s even on a machine four times slower): only the slow one fails."""
-    pool = RenderPool(workers=2, timeout=7, max_pages=500, memory_mb=1024)
+def test_a_render_past_its_time_limit_stops_only_that_render(
+    handed_over: threading.Event,
+) -> None:
+    """The slow render gets a 1 s limit; the other one, handed to a worker while the slow one
+    is in progress, gets 600 s. No sleep and no render duration decides the outcome: the slow
+    one (over a thousand pages) cannot finish in 1 s, and the other (hundreds of pages) is still
+    rendering when the slow one times out, however fast or busy the machine."""
+    pool = RenderPool(workers=2, timeout=600, max_pages=5000, memory_mb=1024)
     try:
-        _start_both(pool)
+        _start_both(pool)  # starting a worker process may take longer than 1 s on a busy machine
+        handed_over.clear()
+        pool.timeout = 1
         with ThreadPoolExecutor(2) as threads:
             slow = threads.submit(pool.render, SLOW * 2)
-            time.sleep(6)
-            medium = threads.submit(pool.render, MEDIUM)
-            with pytest.raises(RenderError, match="longer than 7 seconds"):
+            assert handed_over.wait(60), "the slow render never reached a worker"
+            pool.timeout = 600  # read as each render is handed over: the slow one keeps 1 s
+            other = threads.submit(pool.render, SLOW)
+            with pytest.raises(RenderError, match="longer than 1 seconds"):
                 slow.result()
-            assert not medium.done(), "the other render was not in progress at the time-out"
-            assert medium.result().pages == 118
+            assert not other.done(), "the other render was not in progress at the time-out"
+            assert other.result().pages > 100
         assert pool.render(PAGE).pages == 1  # by a replacement worker
     finally:
         assert _finishes_within(10, pool.close), "closing the pool hung"
@@ -108,7 +130,9 @@ def test_a_worker_killed_while_idle_is_replaced_with_a_warning(
     assert f"render worker {first} had stopped; replacing it" in caplog.text
 
 
-def test_closing_stops_a_render_in_progress_at_once(two_workers: RenderPool) -> None:
+def test_closing_stops_a_render_in_progress_at_once(
+    two_workers: RenderPool, handed_over: threading.Event
+) -> None:
     outcome: list[BaseException] = []
 
     def render_slowly() -> None:
@@ -118,12 +142,14 @@ def test_closing_stops_a_render_in_progress_at_once(two_workers: RenderPool) -> 
             outcome.append(exc)
 
     rendering = threading.Thread(target=render_slowly)
+    handed_over.clear()
     rendering.start()
-    time.sleep(1.0)  # started, and in the middle of the slow render
+    assert handed_over.wait(60), "the slow render never reached a worker"
     started = time.monotonic()
-    assert _finishes_within(3, two_workers.close), "closing the pool waited for the render"
-    rendering.join(5)
-    assert time.monotonic() - started < 3
+    # The render alone takes 8 s idle (far more when busy); closing must not wait for it.
+    assert _finishes_within(6, two_workers.close), "closing the pool waited for the render"
+    rendering.join(10)
+    assert time.monotonic() - started < 6
     assert [str(e) for e in outcome] == ["the render worker stopped unexpectedly"]
     assert two_workers.render(PAGE).pages == 1  # a closed pool starts again when used
 
