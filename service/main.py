@@ -32,7 +32,11 @@ from service.observability import metrics, tracing
 from service.observability.middleware import AccessMiddleware
 from service.observability.queues import QueueCollector
 from service.observability.router import router as metrics_router
-from service.openapi import add_idempotency_header, problem_validation_errors
+from service.openapi import (
+    add_idempotency_header,
+    malformed_request_errors,
+    problem_validation_errors,
+)
 from service.problems.router import router as problems_router
 from service.questionnaires.catalog import Catalog, load_catalog
 from service.reporting.pool import shutdown_default_pool
@@ -149,7 +153,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
         spec = problem_validation_errors(spec)
-        app.openapi_schema = add_idempotency_header(spec, NOT_IDEMPOTENT_PATHS)
+        spec = add_idempotency_header(spec, NOT_IDEMPOTENT_PATHS)
+        app.openapi_schema = malformed_request_errors(spec)
     return app.openapi_schema
 
 
