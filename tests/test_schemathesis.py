@@ -72,6 +72,7 @@ def test_schemathesis_finds_no_server_errors_or_contract_breaks(
             "--no-color",
         ],
         check=False,
+        cwd=tmp_path,  # its example database stays out of the checkout
         capture_output=True,
         text=True,
         timeout=1800,
