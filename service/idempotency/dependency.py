@@ -48,7 +48,7 @@ async def idempotency_guard(request: Request) -> None:
         request.method, request.url.path, request.url.query, body
     )
     factory: sessionmaker[Session] = request.app.state.session_factory
-    needed = required_permission(route.dependant) if isinstance(route, APIRoute) else None
+    needed = required_permissions(route.dependant) if isinstance(route, APIRoute) else frozenset()
     claimed = await run_in_threadpool(
         _claim, factory, request.headers.get("authorization"), needed, key, fingerprint, request
     )
@@ -56,19 +56,22 @@ async def idempotency_guard(request: Request) -> None:
         setattr(request.state, CLAIM, claimed)
 
 
-def required_permission(dependant: Dependant) -> Permission | None:
-    """The permission the route's dependencies demand (`auth.dependencies.require` marks it)."""
+def required_permissions(dependant: Dependant) -> frozenset[Permission]:
+    """Every permission the route's dependencies demand (`auth.dependencies.require` marks
+    them): a route may load its object as a reader and act as an editor."""
+    found: set[Permission] = set()
     for sub in dependant.dependencies:
-        found = getattr(sub.call, "permission", None) or required_permission(sub)
-        if isinstance(found, Permission):
-            return found
-    return None
+        permission = getattr(sub.call, "permission", None)
+        if isinstance(permission, Permission):
+            found.add(permission)
+        found |= required_permissions(sub)
+    return frozenset(found)
 
 
 def _claim(
     factory: sessionmaker[Session],
     authorization: str | None,
-    needed: Permission | None,
+    needed: frozenset[Permission],
     key: str,
     fingerprint: str,
     request: Request,
@@ -82,7 +85,7 @@ def _claim(
     if caller is None:
         return None
     organisation_id, role = caller
-    if needed is not None and not allows(role, needed):
+    if not all(allows(role, permission) for permission in needed):
         return None
     return idempotency.claim(
         factory, organisation_id, key, fingerprint, request.method, request.url.path

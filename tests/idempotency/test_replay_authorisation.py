@@ -6,13 +6,18 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from fastapi.routing import APIRoute
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from service import migration
-from service.auth.permissions import Role
+from service.assessments.router import router as assessments_router
+from service.auth.permissions import Permission, Role
 from service.config import Settings
+from service.idempotency.dependency import required_permissions
 from service.idempotency.models import IdempotencyKey
+from service.vendors.router import router as vendors_router
+from service.webhooks.router import router as webhooks_router
 from tests.api import Caller, assert_problem
 from tests.databases import ScratchDatabases
 
@@ -124,3 +129,13 @@ def test_migration_0007_purges_stored_secrets(scratch_databases: ScratchDatabase
     finally:
         engine.dispose()
     assert left == {path for path, secret in paths.items() if not secret}
+
+
+def test_the_guard_sees_every_permission_a_route_demands() -> None:
+    routers = (assessments_router, vendors_router, webhooks_router)
+    routes = {r.name: r for router in routers for r in router.routes if isinstance(r, APIRoute)}
+    assert required_permissions(routes["submit_assessment"].dependant) == {
+        Permission.EDIT_ASSESSMENTS
+    }
+    assert required_permissions(routes["create_webhook"].dependant) == {Permission.MANAGE_WEBHOOKS}
+    assert required_permissions(routes["create_vendor"].dependant) == {Permission.EDIT_DIRECTORY}
