@@ -26,9 +26,10 @@ MEDIUM = f"<html><body>{PARAGRAPH * 4_000}</body></html>"  # about 1.7 s, 118 pa
 
 @pytest.fixture
 def two_workers() -> Iterator[RenderPool]:
-    workers = RenderPool(workers=2, timeout=4, max_pages=500, memory_mb=1024)
+    # A generous limit: starting a worker and rendering one page can take seconds when busy.
+    workers = RenderPool(workers=2, timeout=120, max_pages=500, memory_mb=1024)
     yield workers
-    assert _finishes_within(10, workers.close), "closing the pool hung"
+    assert _finishes_within(60, workers.close), "closing the pool hung"
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def _start_both(workers: RenderPool) -> set[int]:
 def _stop(pids: set[int], signum: signal.Signals) -> None:
     for pid in pids:
         os.kill(pid, signum)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while pids & _pids():
         assert time.monotonic() < deadline, "the workers did not stop"
         time.sleep(0.05)
@@ -102,7 +103,7 @@ def test_a_render_past_its_time_limit_stops_only_that_render(
             assert other.result().pages > 100
         assert pool.render(PAGE).pages == 1  # by a replacement worker
     finally:
-        assert _finishes_within(10, pool.close), "closing the pool hung"
+        assert _finishes_within(60, pool.close), "closing the pool hung"
 
 
 def test_workers_stopped_by_a_signal_to_the_process_group_leave_the_pool_usable(
@@ -112,10 +113,10 @@ def test_workers_stopped_by_a_signal_to_the_process_group_leave_the_pool_usable(
     control-group kill) also reaches the idle workers."""
     _stop(_start_both(two_workers), signal.SIGTERM)
     pages: list[int] = []
-    rendered = _finishes_within(20, lambda: pages.append(two_workers.render(PAGE).pages))
+    rendered = _finishes_within(120, lambda: pages.append(two_workers.render(PAGE).pages))
     assert rendered, "rendering hung after the workers were stopped"
     assert pages == [1], "the replacement workers did not render"
-    assert _finishes_within(10, two_workers.close), "closing the pool hung"
+    assert _finishes_within(60, two_workers.close), "closing the pool hung"
 
 
 def test_a_worker_killed_while_idle_is_replaced_with_a_warning(
@@ -137,7 +138,7 @@ def test_closing_stops_a_render_in_progress_at_once(
 
     def render_slowly() -> None:
         try:
-            two_workers.render(SLOW)
+            two_workers.render(SLOW * 2)
         except RenderError as exc:
             outcome.append(exc)
 
@@ -146,10 +147,10 @@ def test_closing_stops_a_render_in_progress_at_once(
     rendering.start()
     assert handed_over.wait(60), "the slow render never reached a worker"
     started = time.monotonic()
-    # The render alone takes 8 s idle (far more when busy); closing must not wait for it.
-    assert _finishes_within(6, two_workers.close), "closing the pool waited for the render"
-    rendering.join(10)
-    assert time.monotonic() - started < 6
+    # The render alone takes 16 s idle (far more when busy); closing must not wait for it.
+    assert _finishes_within(12, two_workers.close), "closing the pool waited for the render"
+    rendering.join(30)
+    assert time.monotonic() - started < 12
     assert [str(e) for e in outcome] == ["the render worker stopped unexpectedly"]
     assert two_workers.render(PAGE).pages == 1  # a closed pool starts again when used
 
