@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test check lint types pytest pytest-postgres format migration lock bench bench-load samples clean
+.PHONY: run test check lint types pytest pytest-postgres fuzz format migration lock bench bench-load samples clean
 
 # The pinned versions of requirements-dev.lock (hashes checked), then the project itself, editable.
 $(INSTALLED): pyproject.toml requirements-dev.lock
@@ -40,6 +40,11 @@ pytest-postgres: $(INSTALLED)
 	else \
 		echo "STACKVET_TEST_DATABASE_URL is not set: PostgreSQL tests not run (CI sets it)."; \
 	fi
+
+# Schemathesis deeper than the run in `make test` (same live server and seed, more examples).
+FUZZ_EXAMPLES ?= 200
+fuzz: $(INSTALLED)
+	STACKVET_SCHEMATHESIS_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_schemathesis.py
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

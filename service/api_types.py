@@ -13,9 +13,13 @@ Name = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     Field(examples=["Northwind Retail"]),
 ]
+EXTERNAL_ID_PATTERN = r"^\S[\s\S]*$"
+"""Not blank and no leading white space; any other character, `/` included (CRM ids such as
+`acct/4412` travel in paths URL-encoded, `acct%2F4412`)."""
+
 ExternalId = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=200, pattern=r"^[^\s/][^/]*$"),
+    StringConstraints(min_length=1, max_length=200, pattern=EXTERNAL_ID_PATTERN),
     Field(
         description="Your CRM's id for this record, unique in your organisation.",
         examples=["hubspot-company-4412"],
@@ -23,7 +27,12 @@ ExternalId = Annotated[
 ]
 ExternalIdPath = Annotated[
     str,
-    Path(min_length=1, max_length=200, description="Your CRM's id for the record."),
+    Path(
+        min_length=1,
+        max_length=200,
+        pattern=EXTERNAL_ID_PATTERN,
+        description="Your CRM's id for the record, URL-encoded (`/` as `%2F`).",
+    ),
 ]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -35,7 +35,11 @@ from service.observability import metrics, tracing
 from service.observability.middleware import AccessMiddleware
 from service.observability.queues import QueueCollector
 from service.observability.router import router as metrics_router
-from service.openapi import add_idempotency_header, problem_validation_errors
+from service.openapi import (
+    add_idempotency_header,
+    malformed_request_errors,
+    problem_validation_errors,
+)
 from service.problems.router import router as problems_router
 from service.questionnaires.catalog import Catalog, load_catalog
 from service.reporting.pool import shutdown_default_pool
@@ -44,6 +48,7 @@ from service.reporting.router import router as reports_router
 from service.scores import service as score_service
 from service.scores.router import router as scores_router
 from service.scoring.library import Library, load_library
+from service.unsafe_text import reject_unsafe_text
 from service.vendors.router import router as vendors_router
 from service.web.app import install_web
 from service.webhooks.router import router as webhooks_router
@@ -99,6 +104,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        dependencies=[Depends(reject_unsafe_text)],
     )
     app.state.settings = settings
     app.state.catalog = catalog
@@ -178,7 +184,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
         spec = problem_validation_errors(spec)
-        app.openapi_schema = add_idempotency_header(spec, NOT_IDEMPOTENT_PATHS)
+        spec = add_idempotency_header(spec, NOT_IDEMPOTENT_PATHS)
+        app.openapi_schema = malformed_request_errors(spec)
     return app.openapi_schema
 
 

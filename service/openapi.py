@@ -92,3 +92,25 @@ def problem_validation_errors(spec: dict[str, Any]) -> dict[str, Any]:
         "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     )
     return spec
+
+
+def malformed_request_errors(spec: dict[str, Any]) -> dict[str, Any]:
+    """400 (and 413 with a body) where a request can be malformed: unparseable bodies and bad
+    header values (Idempotency-Key, If-Match) are refused before any validation."""
+    for path, methods in spec.get("paths", {}).items():
+        for operation in methods.values():
+            headers = [p for p in operation.get("parameters", []) if p.get("in") == "header"]
+            has_body = "requestBody" in operation
+            if not path.startswith("/api/") or not (has_body or headers):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in (400, 413) if has_body else (400,):
+                responses.setdefault(str(status), _problem(status))
+    return spec
+
+
+def _problem(status: int) -> dict[str, Any]:
+    return {
+        "description": _DESCRIPTIONS[status],
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }

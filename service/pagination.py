@@ -16,7 +16,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import Depends, Query
@@ -41,6 +41,9 @@ class Paginated(Protocol):
 
 
 SYNC_OVERLAP = timedelta(seconds=5)
+MAX_CURSOR_LENGTH = 400
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class Page(BaseModel, Generic[T]):
@@ -77,7 +80,19 @@ def page_params(
     ] = None,
 ) -> PageParams:
     until = decode_cursor(cursor)[2] if cursor else utcnow()
+    if updated_since is not None:
+        updated_since = _since(updated_since)
     return PageParams(limit=limit, cursor=cursor, updated_since=updated_since, until=until)
+
+
+def _since(moment: datetime) -> datetime:
+    try:
+        return in_range(moment)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidInput(
+            f"updated_since: {exc}; pass the next_updated_since of your last sync.",
+            errors=[{"field": "query.updated_since", "message": str(exc)}],
+        ) from exc
 
 
 PageQuery = Annotated[PageParams, Depends(page_params)]
@@ -96,14 +111,35 @@ def encode_cursor(updated_at: datetime, row_id: uuid.UUID, until: datetime) -> s
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID, datetime]:
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
+            raise ValueError("not a cursor of this API")
         padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, row_id, until = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(stamp), uuid.UUID(row_id), datetime.fromisoformat(until)
-    except (ValueError, TypeError, binascii.Error) as exc:
+        parts = json.loads(base64.urlsafe_b64decode(padded))
+        if not (
+            isinstance(parts, list) and len(parts) == 3 and all(isinstance(p, str) for p in parts)
+        ):
+            raise ValueError("not a cursor of this API")
+        stamp, row_id, until = parts
+        return (
+            in_range(datetime.fromisoformat(stamp)),
+            uuid.UUID(row_id),
+            in_range(datetime.fromisoformat(until)),
+        )
+    except (ValueError, TypeError, OverflowError, binascii.Error) as exc:
         raise InvalidInput(
             "The cursor is not valid; pass the next_cursor value of a previous page unchanged.",
             errors=[{"field": "query.cursor", "message": "not a cursor issued by this API"}],
         ) from exc
+
+
+def in_range(moment: datetime) -> datetime:
+    """The moment in UTC, if it has a time zone and lies between 1970 and 9000."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("include a time zone, e.g. 2026-11-24T09:00:00Z")
+    utc = moment.astimezone(UTC)  # may raise OverflowError near year 1 or 9999
+    if not EARLIEST <= utc <= LATEST:
+        raise ValueError("must lie between 1970 and 9000")
+    return utc
 
 
 def fetch_page(

@@ -1,7 +1,7 @@
 """Integrator API: soft deletion of vendors, clients and assessments; API rate-limit counters.
 
 Revision ID: 0008
-Revises: 0006 (to be re-chained after 0007 at merge)
+Revises: 0007
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from service.db import UTCDateTime
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -38,6 +38,8 @@ from service.vendors.models import Vendor
 from service.webhooks import notify
 from service.webhooks.events import EventType
 
+TITLE_LIMIT = 200  # assessments.title is String(200)
+
 
 def create_assessment(
     session: Session, catalog: Catalog, principal: Principal, data: AssessmentCreate
@@ -59,7 +61,7 @@ def create_assessment(
         vendor=vendor,
         client=client,
         questionnaire=catalog_service.publish(session, definition),
-        title=data.title or f"{vendor.name} for {client.name}",
+        title=data.title or default_title(vendor.name, client.name),
         external_id=data.external_id,
         status=AssessmentStatus.DRAFT,
         answers={},
@@ -169,6 +171,12 @@ def scored_for_client(
 
 def questionnaire_for(assessment: Assessment) -> Questionnaire:
     return catalog_service.questionnaire_of(assessment.questionnaire)
+
+
+def default_title(vendor: str, client: str) -> str:
+    """ "<vendor> for <client>", shortened to fit the column (both names may be 200 long)."""
+    title = f"{vendor} for {client}"
+    return title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1].rstrip() + "…"
 
 
 def check_revision(assessment: Assessment, expected: frozenset[int] | None) -> None:

@@ -44,6 +44,7 @@ def require(permission: Permission) -> Callable[[Principal], Principal]:
             )
         return principal
 
+    check.permission = permission  # type: ignore[attr-defined]  # read by the idempotency guard
     return check
 
 

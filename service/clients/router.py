@@ -54,7 +54,7 @@ def list_clients(
 
 
 @router.put(
-    "/by-external-id/{external_id}",
+    "/by-external-id/{external_id:path}",
     response_model=ClientRead,
     responses={201: {"model": ClientRead, "description": "Created"}, **errors(401, 403, 422)},
 )
@@ -76,7 +76,7 @@ def upsert_client_by_external_id(
 
 
 @router.get(
-    "/by-external-id/{external_id}", response_model=ClientRead, responses=errors(401, 403, 404)
+    "/by-external-id/{external_id:path}", response_model=ClientRead, responses=errors(401, 403, 404)
 )
 def get_client_by_external_id(
     external_id: ExternalIdPath, session: DbSession, principal: Reader

@@ -13,12 +13,14 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from service.auth.models import ApiKey
+from service.auth.permissions import Permission, Role, allows
 from service.auth.tokens import hash_token
 from service.idempotency import service as idempotency
 from service.idempotency.service import ReplayResponse
@@ -27,13 +29,18 @@ __all__ = ["ApiRoute", "ReplayResponse", "abandon", "finish", "idempotency_guard
 
 CLAIM = "idempotency_claim"
 RESPONSE = "captured_response"
-NOT_IDEMPOTENT_PATHS = frozenset({"/api/v1/api-keys"})
-"""Responses that carry a secret meant to be shown once are not stored for replay."""
+NOT_IDEMPOTENT_PATHS = frozenset(
+    {"/api/v1/api-keys", "/api/v1/webhooks", "/api/v1/webhooks/{webhook_id}/rotate-secret"}
+)
+"""Route paths whose responses carry a secret meant to be shown once: never stored for replay
+(a stored copy would hand the secret to anyone who can guess or reuse the key)."""
 
 
 async def idempotency_guard(request: Request) -> None:
     raw = request.headers.get(idempotency.HEADER)
-    if request.method != "POST" or raw is None or request.url.path in NOT_IDEMPOTENT_PATHS:
+    route = request.scope.get("route")
+    template = getattr(route, "path", request.url.path)
+    if request.method != "POST" or raw is None or template in NOT_IDEMPOTENT_PATHS:
         return
     key = idempotency.check_key(raw)
     body = await request.body()
@@ -41,37 +48,62 @@ async def idempotency_guard(request: Request) -> None:
         request.method, request.url.path, request.url.query, body
     )
     factory: sessionmaker[Session] = request.app.state.session_factory
+    needed = required_permissions(route.dependant) if isinstance(route, APIRoute) else frozenset()
     claimed = await run_in_threadpool(
-        _claim, factory, request.headers.get("authorization"), key, fingerprint, request
+        _claim, factory, request.headers.get("authorization"), needed, key, fingerprint, request
     )
     if claimed is not None:
         setattr(request.state, CLAIM, claimed)
 
 
+def required_permissions(dependant: Dependant) -> frozenset[Permission]:
+    """Every permission the route's dependencies demand (`auth.dependencies.require` marks
+    them): a route may load its object as a reader and act as an editor."""
+    found: set[Permission] = set()
+    for sub in dependant.dependencies:
+        permission = getattr(sub.call, "permission", None)
+        if isinstance(permission, Permission):
+            found.add(permission)
+        found |= required_permissions(sub)
+    return frozenset(found)
+
+
 def _claim(
     factory: sessionmaker[Session],
     authorization: str | None,
+    needed: frozenset[Permission],
     key: str,
     fingerprint: str,
     request: Request,
 ) -> uuid.UUID | None:
-    organisation_id = _organisation_of(factory, authorization)
-    if organisation_id is None:
-        return None  # not authenticated: the request's own authentication answers 401
+    """Claim the key, or replay, but only for a caller the route itself would let in.
+
+    An unknown key or a role without the route's permission gets no claim and no replay: the
+    route's own dependencies then answer 401 or 403, exactly as without the header.
+    """
+    caller = _caller(factory, authorization)
+    if caller is None:
+        return None
+    organisation_id, role = caller
+    if not all(allows(role, permission) for permission in needed):
+        return None
     return idempotency.claim(
         factory, organisation_id, key, fingerprint, request.method, request.url.path
     )
 
 
-def _organisation_of(factory: sessionmaker[Session], authorization: str | None) -> uuid.UUID | None:
+def _caller(
+    factory: sessionmaker[Session], authorization: str | None
+) -> tuple[uuid.UUID, Role] | None:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
     with factory() as session:
-        query = select(ApiKey.organisation_id).where(
+        query = select(ApiKey.organisation_id, ApiKey.role).where(
             ApiKey.token_hash == hash_token(token.strip()), ApiKey.revoked_at.is_(None)
         )
-        return session.scalar(query)
+        row = session.execute(query).first()
+    return (row[0], Role(row[1])) if row is not None else None
 
 
 class ApiRoute(APIRoute):

@@ -77,15 +77,24 @@ def _boolean(question: Question, value: Any) -> str | None:
     return None
 
 
+NUMBER_LIMIT = 10**15
+"""Numbers without bounds of their own stay within what a float holds exactly."""
+
+
 def _number(question: Question, value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return f'expected a number (or "{UNKNOWN}")'
+    if isinstance(value, float) and not math.isfinite(value):
+        return f'expected a number (or "{UNKNOWN}")'
+    # Bounds first, compared exactly: a 400-digit integer overflows float() and any arithmetic.
+    low = question.minimum if question.minimum is not None else -NUMBER_LIMIT
+    high = question.maximum if question.maximum is not None else NUMBER_LIMIT
+    if value < low:
+        return f"must be at least {_plain(low)}"
+    if value > high:
+        return f"must be at most {_plain(high)}"
     if question.integer and not float(value).is_integer():
         return "expected a whole number"
-    if question.minimum is not None and value < question.minimum:
-        return f"must be at least {_plain(question.minimum)}"
-    if question.maximum is not None and value > question.maximum:
-        return f"must be at most {_plain(question.maximum)}"
     return None
 
 

@@ -1,8 +1,10 @@
 """Sliding-window rate limits counted in the database, so they hold across processes.
 
 A limit allows `max_hits` events per `window` for one key (an e-mail address, an IP address, an
-invitation token). Two processes may both let through the last event of a window at the same
-moment; for throttling sign-ins and page views that is harmless, and it keeps the check cheap.
+invitation token). Checking and counting must be one step, or thirty parallel sign-ins all see
+"four so far" and all get a password checked: `serialise()` takes a transaction-scoped lock per
+(bucket, key) first (PostgreSQL advisory locks; SQLite transactions already run one writer at
+a time, `BEGIN IMMEDIATE`), held until the caller's commit, after its events are counted.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from service.db import utcnow
@@ -41,6 +43,25 @@ class Verdict:
 
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+STALE_AFTER = timedelta(days=1)
+"""Longer than any window: rows older than this count against nothing (the worker purges)."""
+
+
+def serialise(session: Session, limits: list[tuple[Limit, str]]) -> None:
+    """Hold, until the transaction ends, a lock per (bucket, key): check-then-count is atomic."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for name in sorted({f"{limit.bucket}:{key_hash(key)}" for limit, key in limits}):
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(name, 0))))
+
+
+def purge_stale(session: Session, now: datetime | None = None) -> int:
+    """Forget events that have left every window; returns how many rows went."""
+    cutoff = (now or utcnow()) - STALE_AFTER
+    result = session.execute(delete(RateLimitHit).where(RateLimitHit.created_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def check(session: Session, limit: Limit, key: str, now: datetime | None = None) -> Verdict:
@@ -83,6 +104,7 @@ def hit(session: Session, limits: list[tuple[Limit, str]]) -> Verdict:
 
     A refused event is not counted, so a blocked caller is let in again when the window moves.
     """
+    serialise(session, limits)
     now = utcnow()
     refusals = [v for limit, key in limits if not (v := check(session, limit, key, now)).allowed]
     if refusals:

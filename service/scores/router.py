@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
+
+from fastapi import Path
 
 from service.assessments import service as assessment_service
 from service.auth.dependencies import Reader
@@ -11,6 +14,9 @@ from service.openapi import errors
 from service.routing import api_router
 from service.scores import service as score_service
 from service.scores.schemas import ScoreRead, ScoreSummary, WhatIf
+
+ScoreSequence = Annotated[int, Path(ge=1, le=2**31 - 1, description="1 is the first score.")]
+"""Bounded to the column: a 400-digit sequence would overflow the database's integer."""
 
 router = api_router("/api/v1/assessments", "Scores")
 
@@ -45,7 +51,7 @@ def list_assessment_scores(
     responses=errors(401, 403, 404),
 )
 def get_assessment_score_version(
-    assessment_id: uuid.UUID, sequence: int, session: DbSession, principal: Reader
+    assessment_id: uuid.UUID, sequence: ScoreSequence, session: DbSession, principal: Reader
 ) -> ScoreRead:
     """One past score, explained exactly as it was computed."""
     assessment = assessment_service.get_assessment(

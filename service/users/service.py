@@ -117,6 +117,7 @@ def sign_in(
     """
     email = normalise_email(email)
     limits = [(throttle.per_email, email), (throttle.per_ip, ip)]
+    ratelimits.serialise(session, limits)  # held until commit, after the failure is counted
     now = utcnow()
     for (limit, key), scope in zip(limits, _SCOPES, strict=True):
         verdict = ratelimits.check(session, limit, key, now)

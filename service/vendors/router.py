@@ -50,7 +50,7 @@ def list_vendors(
 
 
 @router.put(
-    "/by-external-id/{external_id}",
+    "/by-external-id/{external_id:path}",
     response_model=VendorRead,
     responses={201: {"model": VendorRead, "description": "Created"}, **errors(401, 403, 422)},
 )
@@ -71,7 +71,7 @@ def upsert_vendor_by_external_id(
 
 
 @router.get(
-    "/by-external-id/{external_id}", response_model=VendorRead, responses=errors(401, 403, 404)
+    "/by-external-id/{external_id:path}", response_model=VendorRead, responses=errors(401, 403, 404)
 )
 def get_vendor_by_external_id(
     external_id: ExternalIdPath, session: DbSession, principal: Reader

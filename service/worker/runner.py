@@ -36,6 +36,7 @@ from service.errors import ServiceError
 from service.idempotency.models import IdempotencyKey
 from service.jobs import service as job_service
 from service.observability import metrics
+from service.ratelimits import service as ratelimits
 from service.reporting import service as report_service
 from service.scores import service as score_service
 from service.scoring.library import Library
@@ -187,6 +188,7 @@ class Worker:
         with self.factory.begin() as session:
             session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
             api_limits.purge(session, timedelta(days=1))
+            ratelimits.purge_stale(session)
         self._last_housekeeping = utcnow()
 
 
