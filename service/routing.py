@@ -13,6 +13,8 @@ def api_router(prefix: str, tag: str) -> APIRouter:
         prefix=prefix,
         tags=[tag],
         route_class=ApiRoute,
-        # Rate limits first: a replayed response is a request like any other.
-        dependencies=[Depends(rate_limit), Depends(idempotency_guard)],
+        # The idempotency guard first: it claims in short transactions of its own, which on
+        # SQLite must not wait behind the request's unit of work (the rate-limit check
+        # authenticates through it and so begins it). A replay is therefore not counted.
+        dependencies=[Depends(idempotency_guard), Depends(rate_limit)],
     )

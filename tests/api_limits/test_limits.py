@@ -162,3 +162,42 @@ def test_counter_rows_are_one_per_budget_and_window(
     rows = session.query(ApiRateCounter).all()
     assert sorted((r.bucket.split(":")[0], r.hits) for r in rows) == [("key", 2), ("org", 2)]
     assert {r.bucket for r in rows} >= {f"org:{org.id}"}
+
+
+def test_an_idempotent_post_to_a_live_sqlite_server_is_answered_and_replayed(
+    tmp_path: Path,
+) -> None:
+    """The rate-limit check begins the request's unit of work; on SQLite the idempotency claim,
+    in transactions of its own, waited behind it for ever (seen as a hung Schemathesis run)."""
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    migration.upgrade(url)
+    engine = create_db_engine(url)
+    with create_session_factory(engine).begin() as session:
+        token = builders.api_key(session, builders.organisation(session))
+    engine.dispose()
+    port = free_port()
+    env = environment(STACKVET_DATABASE_URL=url, STACKVET_EMBEDDED_WORKER="false")
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [STACKVET, "serve", "--port", str(port)], env=env, stdout=log, stderr=log, cwd=tmp_path
+    )
+    try:
+        wait_for(partial(answers, f"http://127.0.0.1:{port}/healthz"), BOOT_SECONDS, "healthz")
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "live-sqlite-1"}
+
+        def create() -> httpx.Response:
+            return httpx.post(
+                f"http://127.0.0.1:{port}/api/v1/vendors",
+                json={"name": "OpenWeave AI"},
+                headers=headers,
+                timeout=60,
+            )
+
+        first, again = create(), create()
+    finally:
+        server.terminate()
+        server.wait(BOOT_SECONDS)
+    assert first.status_code == 201, first.text
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
