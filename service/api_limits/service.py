@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.api_limits.models import ApiRateCounter
+from service.auth.models import ApiKey
+from service.auth.tokens import hash_token
 from service.errors import TooManyRequests
 
 
@@ -63,11 +65,10 @@ class DatabaseCounters:
         self.factory = factory  # read on each use: tests swap the app's session factory
 
     def increment(self, bucket: str, window_start: int, window: int, session: Session) -> int:
+        """In the caller's short transaction (see `dependency.rate_limit`)."""
         start = datetime.fromtimestamp(window_start, UTC)
-        if session.get_bind().dialect.name == "sqlite":
-            return _upsert(session, sqlite.insert, bucket, start)
-        with self.factory().begin() as own:
-            return _upsert(own, postgresql.insert, bucket, start)
+        sqlite_db = session.get_bind().dialect.name == "sqlite"
+        return _upsert(session, sqlite.insert if sqlite_db else postgresql.insert, bucket, start)
 
 
 def _upsert(session: Session, insert: Any, bucket: str, start: datetime) -> int:
@@ -147,6 +148,18 @@ class Limiter:
             f"{usage.policy.window} s; retry after {usage.reset} s.",
             headers={**self._headers(usage), "Retry-After": str(usage.reset)},
         )
+
+
+def key_of(session: Session, authorization: str | None) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """The (key id, organisation id) of a bearer API key, or None."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    query = select(ApiKey.id, ApiKey.organisation_id).where(
+        ApiKey.token_hash == hash_token(token.strip()), ApiKey.revoked_at.is_(None)
+    )
+    row = session.execute(query).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def purge(session: Session, older_than: timedelta) -> None:
