@@ -9,26 +9,40 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api_limits.service import Limiter, key_of
+from service.dependencies import DbSession
 
 STATE_KEY = "rate_limit_headers"
 
 
-def rate_limit(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+def rate_limit(
+    request: Request,
+    session: DbSession,
+    authorization: Annotated[str | None, Header()] = None,
+) -> None:
     """Count the request against its API key's and organisation's budgets.
 
-    In a short transaction of its own, before the request's unit of work takes a connection:
-    counting inside it held a second pool connection per request (a burst of 50 ran the pool
-    dry and answered 503s) or, on SQLite, the write lock for the whole request."""
+    On PostgreSQL in a short transaction of its own, before the request's unit of work takes a
+    connection: counted inside a request that already held one, each request of a burst needed
+    a second pool connection and a burst of 50 got 503s. SQLite has one writer at a time, so
+    there the count joins the request's own transaction rather than queue behind it."""
     limiter: Limiter | None = getattr(request.app.state, "api_limiter", None)
     if limiter is None:
         return
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory.begin() as session:
-        caller = key_of(session, authorization)
-        if caller is None:
-            return  # the route's own authentication answers; an unknown key is not counted
-        headers = limiter.hit(session, *caller)
-    request.scope.setdefault("state", {})[STATE_KEY] = headers
+    if session.get_bind().dialect.name == "sqlite":
+        headers = _count(limiter, session, authorization)
+    else:
+        factory: sessionmaker[Session] = request.app.state.session_factory
+        with factory.begin() as own:
+            headers = _count(limiter, own, authorization)
+    if headers is not None:
+        request.scope.setdefault("state", {})[STATE_KEY] = headers
+
+
+def _count(limiter: Limiter, session: Session, authorization: str | None) -> dict[str, str] | None:
+    caller = key_of(session, authorization)
+    if caller is None:
+        return None  # the route's own authentication answers; an unknown key is not counted
+    return limiter.hit(session, *caller)
 
 
 class RateLimitHeadersMiddleware:
