@@ -38,11 +38,19 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.config import get_settings
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "/problems/"
-"""Problem types are relative URIs; `GET /problems/{slug}` explains each one."""
+"""Problem types are absolute URLs under the public URL; `GET /problems/{slug}` explains each."""
+
+
+def problem_type(slug: str, public_url: str | None = None) -> str:
+    """The absolute URL of the page that explains a problem type."""
+    base = public_url if public_url is not None else get_settings().public_url
+    return base.rstrip("/") + PROBLEM_BASE + slug
 
 
 class ServiceError(Exception):
@@ -157,7 +165,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
-        "type": PROBLEM_BASE + slug,
+        "type": problem_type(slug, _public_url(request)),
         "title": title,
         "status": status,
         "detail": detail,
@@ -172,6 +180,11 @@ def problem_response(
     return JSONResponse(
         jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
     )
+
+
+def _public_url(request: Request | None) -> str | None:
+    settings = getattr(request.app.state, "settings", None) if request is not None else None
+    return settings.public_url if settings is not None else None
 
 
 def _service_error(request: Request, exc: Exception) -> JSONResponse:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from service import openapi_contract
 from service.api_limits.dependency import RateLimitHeadersMiddleware
 from service.api_limits.service import DatabaseCounters, Limiter, Policy, RedisCounters
 from service.assessments.router import router as assessments_router
@@ -185,7 +186,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         )
         spec = problem_validation_errors(spec)
         spec = add_idempotency_header(spec, NOT_IDEMPOTENT_PATHS)
-        app.openapi_schema = malformed_request_errors(spec)
+        spec = malformed_request_errors(spec)
+        app.openapi_schema = openapi_contract.complete(
+            spec,
+            public_url=app.state.settings.public_url,
+            not_idempotent=NOT_IDEMPOTENT_PATHS,
+        )
     return app.openapi_schema
 
 
