@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.middleware.gzip import GZipMiddleware
 
 from service import openapi_contract
 from service.api_limits.dependency import RateLimitHeadersMiddleware
@@ -30,6 +31,7 @@ from service.errors import install_error_handlers
 from service.events.router import router as events_router
 from service.health import service as health_service
 from service.health.router import router as health_router
+from service.http_semantics import HeadAndConditionalMiddleware
 from service.idempotency.dependency import NOT_IDEMPOTENT_PATHS, ReplayResponse, replay
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from service.observability import metrics, tracing
@@ -119,6 +121,8 @@ def create_app(
     app.state.api_limiter = _limiter(app, settings)
     install_error_handlers(app)
     app.add_middleware(RateLimitHeadersMiddleware)
+    app.add_middleware(HeadAndConditionalMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessMiddleware, record_metrics=settings.metrics == "enabled")
     app.add_middleware(RequestIdMiddleware)

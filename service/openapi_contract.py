@@ -65,6 +65,8 @@ _REPLAYED = {
     "schema": {"type": "string", "enum": ["true"]},
 }
 
+_UNSUPPORTED = "The body was not sent as `application/json`."
+
 _EXTRA_STATUSES = {
     429: "Beyond the API key's or the organisation's rate limit; see `Retry-After`.",
     503: "The database is unavailable or busy; retry after `Retry-After` seconds.",
@@ -111,6 +113,9 @@ def _complete_operation(
     if path.startswith("/api/"):
         for code, description in _EXTRA_STATUSES.items():
             responses.setdefault(str(code), _problem(description))
+        body = operation.get("requestBody", {}).get("content", {})
+        if "application/json" in body:
+            responses.setdefault("415", _problem(_UNSUPPORTED))
     for status, response in responses.items():
         _type_files(response.get("content", {}))
         headers = response.setdefault("headers", {})

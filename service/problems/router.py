@@ -34,6 +34,10 @@ PROBLEMS = {
     ),
     "gone": "The link or object existed once and no longer does (for example an expired link).",
     "payload-too-large": "The body is larger than the limit (1 MiB by default).",
+    "unsupported-media-type": (
+        "The endpoint takes a JSON body: send it with `Content-Type: application/json`. Uploads "
+        "(files) go to the endpoints that document `multipart/form-data`."
+    ),
     "too-many-requests": "Slow down; retry after the time given in Retry-After.",
     "unavailable": "The service cannot serve requests right now; see /readyz.",
     "render-failed": (
