@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test check lint types openapi-tools pytest pytest-postgres fuzz format migration lock bench bench-load samples clean
+.PHONY: run test check lint types openapi-tools pytest pytest-postgres fuzz format migration lock bench bench-load bench-scale samples clean
 
 # The pinned versions of requirements-dev.lock (hashes checked), then the project itself, editable.
 $(INSTALLED): pyproject.toml requirements-dev.lock
@@ -87,6 +87,12 @@ bench: $(INSTALLED)
 # loopback; PostgreSQL (a schema of its own) when BENCH_DATABASE_URL is set.
 bench-load: $(INSTALLED)
 	$(BIN)/python benchmarks/load.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
+
+# 100,000 assessments, 1,000 clients, 5,000 vendors in one organisation (PostgreSQL only):
+# list pages, filters, sync and the dashboard by server time, with EXPLAIN ANALYZE and memory.
+bench-scale: $(INSTALLED)
+	@test -n "$(BENCH_DATABASE_URL)" || (echo "bench-scale needs PostgreSQL: set BENCH_DATABASE_URL"; exit 2)
+	$(BIN)/python -m benchmarks.scale --postgres $(BENCH_DATABASE_URL)
 
 # The sample reports linked from the README (rendered from the example answer files).
 SAMPLES := docs/samples
