@@ -37,7 +37,8 @@ _DESCRIPTIONS = {
     412: "If-Match names a revision that is no longer current.",
     413: "The request body is larger than the limit.",
     422: "Invalid input; `errors` lists each field or question with a message.",
-    503: "The service is not ready (database unreachable or not migrated).",
+    503: "Busy or not ready (database unreachable, render workers all taken): retry after "
+    "the `Retry-After` seconds.",
 }
 
 
