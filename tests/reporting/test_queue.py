@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from collections.abc import Callable
 
 import pytest
 
@@ -25,9 +26,9 @@ async def _started(
     return await queue.run(org, work)
 
 
-async def _until(condition: object, seconds: float = 10) -> None:
+async def _until(condition: Callable[[], bool], seconds: float = 10) -> None:
     deadline = asyncio.get_running_loop().time() + seconds
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert asyncio.get_running_loop().time() < deadline, "condition never held"
         await asyncio.sleep(0.01)
 
@@ -35,7 +36,7 @@ async def _until(condition: object, seconds: float = 10) -> None:
 def test_beyond_the_bound_the_answer_is_503_with_retry_after() -> None:
     async def scenario() -> None:
         queue = RenderQueue(slots=1, max_waiting=2, per_organisation=2, max_wait=30)
-        gate, log = threading.Event(), []
+        gate, log = threading.Event(), list[str]()
         tasks = [asyncio.create_task(_started(queue, A, log, f"a{n}", gate)) for n in range(3)]
         await _until(lambda: log == ["a0"] and queue.waiting == 2)
         with pytest.raises(Unavailable) as refused:
@@ -53,7 +54,7 @@ def test_beyond_the_bound_the_answer_is_503_with_retry_after() -> None:
 def test_one_organisation_cannot_take_every_waiting_place_and_turns_alternate() -> None:
     async def scenario() -> None:
         queue = RenderQueue(slots=1, max_waiting=10, per_organisation=3, max_wait=30)
-        gate, log = threading.Event(), []
+        gate, log = threading.Event(), list[str]()
         burst = [asyncio.create_task(_started(queue, A, log, f"a{n}", gate)) for n in range(4)]
         await _until(lambda: queue.waiting == 3)
         with pytest.raises(Unavailable) as refused:
@@ -72,7 +73,7 @@ def test_one_organisation_cannot_take_every_waiting_place_and_turns_alternate() 
 def test_a_waiter_gives_up_after_max_wait_and_leaves_the_line() -> None:
     async def scenario() -> None:
         queue = RenderQueue(slots=1, max_waiting=5, per_organisation=5, max_wait=0.2)
-        gate, log = threading.Event(), []
+        gate, log = threading.Event(), list[str]()
         running = asyncio.create_task(_started(queue, A, log, "long", gate))
         await _until(lambda: log == ["long"])
         with pytest.raises(Unavailable) as late:
