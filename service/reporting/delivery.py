@@ -10,11 +10,21 @@ them.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+
 from fastapi import Request
 
 from service.dependencies import end_unit_of_work, in_own_unit_of_work
 from service.reporting import service as report_service
 from service.reporting.queue import RenderQueue
+
+
+def admission(request: Request, organisation_id: uuid.UUID) -> Callable[[], None]:
+    """For `prepare_*_report`: refuse a render the queue has no room for before its HTML is
+    made."""
+    queue: RenderQueue = request.app.state.render_queue
+    return lambda: queue.check(organisation_id)
 
 
 async def deliver(

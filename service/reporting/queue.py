@@ -57,6 +57,13 @@ class RenderQueue:
         with self._lock:
             return sum(len(tickets) for tickets in self._waiting.values())
 
+    def check(self, organisation_id: uuid.UUID) -> None:
+        """Refuse now (503) what `run` would refuse, before the caller prepares the render:
+        a refused retry then costs a lookup, not the making of a report's HTML."""
+        with self._lock:
+            if self._running >= self.slots or self._waiting:
+                self._refuse_when_full(organisation_id)
+
     async def run(self, organisation_id: uuid.UUID, work: Callable[[], T]) -> T:
         """`work` (a render) in a thread, once a slot is this organisation's turn."""
         await self._enter(organisation_id)

@@ -13,7 +13,7 @@ from service.auth.dependencies import Reader
 from service.dependencies import DbSession, LibraryDep
 from service.openapi import errors
 from service.reporting import service as report_service
-from service.reporting.delivery import deliver
+from service.reporting.delivery import admission, deliver
 from service.reporting.documents import ascii_filename
 from service.routing import api_router
 
@@ -75,6 +75,7 @@ async def get_assessment_report(
         principal.organisation_id,
         assessment_id,
         fmt,
+        admission(request, principal.organisation_id),
     )
     report = await deliver(request, prepared)
     return _respond(report, if_none_match, "attachment" if fmt == "pdf" else "inline")
@@ -107,6 +108,7 @@ async def get_client_comparison(
         client_id,
         assessment_id,
         fmt,
+        admission(request, principal.organisation_id),
     )
     report = await deliver(request, prepared)
     return _respond(report, if_none_match, "attachment" if fmt == "pdf" else "inline")

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,6 +40,7 @@ from service.vendors.models import Vendor
 logger = logging.getLogger(__name__)
 
 Format = Literal["pdf", "html"]
+Admission = Callable[[], None] | None
 PDF = "application/pdf"
 HTML = "text/html; charset=utf-8"
 
@@ -94,8 +95,10 @@ def prepare_assessment_report(
     organisation_id: uuid.UUID,
     assessment_id: uuid.UUID,
     fmt: Format,
+    admit: Admission = None,
 ) -> Report | Pending:
-    """The stored report (or the HTML preview), or what to render to make it."""
+    """The stored report (or the HTML preview), or what to render to make it; `admit` may
+    refuse the render before the HTML is made (a full render queue)."""
     facts = _report_facts(session, organisation_id, assessment_id)
     key = _key("assessment", *facts.key_parts)
     if fmt == "pdf" and (stored := _stored(session, key)) is not None:
@@ -110,6 +113,7 @@ def prepare_assessment_report(
         facts.filename,
         fmt,
         lambda assets: documents.assessment_html(facts.organisation, assessment, record, assets),
+        admit,
     )
 
 
@@ -182,6 +186,7 @@ def prepare_comparison_report(
     client_id: uuid.UUID,
     assessment_ids: Sequence[uuid.UUID] | None,
     fmt: Format,
+    admit: Admission = None,
 ) -> Report | Pending:
     client = client_service.get_client(session, organisation_id, client_id)
     chosen = _compared(session, organisation_id, client_id, assessment_ids)
@@ -204,6 +209,7 @@ def prepare_comparison_report(
         documents.comparison_filename(client, records),
         fmt,
         lambda assets: documents.comparison_html(organisation, client, chosen, records, assets),
+        admit,
     )
 
 
@@ -262,6 +268,7 @@ def _produce(
     filename: str,
     fmt: Format,
     html_for: documents.HtmlMaker,
+    admit: Admission = None,
 ) -> Report | Pending:
     if fmt == "html":
         html = html_for(documents.PREVIEW_ASSETS).encode()
@@ -269,6 +276,8 @@ def _produce(
     stored = _stored(session, key)
     if stored is not None:
         return Report(stored.content, PDF, filename + ".pdf", stored.etag)
+    if admit is not None:
+        admit()
     return Pending(organisation_id, kind, key, filename, html_for(""))
 
 

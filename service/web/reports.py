@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.dependencies import DbSession, LibraryDep
 from service.reporting import service as reporting_service
-from service.reporting.delivery import deliver
+from service.reporting.delivery import admission, deliver
 from service.web.auth import SignedIn, signed_in_router
 
 router = signed_in_router()
@@ -35,6 +35,7 @@ async def download_report(
         user.principal.organisation_id,
         assessment_id,
         "pdf",
+        admission(request, user.principal.organisation_id),
     )
     report = await deliver(request, prepared)
     return _download(request, report)
@@ -58,6 +59,7 @@ async def download_comparison(
         client_id,
         assessment_id or None,
         "pdf",
+        admission(request, user.principal.organisation_id),
     )
     report = await deliver(request, prepared)
     return _download(request, report)

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from service.auth.permissions import Role
 from service.db import create_session_factory
 from service.questionnaires.catalog import Catalog
+from service.reporting import documents
 from service.reporting import service as report_service
 from service.reporting.queue import RenderQueue
 from service.reporting.render import RenderedPdf
@@ -55,6 +56,14 @@ def test_waiting_downloads_hold_no_connection_and_a_full_queue_is_503(
         return report_service.Rendered(RenderedPdf(b"%PDF " + pending.key.encode(), 1, 1), 1)
 
     monkeypatch.setattr(report_service, "render", render)
+    made: list[str] = []
+    html = documents.assessment_html
+
+    def counted(*args: Any) -> str:
+        made.append("html")
+        return str(html(*args))
+
+    monkeypatch.setattr(documents, "assessment_html", counted)
     headers, ids = scored["headers"], scored["ids"]
     results: dict[str, httpx.Response] = {}
 
@@ -76,6 +85,7 @@ def test_waiting_downloads_hold_no_connection_and_a_full_queue_is_503(
         assert int(full.headers["retry-after"]) >= 1
         assert body["request_id"] == full.headers["x-request-id"]
         assert client.get(f"/api/v1/assessments/{ids[2]}", headers=headers).status_code == 200
+        assert made == ["html", "html"]  # the refused download made no report HTML
     finally:
         gate.set()
         for thread in threads:
