@@ -100,6 +100,7 @@ def serve(host: str, port: int, workers: int) -> None:
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
             http=HeaderTimeoutProtocol,
             limit_concurrency=settings.limit_concurrency,
+            timeout_keep_alive=settings.keep_alive_seconds,
         )
     finally:
         metrics_engine.dispose()

@@ -133,6 +133,13 @@ class Settings(BaseSettings):
         description="`stackvet serve` closes a connection whose request headers have not all "
         "arrived this long after they began (slow-header attacks).",
     )
+    keep_alive_seconds: int = Field(
+        default=65,
+        gt=0,
+        description="`stackvet serve` keeps an idle connection open this long: longer than "
+        "clients and load balancers keep theirs (httpx 5 s, AWS ALB 60 s), so the server is "
+        "never the one closing a connection a client is just reusing.",
+    )
     limit_concurrency: int = Field(
         default=400,
         ge=1,
