@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test check lint types openapi-tools pytest pytest-postgres fuzz format migration lock bench bench-load bench-scale samples clean
+.PHONY: run test check lint types openapi-tools pytest pytest-postgres fuzz format migration lock bench bench-load bench-scale bench-backpressure bench-bulk samples clean
 
 # The pinned versions of requirements-dev.lock (hashes checked), then the project itself, editable.
 $(INSTALLED): pyproject.toml requirements-dev.lock
@@ -93,6 +93,16 @@ bench-load: $(INSTALLED)
 bench-scale: $(INSTALLED)
 	@test -n "$(BENCH_DATABASE_URL)" || (echo "bench-scale needs PostgreSQL: set BENCH_DATABASE_URL"; exit 2)
 	$(BIN)/python -m benchmarks.scale --postgres $(BENCH_DATABASE_URL)
+
+# 60 concurrent downloads of unrendered reports plus cheap reads, against `stackvet serve`; with
+# BASELINE=<commit>, the same load first runs against that commit's code.
+bench-backpressure: $(INSTALLED)
+	$(BIN)/python benchmarks/backpressure.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL)) \
+		$(if $(BASELINE),--baseline $(BASELINE))
+
+# 500 vendor and client upserts one request at a time against one bulk request, same run.
+bench-bulk: $(INSTALLED)
+	$(BIN)/python benchmarks/bulk.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
 
 # The sample reports linked from the README (rendered from the example answer files).
 SAMPLES := docs/samples

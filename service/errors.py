@@ -16,7 +16,8 @@
     └── Unavailable (503)                  a dependency (the database) is not ready
 
 A request that waited `STACKVET_DB_POOL_TIMEOUT` seconds for a database connection (the pool is
-busy) is answered 503 with `Retry-After`, never left hanging.
+busy), or found the database unreachable (an outage, a restart), is answered 503 with
+`Retry-After`, never left hanging and never a 500.
 
 Services raise these, never `HTTPException`. Anything else that escapes is a 500 with a log line
 and the request id, and no internals in the body.
@@ -36,6 +37,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -300,6 +302,27 @@ def _pool_exhausted(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database is unreachable or dropped the connection (an outage, a restart, a
+    failover): 503 and Retry-After, not a 500. Other database errors are ours: a 500."""
+    assert isinstance(exc, DBAPIError)
+    if not (isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated):
+        return _unhandled(request, exc)
+    logger.error("database unavailable: %s", str(exc.orig or exc).strip().splitlines()[0])
+    return problem_response(
+        request,
+        status=503,
+        slug=Unavailable.slug,
+        title=Unavailable.title,
+        detail="The database is not reachable right now; nothing was changed. Try again in "
+        f"{DATABASE_RETRY_AFTER_SECONDS} seconds.",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", "-")
     logger.exception("unhandled error (request %s)", request_id, exc_info=exc)
@@ -327,9 +350,14 @@ def _for_browsers(
     return handle
 
 
+unhandled_error = _for_browsers(_unhandled)
+"""The 500 response for an exception nothing else handled (see `middleware.UnhandledErrors`)."""
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _for_browsers(_service_error))
     app.add_exception_handler(StarletteHTTPException, _for_browsers(_http_error))
     app.add_exception_handler(RequestValidationError, _for_browsers(_validation_error))
     app.add_exception_handler(PoolTimeout, _for_browsers(_pool_exhausted))
-    app.add_exception_handler(Exception, _for_browsers(_unhandled))
+    app.add_exception_handler(DBAPIError, _for_browsers(_database_error))
+    app.add_exception_handler(Exception, unhandled_error)

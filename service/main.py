@@ -33,7 +33,7 @@ from service.health import service as health_service
 from service.health.router import router as health_router
 from service.http_semantics import HeadAndConditionalMiddleware
 from service.idempotency.dependency import NOT_IDEMPOTENT_PATHS, ReplayResponse, replay
-from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from service.middleware import BodyLimitMiddleware, RequestIdMiddleware, UnhandledErrors
 from service.observability import metrics, tracing
 from service.observability.middleware import AccessMiddleware
 from service.observability.queues import QueueCollector
@@ -46,6 +46,7 @@ from service.openapi import (
 from service.problems.router import router as problems_router
 from service.questionnaires.catalog import Catalog, load_catalog
 from service.reporting.pool import shutdown_default_pool
+from service.reporting.queue import RenderQueue
 from service.reporting.render import REPORTS_DIR
 from service.reporting.router import router as reports_router
 from service.scores import service as score_service
@@ -119,7 +120,14 @@ def create_app(
         2 * settings.db_pool_size, settings.db_pool_timeout
     )
     app.state.api_limiter = _limiter(app, settings)
+    app.state.render_queue = RenderQueue(
+        slots=settings.report_workers,
+        max_waiting=settings.report_queue_size,
+        per_organisation=settings.report_queue_per_organisation,
+        max_wait=settings.report_timeout_seconds,
+    )
     install_error_handlers(app)
+    app.add_middleware(UnhandledErrors)  # innermost: its 500s pass through the others
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(HeadAndConditionalMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=1024)

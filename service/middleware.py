@@ -1,4 +1,5 @@
-"""ASGI middleware: a request id on every request and response, and a request body limit.
+"""ASGI middleware: a request id on every request and response, a request body limit, and
+500s answered as ordinary responses.
 
 Both are plain ASGI (not `BaseHTTPMiddleware`) so they neither buffer responses nor break
 streaming, and the body limit also holds for chunked uploads that send no Content-Length.
@@ -13,9 +14,10 @@ import secrets
 import time
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import PROBLEM_JSON, PayloadTooLarge, problem_type
+from service.errors import PROBLEM_JSON, PayloadTooLarge, problem_type, unhandled_error
 from service.observability import logs
 
 logger = logging.getLogger(__name__)
@@ -108,6 +110,38 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+
+class UnhandledErrors:
+    """Answer an exception nothing handled with the 500 problem, here, inside the middleware.
+
+    Left to Starlette's outermost error middleware, the 500 skipped every middleware (no
+    request id header), and the exception then reached uvicorn, which closes the connection
+    under a client that may already be sending its next request on it. Answered here, the
+    500 is a complete response on a connection that stays usable.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:  # too late for a clean answer; uvicorn closes the connection
+                raise
+            response = unhandled_error(Request(scope, receive), exc)
+            await response(scope, receive, send)
 
 
 def _header(scope: Scope, name: str) -> str | None:

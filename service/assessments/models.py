@@ -67,6 +67,8 @@ class HistoryKind(StrEnum):
     REOPENED = "reopened"
     UPGRADED = "upgraded"
     """Moved to a newer questionnaire version; old/new values name the versions."""
+    DELETED = "deleted"
+    RESTORED = "restored"
 
 
 class AssessmentHistory(IdMixin, Base):

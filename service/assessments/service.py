@@ -26,7 +26,7 @@ from service.auth.principal import Principal
 from service.catalog import service as catalog_service
 from service.clients.models import Client
 from service.db import utcnow
-from service.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from service.errors import Conflict, InvalidInput, PreconditionFailed
 from service.pagination import PageParams, contains, fetch_page
 from service.questionnaires.answers import merge, missing_required
 from service.questionnaires.catalog import Catalog
@@ -34,6 +34,7 @@ from service.questionnaires.schema import Audience, Questionnaire
 from service.scores import service as score_service
 from service.scores.models import ScoreTrigger
 from service.scoring.library import Library
+from service.tombstones.rules import live_or_gone, visible
 from service.vendors.models import Vendor
 from service.webhooks import notify
 from service.webhooks.events import EventType
@@ -86,12 +87,20 @@ def _referenced(
     object_id: uuid.UUID,
     field: str,
 ) -> Party:
-    found = session.get(model, object_id)
+    # Shared lock: a concurrent delete of the vendor or client (FOR UPDATE) waits, or is seen.
+    found = session.get(
+        model, object_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+    noun = field.removesuffix("_id")
     if found is None or found.organisation_id != organisation_id:
-        noun = field.removesuffix("_id")
         raise InvalidInput(
             f"There is no {noun} {object_id} in your organisation.",
             errors=[{"field": f"body.{field}", "message": f"no such {noun}"}],
+        )
+    if found.deleted_at is not None:
+        raise InvalidInput(
+            f"The {noun} {object_id} is deleted; restore it before assessing with it.",
+            errors=[{"field": f"body.{field}", "message": f"the {noun} is deleted"}],
         )
     return found
 
@@ -117,18 +126,24 @@ def _summaries() -> Select[Assessment]:
 
 
 def get_assessment(
-    session: Session, organisation_id: uuid.UUID, assessment_id: uuid.UUID, *, lock: bool = False
+    session: Session,
+    organisation_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    *,
+    lock: bool = False,
+    include_deleted: bool = False,
 ) -> Assessment:
-    """One assessment of this organisation; `lock` takes the row lock for a write."""
+    """One assessment of this organisation; `lock` takes the row lock for a write.
+    A deleted one is NotFound (saying it was deleted) unless `include_deleted`."""
     query = _loaded().where(
         Assessment.id == assessment_id, Assessment.organisation_id == organisation_id
     )
     if lock:
         query = query.with_for_update(of=Assessment).execution_options(populate_existing=True)
-    assessment = session.scalar(query)
-    if assessment is None:
-        raise NotFound(f"There is no assessment {assessment_id}.")
-    return assessment
+    found: Assessment = live_or_gone(
+        session.scalar(query), "assessment", assessment_id, include_deleted
+    )
+    return found
 
 
 def list_assessments(
@@ -141,8 +156,12 @@ def list_assessments(
     status: AssessmentStatus | None = None,
     external_id: str | None = None,
     search: str | None = None,
+    include_deleted: bool = False,
 ) -> tuple[Sequence[Assessment], str | None]:
+    """Tombstones are included with `include_deleted`, and in incremental syncs."""
     query = _summaries().where(Assessment.organisation_id == organisation_id)
+    syncing = page.updated_since is not None
+    query = visible(query, Assessment, include_deleted=include_deleted, syncing=syncing)
     filters = {
         Assessment.vendor_id: vendor_id,
         Assessment.client_id: client_id,
@@ -165,6 +184,7 @@ def scored_for_client(
         Assessment.organisation_id == organisation_id,
         Assessment.client_id == client_id,
         Assessment.status == AssessmentStatus.SCORED,
+        Assessment.deleted_at.is_(None),
     )
     return session.scalars(query.order_by(Assessment.created_at, Assessment.id)).all()
 

@@ -20,6 +20,7 @@ class EventType(StrEnum):
     ASSESSMENT_CREATED = "assessment.created"
     ASSESSMENT_REOPENED = "assessment.reopened"
     ASSESSMENT_DELETED = "assessment.deleted"
+    ASSESSMENT_RESTORED = "assessment.restored"
     VENDOR_CREATED = "vendor.created"
     VENDOR_UPDATED = "vendor.updated"
     VENDOR_DELETED = "vendor.deleted"
@@ -43,6 +44,7 @@ EVENT_DESCRIPTIONS = {
     EventType.ASSESSMENT_CREATED: "An assessment was created (as a draft).",
     EventType.ASSESSMENT_REOPENED: "A submitted assessment was reopened to a draft.",
     EventType.ASSESSMENT_DELETED: "An assessment was deleted (restorable for 30 days).",
+    EventType.ASSESSMENT_RESTORED: "A deleted assessment was restored.",
     EventType.VENDOR_CREATED: "A vendor was created.",
     EventType.VENDOR_UPDATED: "A vendor was changed or restored.",
     EventType.VENDOR_DELETED: "A vendor was deleted (restorable for 30 days).",
