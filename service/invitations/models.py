@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,3 +32,10 @@ class Invitation(IdMixin, Base):
     last_opened_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    due_on: Mapped[date | None] = mapped_column(default=None)
+    superseded_at: Mapped[datetime | None] = mapped_column(default=None)
+    """A newer link for the same contact and assessment replaced this one."""
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the invitation e-mail was queued (None: the link was only copied by hand)."""
+    agency_contact: Mapped[str | None] = mapped_column(String(320), default=None)
+    """Who the vendor should contact at the agency: the inviter's name and e-mail."""

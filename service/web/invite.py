@@ -105,7 +105,7 @@ def submit_invitation(
             return _missing(request, session, token)
         if isinstance(submitted, ServiceError):
             raise submitted
-        invitation_service.record_submission(session, invitation)
+        invitation_service.record_submission(session, invitation, assessment)
         return render(request, "invite/thanks.html", _context(session, invitation))
 
     return _guarded(request, session, limits, token, action)

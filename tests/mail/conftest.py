@@ -1,0 +1,1 @@
+from tests.smtp import mailbox  # noqa: F401 - the fixture
