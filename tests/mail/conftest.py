@@ -1,1 +1,0 @@
-from tests.smtp import mailbox  # noqa: F401 - the fixture
