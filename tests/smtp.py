@@ -12,7 +12,11 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy.orm import Session, sessionmaker
 
+from service.config import Settings
+from service.scoring.library import Library
+from service.worker.runner import Worker
 from tests.processes import free_port
 
 
@@ -59,6 +63,14 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     assert text is not None, "a plain-text part expected"
     assert html is not None, "an HTML part expected"
     return str(text.get_content()), str(html.get_content())
+
+
+def deliver(
+    factory: sessionmaker[Session], library: Library, settings: Settings, box: Mailbox
+) -> int:
+    """One worker round of e-mail, to `box`; returns how many messages it handled."""
+    configured = settings.model_copy(update={"smtp_url": box.url})
+    return Worker(factory, library, configured).send_mail()
 
 
 @pytest.fixture

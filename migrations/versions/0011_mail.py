@@ -6,9 +6,11 @@ Create Date: 2026-12-05
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from service.db import UTCDateTime
 
@@ -20,6 +22,12 @@ depends_on: str | Sequence[str] | None = None
 
 def _at(name: str, *, nullable: bool = False) -> sa.Column[UTCDateTime]:
     return sa.Column(name, UTCDateTime(timezone=True), nullable=nullable)
+
+
+def _json() -> sa.types.TypeEngine[Any]:
+    return sa.JSON(none_as_null=True).with_variant(
+        postgresql.JSONB(none_as_null=True), "postgresql"
+    )
 
 
 def _enum(*values: str) -> sa.Enum:
@@ -88,12 +96,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("due_on", sa.Date(), nullable=True))
         batch.add_column(_at("superseded_at", nullable=True))
         batch.add_column(_at("sent_at", nullable=True))
+        batch.add_column(sa.Column("submitted_answers", _json(), nullable=True))
         batch.add_column(sa.Column("agency_contact", sa.String(length=320), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("invitations") as batch:
-        for column in ("agency_contact", "sent_at", "superseded_at", "due_on"):
+        for column in ("agency_contact", "submitted_answers", "sent_at", "superseded_at", "due_on"):
             batch.drop_column(column)
     with op.batch_alter_table("assessments") as batch:
         batch.drop_column("due_on")

@@ -57,6 +57,7 @@ def _summary_fields(assessment: Assessment) -> dict[str, object]:
         "created_at": assessment.created_at,
         "updated_at": assessment.updated_at,
         "submitted_at": assessment.submitted_at,
+        "due_on": assessment.due_on,
     }
 
 

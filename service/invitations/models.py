@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, IdMixin, utcnow
+from service.db import Base, IdMixin, JSONDocument, utcnow
 
 
 class Invitation(IdMixin, Base):
@@ -37,5 +38,7 @@ class Invitation(IdMixin, Base):
     """A newer link for the same contact and assessment replaced this one."""
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     """When the invitation e-mail was queued (None: the link was only copied by hand)."""
+    submitted_answers: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, default=None)
+    """The answers as the vendor submitted them: their downloadable copy is made from this."""
     agency_contact: Mapped[str | None] = mapped_column(String(320), default=None)
     """Who the vendor should contact at the agency: the inviter's name and e-mail."""

@@ -313,7 +313,34 @@ def principal_for(invitation: Invitation) -> Principal:
 
 def record_submission(session: Session, invitation: Invitation, assessment: Assessment) -> None:
     invitation.submitted_at = utcnow()
+    invitation.submitted_answers = dict(assessment.answers)
     assessment_service.record_history(
         session, assessment, principal_for(invitation), HistoryKind.INVITATION_SUBMITTED
     )
     session.flush()
+
+
+def submitted_copy(session: Session, token: str) -> tuple[Invitation, Assessment]:
+    """The invitation whose answers were submitted with this link, for the vendor's copy."""
+    invitation = session.scalar(
+        select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
+    if invitation is None:
+        raise NotFound("This link is not valid. Check that you copied the whole link.")
+    if status_of(invitation) is not InvitationStatus.SUBMITTED:
+        _ensure_open(invitation)
+        raise Conflict(
+            "There is no copy yet: the answers have not been submitted with this link. Submit "
+            "them first; the copy shows what was submitted."
+        )
+    assessment = assessment_service.get_assessment(
+        session, invitation.organisation_id, invitation.assessment_id
+    )
+    return invitation, assessment
+
+
+def is_submitted(session: Session, token: str) -> bool:
+    invitation = session.scalar(
+        select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
+    return invitation is not None and status_of(invitation) is InvitationStatus.SUBMITTED

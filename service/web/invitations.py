@@ -118,3 +118,19 @@ def revoke_invitation(
     invitation_service.revoke(session, invitation, user.principal, assessment)
     flash = f"The link for {invitation.contact_name} is revoked: it no longer opens anything."
     return redirect(session, user, f"/assessments/{assessment_id}#invitations", flash)
+
+
+@router.post("/assessments/{assessment_id}/due-date")
+def set_assessment_due_date(
+    assessment_id: uuid.UUID, request: Request, session: DbSession, user: Editor, form: Form
+) -> Response:
+    """Set or clear when the answers are due; reminders start over from the new date."""
+    assessment = assessment_service.get_assessment(
+        session, user.principal.organisation_id, assessment_id, lock=True
+    )
+    due_on = parse_day(fields(form, "due_on")["due_on"])
+    if isinstance(due_on, InvalidInput):
+        raise due_on
+    invitation_service.set_due_date(session, user.principal, assessment, due_on)
+    flash = f"The answers are now due by {due_on:%d %b %Y}." if due_on else "No due date now."
+    return redirect(session, user, f"/assessments/{assessment_id}#invitations", flash)

@@ -21,8 +21,8 @@ from service.users.models import PasswordToken
 from service.users.password_links import ResetThrottle
 from service.web.limits import WebLimits
 from tests import builders
-from tests.smtp import Mailbox
-from tests.web.test_people import deliver, link_in
+from tests.smtp import Mailbox, deliver
+from tests.web.test_people import link_in
 from tests.web.visitor import Visitor, csrf_in
 
 NEW_PASSWORD = "another fine passphrase"

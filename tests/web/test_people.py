@@ -16,18 +16,11 @@ from service.config import Settings
 from service.mail.models import MailMessage
 from service.scoring.library import Library
 from service.users.models import User
-from service.worker.runner import Worker
 from tests import builders
-from tests.smtp import Mailbox, parts
+from tests.smtp import Mailbox, deliver, parts
 from tests.web.visitor import Visitor
 
 NEW_PASSWORD = "a brand new passphrase"
-
-
-def deliver(
-    factory: sessionmaker[Session], library: Library, settings: Settings, box: Mailbox
-) -> None:
-    Worker(factory, library, settings.model_copy(update={"smtp_url": box.url})).send_mail()
 
 
 def link_in(box: Mailbox, address: str) -> str:
