@@ -2,8 +2,8 @@
 
 The "forgot password" form answers the same way whether or not the address has an account;
 only the rate limit (per address and per IP) can refuse it, with the same message either way.
-It carries a double-submit CSRF token like the sign-in form. The choose-a-password form needs
-none: the link's own token, which no other site knows, is in its URL.
+Both forms carry a double-submit CSRF token like the sign-in form (a random value in a cookie
+and in the form, which a cross-site page can neither read nor set).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from service.web.templating import render, secure
 router = APIRouter(include_in_schema=False)
 
 FORGOT_CSRF_COOKIE = "stackvet_forgot"
+CHOOSE_CSRF_COOKIE = "stackvet_password"
 SENT = (
     "If {email} belongs to an active account, we have sent it a link to choose a new "
     "password. It works for one hour. Check your spam folder if nothing arrives in a few minutes."
@@ -112,6 +113,8 @@ def show_choose_password(token: Token, request: Request, session: DbSession) -> 
 def choose_password(token: Token, request: Request, session: DbSession, form: Form) -> Response:
     """Set the password; the link is used up and the person signs in with it."""
     refuse_cross_site(request)
+    if not tokens_match(text(form, CSRF_FIELD), request.cookies.get(CHOOSE_CSRF_COOKIE, "-")):
+        raise Forbidden(CSRF_REFUSED)
     outcome = attempt(
         session,
         lambda: password_links.choose_password(
@@ -137,8 +140,18 @@ def _choose_form(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    context = {"token": token, "email": email, "first": first, "error": error}
-    return render(request, "password/choose.html", context, status=status)
+    csrf = request.cookies.get(CHOOSE_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    context = {"token": token, "email": email, "first": first, "error": error, "csrf_token": csrf}
+    response = render(request, "password/choose.html", context, status=status)
+    response.set_cookie(
+        CHOOSE_CSRF_COOKIE,
+        csrf,
+        httponly=True,
+        samesite="strict",
+        secure=is_https(request),
+        path="/password",
+    )
+    return response
 
 
 def _closed(request: Request, error: ServiceError) -> Response:

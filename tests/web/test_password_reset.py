@@ -65,7 +65,9 @@ def test_a_reset_link_works_once_and_changes_the_password(
     assert row.token_hash == hash_token(token), "only the hash is stored"
     assert timedelta(minutes=59) < row.expires_at - utcnow() <= timedelta(hours=1)
 
-    assert "Choose a new password" in visitor.get(link).text
+    form = visitor.get(link).text
+    assert "Choose a new password" in form
+    visitor.csrf = csrf_in(form)
     done = visitor.post(link, {"password": NEW_PASSWORD, "confirmation": NEW_PASSWORD})
     assert done.status_code == 303
     assert Visitor.of(app).sign_in("pat@agency.example", builders.PASSWORD).status_code == 401

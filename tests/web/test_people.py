@@ -15,10 +15,11 @@ from service.auth.permissions import Role
 from service.config import Settings
 from service.mail.models import MailMessage
 from service.scoring.library import Library
-from service.users.models import User
+from service.users import password_links
+from service.users.models import PasswordTokenPurpose, User
 from tests import builders
 from tests.smtp import Mailbox, deliver, parts
-from tests.web.visitor import Visitor
+from tests.web.visitor import Visitor, csrf_in
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -59,7 +60,9 @@ def test_an_admin_invites_someone_who_then_chooses_a_password(
     link = link_in(mailbox, "sam@agency.example")
 
     sam = Visitor.of(app)
-    assert "Welcome: choose your password" in sam.get(link).text
+    form = sam.get(link).text
+    assert "Welcome: choose your password" in form
+    sam.csrf = csrf_in(form)
     short = sam.post(link, {"password": "short", "confirmation": "short"})
     assert short.status_code == 422
     assert "The password was not set: must be at least 12 characters long." in short.text
@@ -139,3 +142,18 @@ def test_an_admin_cannot_lock_themselves_out(
     demoted = admin.post(f"/people/{me.id}/role", {"role": "procurement"})
     assert demoted.status_code == 403
     assert "You cannot take away your own admin role" in demoted.text
+
+
+def test_the_password_form_needs_its_csrf_token(
+    app: FastAPI, session: Session, org: Organisation
+) -> None:
+    user = builders.user(session, org, email="pat@agency.example")
+    issued = password_links.issue(session, user, PasswordTokenPurpose.RESET)
+    session.commit()
+    forged = Visitor.of(app).post(
+        f"/password/{issued.token}", {"password": NEW_PASSWORD, "confirmation": NEW_PASSWORD}
+    )
+    assert forged.status_code == 403
+    assert "security token is missing or wrong" in forged.text
+    session.refresh(issued.row)
+    assert issued.row.used_at is None, "the link still works"
