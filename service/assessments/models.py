@@ -67,6 +67,8 @@ class HistoryKind(StrEnum):
     REOPENED = "reopened"
     UPGRADED = "upgraded"
     """Moved to a newer questionnaire version; old/new values name the versions."""
+    IMPORTED = "imported"
+    """Answers imported from a workbook (one revision); new value counts the answers changed."""
 
 
 class AssessmentHistory(IdMixin, Base):
