@@ -13,9 +13,11 @@ from service.web import (
     dashboard,
     invitations,
     invite,
+    invite_workbook,
     reports,
     sign_in,
     vendors,
+    workbooks,
 )
 from service.web.errors import html_error_page
 from service.web.limits import WebLimits
@@ -33,6 +35,8 @@ ROUTERS = (
     reports.router,
     compare.router,
     invite.router,
+    invite_workbook.router,
+    workbooks.router,
 )
 
 

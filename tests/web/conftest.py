@@ -82,6 +82,7 @@ class World:
             "assessment_id": str(self.draft.id),
             "invitation_id": str(self.invitation.id),
             "token": self.token,
+            "fmt": "csv",
         }
 
 

@@ -39,6 +39,8 @@ FORMS: dict[str, dict[str, Any]] = {
     "save_invitation_answers": {"framework.primary": "jax", "_revision": "1"},
     "autosave_invitation_answers": {"framework.primary": "jax", "_revision": "1"},
     "submit_invitation": {"framework.primary": "jax", "_revision": "1"},
+    "upload_questionnaire_workbook": {},
+    "upload_invitation_workbook": {},
 }
 
 
@@ -89,7 +91,8 @@ def test_the_same_requests_with_the_right_token_get_through(
             continue
         token = (
             world.invitation.csrf_token
-            if "invitation_answers" in name or name == "submit_invitation"
+            if "invitation_answers" in name
+            or name in {"submit_invitation", "upload_invitation_workbook"}
             else buyer.csrf
         )
         response = buyer.http.request(

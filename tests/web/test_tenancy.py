@@ -22,6 +22,9 @@ NOT_ORGANISATION_OBJECTS = {
     "save_invitation_answers",
     "autosave_invitation_answers",
     "submit_invitation",
+    "download_invitation_workbook",
+    "upload_invitation_workbook",
+    "download_assessment_list",  # the organisation's own list, filtered: no object named
 }
 
 
@@ -53,6 +56,9 @@ EXPECTED = {
     "download_report",
     "show_comparison",
     "download_comparison",
+    "download_questionnaire_workbook",
+    "upload_questionnaire_workbook",
+    "download_findings",
 }
 
 
