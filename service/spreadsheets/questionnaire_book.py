@@ -9,7 +9,6 @@ text, never as a formula.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from service.questionnaires.schema import Question, Questionnaire, QuestionType,
 from service.spreadsheets import layout, wording
 from service.spreadsheets.cells import NO, YES, CellValue, to_cell
 from service.spreadsheets.identity import Identity
+from service.spreadsheets.saving import workbook_bytes
 
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _BOLD = Font(bold=True)
@@ -67,9 +67,7 @@ def questionnaire_workbook(source: BookSource) -> bytes:
     book.move_sheet(options_sheet, offset=len(book.sheetnames) - 1 - book.index(options_sheet))
     _meta_sheet(book, source.identity)
     book.security = WorkbookProtection(lockStructure=True)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def _text_cell(sheet: Worksheet, row: int, column: int, value: CellValue) -> Cell:

@@ -32,7 +32,14 @@ class WorkbookPanel:
             for e in error.errors
             if "sheet" in e
         ]
-        return cls(download, upload, error.detail, rows or [CellRow("", "", "", error.detail)])
+        if not rows:
+            return cls(download, upload, error.detail, [CellRow("", "", "", error.detail)])
+        count = len(rows)
+        message = (
+            f"{count} cell{'s are' if count > 1 else ' is'} not valid, so nothing was saved. "
+            "Correct them in the workbook and upload it again:"
+        )
+        return cls(download, upload, message, rows)
 
 
 def panel_for(assessment: Assessment, editable: bool) -> WorkbookPanel:
