@@ -85,4 +85,5 @@ def test_download_fill_and_upload_the_workbook(
     shoot(page, screenshots, "workbook-imported")
     page.goto(f"{server.url}/assessments/{draft.id}/history")
     expect(page.locator("main")).to_contain_text("Alice Example")
+    expect(page.locator("main")).to_contain_text("3 answers from a workbook")
     assert js_errors == []
