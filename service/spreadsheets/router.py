@@ -41,9 +41,10 @@ _UPLOAD = {
         "required": True,
         "description": (
             "The workbook downloaded from GET …/questionnaire.xlsx, filled in, as the raw request "
-            f"body (curl --data-binary @file.xlsx); at most {MAX_WORKBOOK_BYTES // 1024} KiB."
+            f"body (curl --data-binary @file.xlsx); at most {MAX_WORKBOOK_BYTES // 1024} KiB. "
+            "Sent as application/octet-stream it is read the same way."
         ),
-        "content": {XLSX_MEDIA_TYPE: _BINARY},
+        "content": {XLSX_MEDIA_TYPE: _BINARY, "application/octet-stream": _BINARY},
     }
 }
 IfMatch = Annotated[

@@ -314,3 +314,12 @@ def test_a_form_upload_is_told_to_send_the_file_itself(
 ) -> None:
     response = procurement.post(url(draft), files={"file": ("q.xlsx", b"PK", XLSX)})
     assert_problem(response, 422, "invalid-input", detail_contains="--data-binary")
+
+
+def test_an_octet_stream_upload_is_read_the_same(procurement: Caller, draft: Assessment) -> None:
+    filled = fill(export(procurement, draft), {"framework.primary": "JAX"})
+    response = procurement.post(
+        url(draft), content=filled, headers={"content-type": "application/octet-stream"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["changed"] == ["framework.primary"]

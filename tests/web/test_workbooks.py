@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from service.assessments.models import AssessmentHistory
+from service.invitations import service as invitation_service
 from tests.spreadsheets.workbooks import XLSX, fill
 from tests.web.conftest import World
 from tests.web.visitor import Visitor, csrf_in
@@ -91,3 +92,16 @@ def test_the_vendor_round_trips_through_the_invitation(
         .one()
     )
     assert entry.actor_label.startswith("Jane Doe") or "Jane" in entry.actor_label
+
+
+def test_a_revoked_link_gives_no_workbook(visitor: Visitor, world: World, session: Session) -> None:
+    page = visitor.get(f"/invite/{world.token}")
+    invitation_service.revoke(session, world.invitation)
+    session.commit()
+    url = f"/invite/{world.token}/questionnaire.xlsx"
+    assert visitor.get(url).status_code == 410
+    upload = visitor.http.post(
+        url, data={"_csrf": csrf_in(page.text)}, files={"workbook": ("q.xlsx", b"PK", XLSX)}
+    )
+    assert upload.status_code == 410
+    assert "closed" in upload.text.lower()

@@ -37,6 +37,14 @@ def test_download_fill_and_upload_the_workbook(
             client_row=client,
             answers={"framework.primary": "pytorch"},
         )
+        scored = builders.assessment(
+            session,
+            catalog,
+            org,
+            client_row=client,
+            answers=builders.example("openweave.answers"),
+            submitted=True,
+        )
         session.commit()
     sign_in(page, server.url, user.email, builders.PASSWORD)
     page.goto(f"{server.url}/assessments/{draft.id}")
@@ -86,4 +94,16 @@ def test_download_fill_and_upload_the_workbook(
     page.goto(f"{server.url}/assessments/{draft.id}/history")
     expect(page.locator("main")).to_contain_text("Alice Example")
     expect(page.locator("main")).to_contain_text("3 answers from a workbook")
+
+    # The exports: the dashboard's list with its filters, the findings of a scored assessment.
+    page.goto(f"{server.url}/?status=scored")
+    with page.expect_download() as listing:
+        page.get_by_role("link", name="CSV").click()
+    assert str(scored.id) in Path(listing.value.path()).read_text(encoding="utf-8-sig")
+    shoot(page, screenshots, "dashboard-exports")
+    page.goto(f"{server.url}/assessments/{scored.id}")
+    with page.expect_download() as findings:
+        page.get_by_role("link", name="Findings (Excel)").click()
+    assert Path(findings.value.path()).read_bytes().startswith(b"PK")
+    shoot(page, screenshots, "result-exports")
     assert js_errors == []
