@@ -51,7 +51,9 @@ def plan_import(
     plan = Plan()
     values = _decoded(questionnaire, book, plan)
     refused = {p.question: p.message for p in check_answers(questionnaire, values)}
-    seen = {cell.question_id: cell for cell in book.cells}
+    seen: dict[str, AnswerCell] = {}
+    for cell in book.cells:
+        seen.setdefault(cell.question_id, cell)  # a repeated row is reported on its own
     for question_id, value in values.items():
         cell = seen[question_id]
         if question_id in refused:

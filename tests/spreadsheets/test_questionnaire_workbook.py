@@ -323,3 +323,17 @@ def test_an_octet_stream_upload_is_read_the_same(procurement: Caller, draft: Ass
     )
     assert response.status_code == 200, response.text
     assert response.json()["changed"] == ["framework.primary"]
+
+
+def test_a_repeated_row_is_listed(procurement: Caller, draft: Assessment) -> None:
+    book = open_book(export(procurement, draft))
+    sheet, row = find_row(book, "hf.hub_repo")
+    _, version_row = find_row(book, "framework.version")
+    sheet.cell(row=row, column=1).value = "framework.version"
+    sheet.cell(row=row, column=4).value = "not a version"
+    body = assert_problem(upload(procurement, draft, saved(book)), 422, "invalid-input")
+    [problem] = body["errors"]
+    assert problem["sheet"] == "Hugging Face compatibility"
+    assert problem["row"] == str(row)
+    assert f"already on Training framework and version row {version_row}" in problem["message"]
+    assert answers(procurement, draft) == START
