@@ -48,6 +48,9 @@ BODIES: dict[str, dict[str, Any] | None] = {
     "revoke_api_key": None,
     "get_vendor_by_external_id": None,
     "get_client_by_external_id": None,
+    "get_questionnaire_workbook": None,
+    "import_questionnaire_workbook": None,
+    "get_assessment_findings_export": None,
 }
 # Routes whose path parameters are not organisation objects. (A PUT by external id creates the
 # record in the caller's own organisation: see the test below.)
@@ -56,6 +59,7 @@ NOT_OBJECTS = {
     "get_questionnaire_version",
     "upsert_vendor_by_external_id",
     "upsert_client_by_external_id",
+    "get_assessments_export",  # {fmt} only: the caller's own list
 }
 
 
@@ -110,7 +114,8 @@ def test_another_organisation_gets_404_everywhere(
     routes = object_routes(app)
     assert len(routes) == len(BODIES)
     for name, method, template in routes:
-        path = re.sub(r"{(\w+)}", lambda m: victim[m.group(1)], template)
+        params = {**victim, "fmt": "csv"} if "findings" in template else victim
+        path = re.sub(r"{(\w+)}", lambda m, p=params: p[m.group(1)], template)
         response = intruder.request(method, path, json=BODIES[name])
         body = assert_problem(response, 404, "not-found")
         assert body["detail"].startswith("There is no"), (name, body)
