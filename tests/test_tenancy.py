@@ -107,6 +107,10 @@ def victim(session: Session, catalog: Catalog) -> dict[str, str]:
     }
 
 
+def _filled(template: str, params: dict[str, str]) -> str:
+    return re.sub(r"{(\w+)}", lambda m: params[m.group(1)], template)
+
+
 def test_another_organisation_gets_404_everywhere(
     app: FastAPI, http: TestClient, session: Session, victim: dict[str, str]
 ) -> None:
@@ -114,8 +118,7 @@ def test_another_organisation_gets_404_everywhere(
     routes = object_routes(app)
     assert len(routes) == len(BODIES)
     for name, method, template in routes:
-        params = {**victim, "fmt": "csv"} if "findings" in template else victim
-        path = re.sub(r"{(\w+)}", lambda m, p=params: p[m.group(1)], template)
+        path = _filled(template, {**victim, "fmt": "csv"} if "findings" in template else victim)
         response = intruder.request(method, path, json=BODIES[name])
         body = assert_problem(response, 404, "not-found")
         assert body["detail"].startswith("There is no"), (name, body)
