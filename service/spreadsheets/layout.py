@@ -56,7 +56,7 @@ def sheet_names(titles: list[str]) -> list[str]:
     taken = {README_SHEET.casefold(), META_SHEET, OPTIONS_SHEET}
     names: list[str] = []
     for title in titles:
-        base = _NOT_IN_SHEET_NAMES.sub(" ", title).strip() or "Section"
+        base = " ".join(_NOT_IN_SHEET_NAMES.sub(" ", title).split()) or "Section"
         if len(base) > SHEET_NAME_LIMIT:
             base = base[: SHEET_NAME_LIMIT - 1].rstrip() + "…"
         name, number = base, 2
