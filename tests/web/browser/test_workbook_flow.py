@@ -37,6 +37,7 @@ def test_download_fill_and_upload_the_workbook(
             client_row=client,
             answers={"framework.primary": "pytorch"},
         )
+        link = builders.invitation(session, draft)
         scored = builders.assessment(
             session,
             catalog,
@@ -106,4 +107,11 @@ def test_download_fill_and_upload_the_workbook(
         page.get_by_role("link", name="Findings (Excel)").click()
     assert Path(findings.value.path()).read_bytes().startswith(b"PK")
     shoot(page, screenshots, "result-exports")
+
+    # The vendor's invitation page has the same card.
+    page.goto(f"{server.url}/invite/{link.token}")
+    page.locator("#workbook summary").click()
+    expect(page.locator("#workbook")).to_contain_text("Download blank")
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    page.locator("#workbook").screenshot(path=screenshots / "invite-workbook-phone.png")
     assert js_errors == []
