@@ -82,6 +82,7 @@ BENCH_DATABASE_URL ?= $(STACKVET_TEST_DATABASE_URL)
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/scoring.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
 	$(BIN)/python benchmarks/reports.py
+	$(BIN)/python benchmarks/spreadsheets.py
 
 # Requests per second under load (1, 10, 50 connections) against a bare FastAPI endpoint, on
 # loopback; PostgreSQL (a schema of its own) when BENCH_DATABASE_URL is set.

@@ -52,6 +52,7 @@ from service.reporting.router import router as reports_router
 from service.scores import service as score_service
 from service.scores.router import router as scores_router
 from service.scoring.library import Library, load_library
+from service.spreadsheets.router import router as spreadsheets_router
 from service.unsafe_text import reject_unsafe_text
 from service.vendors.router import router as vendors_router
 from service.web.app import install_web
@@ -145,6 +146,7 @@ def create_app(
         assessments_router,
         scores_router,
         reports_router,
+        spreadsheets_router,
         webhooks_router,
         events_router,
     ):

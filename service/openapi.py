@@ -12,6 +12,9 @@ from service.errors import PROBLEM_JSON
 class FieldProblem(BaseModel):
     field: str | None = Field(default=None, description="Where the problem is, e.g. body.name.")
     question: str | None = Field(default=None, description="The question id, for answers.")
+    sheet: str | None = Field(default=None, description="The workbook sheet, for imports.")
+    row: str | None = Field(default=None, description="The workbook row, for imports.")
+    cell: str | None = Field(default=None, description="The workbook cell, e.g. D7.")
     message: str
 
 

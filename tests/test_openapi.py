@@ -55,10 +55,25 @@ def test_every_operation_is_documented(app: FastAPI) -> None:
             content = operation["responses"][status]["content"]
             assert "application/problem+json" in content, (where, status)
         body = operation.get("requestBody")
-        if body:
+        if body and "application/json" in body["content"]:
             schema = body["content"]["application/json"]["schema"]
             assert has_examples(spec, schema), f"{where}: the request body has no example"
+        elif body:  # a file upload: its media type, binary, and what to send
+            for content in body["content"].values():
+                assert content["schema"] == {"type": "string", "format": "binary"}, where
+            assert body.get("description"), f"{where}: the upload is not described"
     assert len(ids) == len(set(ids)), "operation ids are unique"
+
+
+def test_spreadsheets_are_documented_as_binary(app: FastAPI) -> None:
+    paths = app.openapi()["paths"]
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    workbook = paths["/api/v1/assessments/{assessment_id}/questionnaire.xlsx"]
+    assert xlsx in workbook["get"]["responses"]["200"]["content"]
+    assert xlsx in workbook["post"]["requestBody"]["content"]
+    assert {"412", "413", "422"} <= set(workbook["post"]["responses"])
+    listed = paths["/api/v1/assessments.{fmt}"]["get"]["responses"]["200"]["content"]
+    assert {"text/csv", xlsx} <= set(listed)
 
 
 def test_idempotency_and_if_match_are_documented(app: FastAPI) -> None:

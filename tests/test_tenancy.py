@@ -48,6 +48,9 @@ BODIES: dict[str, dict[str, Any] | None] = {
     "revoke_api_key": None,
     "get_vendor_by_external_id": None,
     "get_client_by_external_id": None,
+    "get_questionnaire_workbook": None,
+    "import_questionnaire_workbook": None,
+    "get_assessment_findings_export": None,
 }
 # Routes whose path parameters are not organisation objects. (A PUT by external id creates the
 # record in the caller's own organisation: see the test below.)
@@ -56,6 +59,7 @@ NOT_OBJECTS = {
     "get_questionnaire_version",
     "upsert_vendor_by_external_id",
     "upsert_client_by_external_id",
+    "get_assessments_export",  # {fmt} only: the caller's own list
 }
 
 
@@ -103,6 +107,10 @@ def victim(session: Session, catalog: Catalog) -> dict[str, str]:
     }
 
 
+def _filled(template: str, params: dict[str, str]) -> str:
+    return re.sub(r"{(\w+)}", lambda m: params[m.group(1)], template)
+
+
 def test_another_organisation_gets_404_everywhere(
     app: FastAPI, http: TestClient, session: Session, victim: dict[str, str]
 ) -> None:
@@ -110,7 +118,7 @@ def test_another_organisation_gets_404_everywhere(
     routes = object_routes(app)
     assert len(routes) == len(BODIES)
     for name, method, template in routes:
-        path = re.sub(r"{(\w+)}", lambda m: victim[m.group(1)], template)
+        path = _filled(template, {**victim, "fmt": "csv"} if "findings" in template else victim)
         response = intruder.request(method, path, json=BODIES[name])
         body = assert_problem(response, 404, "not-found")
         assert body["detail"].startswith("There is no"), (name, body)

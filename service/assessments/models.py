@@ -77,6 +77,8 @@ class HistoryKind(StrEnum):
     INVITATION_REVOKED = "invitation_revoked"
     INVITATION_SUBMITTED = "invitation_submitted"
     DUE_DATE_CHANGED = "due_date_changed"
+    IMPORTED = "imported"
+    """Answers imported from a workbook (one revision); new value counts the answers changed."""
 
 
 class AssessmentHistory(IdMixin, Base):

@@ -13,11 +13,13 @@ from service.web import (
     dashboard,
     invitations,
     invite,
+    invite_workbook,
     passwords,
     people,
     reports,
     sign_in,
     vendors,
+    workbooks,
 )
 from service.web.errors import html_error_page
 from service.web.limits import WebLimits
@@ -37,6 +39,8 @@ ROUTERS = (
     invite.router,
     people.router,
     passwords.router,
+    invite_workbook.router,
+    workbooks.router,
 )
 
 

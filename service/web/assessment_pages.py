@@ -25,6 +25,7 @@ from service.web.auth import WebUser
 from service.web.pages import page
 from service.web.questionnaire_view import QuestionnaireView, questionnaire_view
 from service.web.result_view import result_view
+from service.web.workbook_panel import WorkbookPanel, panel_for
 
 CONFLICT_MESSAGE = (
     "Someone else saved changes to this assessment after you opened it, so your latest edits "
@@ -83,8 +84,10 @@ def questionnaire_page(
     unsaved: list[tuple[str, str]] | None = None,
     invite_values: Mapping[str, object] | None = None,
     invite_errors: Mapping[str, str] | None = None,
+    workbook: WorkbookPanel | None = None,
 ) -> HTMLResponse:
     questionnaire = assessment_service.questionnaire_for(assessment)
+    editable = user.can(Permission.EDIT_ASSESSMENTS)
     context = {
         "assessment": assessment,
         "summary": to_summary(assessment),
@@ -103,6 +106,7 @@ def questionnaire_page(
         },
         "invite_errors": invite_errors or {},
         "newer_version": newer_version(request, assessment),
+        "workbook": workbook or panel_for(assessment, editable),
     }
     return page(request, session, user, "assessments/questionnaire.html", context, status=status)
 
@@ -135,6 +139,7 @@ def result_page(
         "result": result_view(score, questionnaire),
         "can_reopen": user.can(Permission.REOPEN_ASSESSMENTS),
         "invitations": invitation_rows(session, assessment),
+        "workbook": panel_for(assessment, editable=False),
     }
     return page(request, session, user, "assessments/result.html", context)
 

@@ -119,6 +119,11 @@ def _history_row(questionnaire: Questionnaire, entry: AssessmentHistory) -> Hist
         old = entry.old_value if isinstance(entry.old_value, dict) else {}
         moved = (str(old.get("questionnaire", "")), str(entry.new_value.get("questionnaire", "")))
         return HistoryRow(entry, "", *moved)
+    if entry.kind is HistoryKind.IMPORTED and isinstance(entry.new_value, dict):
+        count = entry.new_value.get("answers", 0)
+        return HistoryRow(
+            entry, "", "", f"{count} answer{'s' if count != 1 else ''} from a workbook"
+        )
     question = questionnaire.questions.get(entry.question_id or "")
     return HistoryRow(
         entry,

@@ -32,6 +32,7 @@ from service.web.limits import Limits
 from service.web.questionnaire_view import QuestionnaireView, questionnaire_view
 from service.web.saving import Saved, autosave_reply, refused_summary, save_form
 from service.web.templating import render, secure
+from service.web.workbook_panel import WorkbookPanel
 
 router = APIRouter(include_in_schema=False)
 
@@ -174,6 +175,7 @@ def _page(
     status: int = 200,
     notice: str | None = None,
     unsaved: list[tuple[str, str]] | None = None,
+    workbook: WorkbookPanel | None = None,
 ) -> Response:
     invitation, assessment = invitation_service.open_link(session, token)
     questionnaire = assessment_service.questionnaire_for(assessment)
@@ -190,6 +192,9 @@ def _page(
         "saved": bool(request.query_params.get("saved")),
         "conflict": CONFLICT_MESSAGE if unsaved is not None else None,
         "unsaved": unsaved or [],
+        "workbook": workbook
+        or WorkbookPanel(f"{base}/questionnaire.xlsx", f"{base}/questionnaire.xlsx"),
+        "imported": request.query_params.get("imported", ""),
     }
     return render(request, "invite/questionnaire.html", context, status=status)
 

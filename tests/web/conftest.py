@@ -85,6 +85,7 @@ class World:
             "invitation_id": str(self.invitation.id),
             "token": self.token,
             "user_id": str(self.member.id),
+            "fmt": "csv",
         }
 
 

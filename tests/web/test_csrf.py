@@ -49,6 +49,8 @@ FORMS: dict[str, dict[str, Any]] = {
     "resend_person_invitation": {},
     "request_password_reset": {"email": "someone@agency.example"},
     "choose_password": {"password": "a forged passphrase", "confirmation": "a forged passphrase"},
+    "upload_questionnaire_workbook": {},
+    "upload_invitation_workbook": {},
 }
 PEOPLE = {
     "invite_person",
@@ -111,7 +113,8 @@ def test_the_same_requests_with_the_right_token_get_through(
         visitor = admin if name in PEOPLE else buyer
         token = (
             world.invitation.csrf_token
-            if "invitation_answers" in name or name == "submit_invitation"
+            if "invitation_answers" in name
+            or name in {"submit_invitation", "upload_invitation_workbook"}
             else visitor.csrf
         )
         response = visitor.http.request(

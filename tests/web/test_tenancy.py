@@ -25,6 +25,9 @@ NOT_ORGANISATION_OBJECTS = {
     "download_invitation_answers",
     "show_choose_password",
     "choose_password",
+    "download_invitation_workbook",
+    "upload_invitation_workbook",
+    "download_assessment_list",  # the organisation's own list, filtered: no object named
 }
 
 
@@ -61,6 +64,9 @@ EXPECTED = {
     "deactivate_person",
     "reactivate_person",
     "resend_person_invitation",
+    "download_questionnaire_workbook",
+    "upload_questionnaire_workbook",
+    "download_findings",
 }
 
 

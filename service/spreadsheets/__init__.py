@@ -1,0 +1,1 @@
+"""Spreadsheets: the questionnaire as an Excel workbook (out and back in), and CSV/XLSX exports."""

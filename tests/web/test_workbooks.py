@@ -1,0 +1,107 @@
+"""The Excel round-trip and exports in the web app, and on the vendor's invitation page."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from service.assessments.models import AssessmentHistory
+from service.invitations import service as invitation_service
+from tests.spreadsheets.workbooks import XLSX, fill
+from tests.web.conftest import World
+from tests.web.visitor import Visitor, csrf_in
+
+
+def test_a_buyer_downloads_fills_and_uploads_the_workbook(
+    buyer: Visitor, world: World, session: Session
+) -> None:
+    page = buyer.get(f"/assessments/{world.draft.id}")
+    assert "Work in Excel" in page.text
+    url = f"/assessments/{world.draft.id}/questionnaire.xlsx"
+    workbook = buyer.get(url)
+    assert workbook.status_code == 200
+    assert workbook.headers["content-type"] == XLSX
+    filled = fill(workbook.content, {"framework.version": "2.14.1", "hardware.gpu": "GPU wanted"})
+    refused = buyer.http.post(
+        url, data={"_csrf": buyer.csrf}, files={"workbook": ("q.xlsx", filled, XLSX)}
+    )
+    assert refused.status_code == 422
+    assert "nothing was saved" in refused.text
+    assert "hardware.gpu" in refused.text
+    assert "GPU wanted" in refused.text
+    good = fill(workbook.content, {"framework.version": "2.14.1", "hardware.gpu": "GPU required"})
+    done = buyer.http.post(
+        url, data={"_csrf": buyer.csrf}, files={"workbook": ("q.xlsx", good, XLSX)}
+    )
+    assert done.status_code == 303
+    assert "2 answers changed" in buyer.get(done.headers["location"]).text
+    session.refresh(world.draft)
+    assert world.draft.answers["hardware.gpu"] == "required"
+    assert world.draft.answers["framework.version"] == "2.14.1"
+    kinds = [
+        h.kind.value
+        for h in session.query(AssessmentHistory).filter_by(assessment_id=world.draft.id)
+    ]
+    assert kinds.count("imported") == 1
+
+
+def test_no_file_is_a_clear_message(buyer: Visitor, world: World) -> None:
+    response = buyer.post(f"/assessments/{world.draft.id}/questionnaire.xlsx", {})
+    assert response.status_code == 422
+    assert "Choose the filled workbook" in response.text
+
+
+def test_exports_from_the_dashboard_and_the_result(buyer: Visitor, world: World) -> None:
+    dashboard = buyer.get("/", params={"status": "scored"})
+    assert "/assessments.csv?status=scored" in dashboard.text
+    listed = buyer.get("/assessments.csv", params={"status": "scored"})
+    assert listed.status_code == 200
+    text = listed.content.decode("utf-8-sig")
+    assert str(world.scored.id) in text
+    assert str(world.draft.id) not in text
+    result = buyer.get(f"/assessments/{world.scored.id}")
+    assert f"/assessments/{world.scored.id}/findings.xlsx" in result.text
+    assert buyer.get(f"/assessments/{world.scored.id}/findings.xlsx").status_code == 200
+
+
+def test_the_vendor_round_trips_through_the_invitation(
+    visitor: Visitor, world: World, session: Session
+) -> None:
+    page = visitor.get(f"/invite/{world.token}")
+    assert "Download blank" in page.text
+    url = f"/invite/{world.token}/questionnaire.xlsx"
+    blank = visitor.get(url, params={"blank": "true"})
+    assert blank.status_code == 200
+    filled = fill(blank.content, {"serving.stack": "vLLM", "hf.model_swappable": "Yes"})
+    forged = visitor.http.post(
+        url, data={"_csrf": "forged"}, files={"workbook": ("q.xlsx", filled, XLSX)}
+    )
+    assert forged.status_code == 403
+    done = visitor.http.post(
+        url,
+        data={"_csrf": csrf_in(page.text)},
+        files={"workbook": ("q.xlsx", filled, XLSX)},
+    )
+    assert done.status_code == 303, done.text[:300]
+    assert "2 answers changed" in visitor.get(done.headers["location"]).text
+    session.refresh(world.draft)
+    assert world.draft.answers["serving.stack"] == "vllm"
+    assert world.draft.answers["framework.primary"] == "pytorch"  # an empty blank cell: kept
+    entry = (
+        session.query(AssessmentHistory)
+        .filter_by(assessment_id=world.draft.id, kind="imported")
+        .one()
+    )
+    assert entry.actor_label.startswith("Jane Doe") or "Jane" in entry.actor_label
+
+
+def test_a_revoked_link_gives_no_workbook(visitor: Visitor, world: World, session: Session) -> None:
+    page = visitor.get(f"/invite/{world.token}")
+    invitation_service.revoke(session, world.invitation)
+    session.commit()
+    url = f"/invite/{world.token}/questionnaire.xlsx"
+    assert visitor.get(url).status_code == 410
+    upload = visitor.http.post(
+        url, data={"_csrf": csrf_in(page.text)}, files={"workbook": ("q.xlsx", b"PK", XLSX)}
+    )
+    assert upload.status_code == 410
+    assert "closed" in upload.text.lower()
