@@ -93,7 +93,7 @@ bench-load: $(INSTALLED)
 # list pages, filters, sync and the dashboard by server time, with EXPLAIN ANALYZE and memory.
 bench-scale: $(INSTALLED)
 	@test -n "$(BENCH_DATABASE_URL)" || (echo "bench-scale needs PostgreSQL: set BENCH_DATABASE_URL"; exit 2)
-	$(BIN)/python -m benchmarks.scale --postgres $(BENCH_DATABASE_URL)
+	$(BIN)/python benchmarks/scale.py --postgres $(BENCH_DATABASE_URL)
 
 # 60 concurrent downloads of unrendered reports plus cheap reads, against `stackvet serve`; with
 # BASELINE=<commit>, the same load first runs against that commit's code.

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from load import free_port, server
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
 
-from benchmarks.load import free_port, server
 from service import migration
 from service.assessments import service as assessment_service
 from service.assessments.schemas import AssessmentCreate
