@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     report_timeout_seconds: float = Field(default=30, gt=0)
     report_max_pages: int = Field(default=80, ge=1)
     report_memory_mb: int = Field(default=1024, ge=256, description="Per render worker.")
+    hf_hub_lookup: bool = Field(
+        default=False,
+        description="Let users fetch a Hugging Face model's card, config.json and file list as "
+        "evidence (HF_ENDPOINT names the Hub; off by default: nothing leaves the service).",
+    )
     db_pool_size: int = Field(default=5, ge=1)
     db_pool_timeout: float = Field(
         default=10,
