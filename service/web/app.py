@@ -11,6 +11,7 @@ from service.web import (
     clients,
     compare,
     dashboard,
+    evidence,
     invitations,
     invite,
     reports,
@@ -33,6 +34,7 @@ ROUTERS = (
     reports.router,
     compare.router,
     invite.router,
+    evidence.router,
 )
 
 

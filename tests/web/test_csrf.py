@@ -39,6 +39,11 @@ FORMS: dict[str, dict[str, Any]] = {
     "save_invitation_answers": {"framework.primary": "jax", "_revision": "1"},
     "autosave_invitation_answers": {"framework.primary": "jax", "_revision": "1"},
     "submit_invitation": {"framework.primary": "jax", "_revision": "1"},
+    "upload_assessment_evidence": {"kind": "requirements"},
+    "accept_assessment_evidence": {"question": "framework.version"},
+    "delete_assessment_evidence": {},
+    "upload_invitation_evidence": {"kind": "requirements"},
+    "accept_invitation_evidence": {"question": "framework.version"},
 }
 
 
@@ -89,7 +94,9 @@ def test_the_same_requests_with_the_right_token_get_through(
             continue
         token = (
             world.invitation.csrf_token
-            if "invitation_answers" in name or name == "submit_invitation"
+            if "invitation_answers" in name
+            or name == "submit_invitation"
+            or "invitation_evidence" in name
             else buyer.csrf
         )
         response = buyer.http.request(

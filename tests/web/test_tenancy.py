@@ -22,6 +22,8 @@ NOT_ORGANISATION_OBJECTS = {
     "save_invitation_answers",
     "autosave_invitation_answers",
     "submit_invitation",
+    "upload_invitation_evidence",
+    "accept_invitation_evidence",
 }
 
 
@@ -53,6 +55,9 @@ EXPECTED = {
     "download_report",
     "show_comparison",
     "download_comparison",
+    "upload_assessment_evidence",
+    "accept_assessment_evidence",
+    "delete_assessment_evidence",
 }
 
 
