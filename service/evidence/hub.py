@@ -12,7 +12,7 @@ import os
 import re
 
 from huggingface_hub import HfApi, get_session, hf_hub_url
-from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+from huggingface_hub.errors import RepositoryNotFoundError
 from sqlalchemy.orm import Session
 
 from service.assessments.models import Assessment
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10.0
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_HUB_URL = re.compile(r"^https?://(www\.)?huggingface\.co/")
 _FILES = (("README.md", EvidenceKind.MODEL_CARD), ("config.json", EvidenceKind.MODEL_CONFIG))
 
 
@@ -38,15 +39,16 @@ def fetch(
 ) -> list[EvidenceFile]:
     repo = _repo_id(assessment, repo_id)
     names = _file_list(repo)
+    prefix = repo.replace("/", "--")  # as in the Hub's own cache folder names
     uploads = [
         evidence_service.Upload(
-            f"{repo} files.txt", "\n".join(names).encode(), EvidenceKind.HUB_FILES, "hub"
+            f"{prefix}--files.txt", "\n".join(names).encode(), EvidenceKind.HUB_FILES, "hub"
         )
     ]
     for filename, kind in _FILES:
         if filename in names:
             content = _download(repo, filename, SIZE_LIMITS[kind])
-            uploads.append(evidence_service.Upload(f"{repo}/{filename}", content, kind, "hub"))
+            uploads.append(evidence_service.Upload(f"{prefix}--{filename}", content, kind, "hub"))
     stored = []
     for upload in uploads:
         try:
@@ -58,27 +60,35 @@ def fetch(
 
 def _repo_id(assessment: Assessment, given: str | None) -> str:
     repo = given or assessment.answers.get("hf.hub_repo")
-    if not isinstance(repo, str) or not _REPO_ID.match(repo.strip()):
+    if isinstance(repo, str):
+        repo = _HUB_URL.sub("", repo.strip()).strip("/")
+    if not isinstance(repo, str) or not _REPO_ID.match(repo):
         raise InvalidInput(
             "Name a Hub model as owner/name (for example Qwen/Qwen2.5-7B-Instruct), in the "
             "request or in the answer to hf.hub_repo.",
             errors=[{"field": "body.repo_id", "message": "a Hub model id such as owner/name"}],
         )
-    return repo.strip()
+    return repo
 
 
 def _file_list(repo: str) -> list[str]:
     api = HfApi(endpoint=endpoint(), token=False)
     try:
         info = api.model_info(repo, timeout=TIMEOUT_SECONDS, token=False)
-    except RepositoryNotFoundError as exc:
-        raise InvalidInput(
-            f"There is no public model '{repo}' on {endpoint()}.",
-            errors=[{"field": "body.repo_id", "message": "no such public model"}],
-        ) from exc
-    except (HfHubHTTPError, OSError) as exc:
+    except Exception as exc:  # the HTTP client's own errors (connect, timeout) are not OSErrors
+        if isinstance(exc, RepositoryNotFoundError) or _status(exc) in {401, 404}:
+            raise InvalidInput(
+                f"There is no public model '{repo}' on {endpoint()}.",
+                errors=[{"field": "body.repo_id", "message": "no such public model"}],
+            ) from exc
         raise _unreachable(exc) from exc
     return sorted(s.rfilename for s in info.siblings or [])
+
+
+def _status(exc: Exception) -> int | None:
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    return status if isinstance(status, int) else None
 
 
 def _download(repo: str, filename: str, limit: int) -> bytes:
