@@ -178,6 +178,11 @@ def label(kind: EvidenceKind) -> str:
     return LABELS[kind]
 
 
+def assessments_with_evidence(session: Session) -> frozenset[uuid.UUID]:
+    """Every assessment that has an evidence file (ids only)."""
+    return frozenset(session.scalars(select(EvidenceFile.assessment_id).distinct()))
+
+
 def use_for(
     session: Session, assessment: Assessment, questionnaire: Questionnaire
 ) -> EvidenceUse | None:

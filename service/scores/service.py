@@ -149,6 +149,13 @@ class Publisher:
         self.library = library
         self._packs: dict[str, RulePackVersion] = {}
         self._knowledge: KnowledgeSnapshot | None = None
+        self._with_evidence: frozenset[uuid.UUID] | None = None
+
+    def has_evidence(self, assessment_id: uuid.UUID) -> bool:
+        """One query per unit of work (a rescore batch), not one per assessment."""
+        if self._with_evidence is None:
+            self._with_evidence = evidence_service.assessments_with_evidence(self.session)
+        return assessment_id in self._with_evidence
 
     def pack(self, loaded: LoadedPack) -> RulePackVersion:
         key = loaded.pack.questionnaire
@@ -180,7 +187,9 @@ def current_inputs(publisher: Publisher, assessment: Assessment) -> Inputs:
         environment_questionnaire=environment,
         rule_pack=publisher.pack(loaded),
         knowledge=publisher.knowledge(),
-        evidence=evidence_service.use_for(publisher.session, assessment, engine.vendor),
+        evidence=evidence_service.use_for(publisher.session, assessment, engine.vendor)
+        if publisher.has_evidence(assessment.id)
+        else None,
     )
 
 
