@@ -6,6 +6,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
+from service.questionnaires.catalog import Catalog
+from service.scoring.library import Library
+from tests import builders
 from tests.evidence.files import binary_junk, fixture
 from tests.web.conftest import World
 from tests.web.visitor import Visitor, csrf_in
@@ -77,3 +80,24 @@ def test_the_vendor_uploads_and_accepts_on_the_invitation_page(
         f"{link}/evidence", data={"_csrf": "forged"}, files={"file": ("poetry.lock", b"x")}
     )
     assert refused.status_code == 403
+
+
+def test_the_result_page_shows_the_contradictions_the_score_used(
+    buyer: Visitor, world: World, session: Session, catalog: Catalog, library: Library
+) -> None:
+    draft = builders.assessment(
+        session, catalog, world.org, answers=builders.example("openweave.answers")
+    )
+    session.commit()
+    base = f"/assessments/{draft.id}"
+    upload(buyer, f"{base}/evidence", buyer.csrf, "requirements.txt")
+    assert "Contradicted by evidence." in buyer.get(base).text
+    session.expire_all()
+    row = assessment_service.get_assessment(session, world.org.id, draft.id, lock=True)
+    principal = builders.principal(session, world.org)
+    assessment_service.submit(session, library, principal, row, None)
+    session.commit()
+    result = buyer.get(base).text
+    assert "Evidence checked" in result
+    assert "Contradicted: framework.version" in result
+    assert "The score uses the evidenced value." in result
