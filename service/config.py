@@ -148,6 +148,11 @@ class Settings(BaseSettings):
         description="`stackvet serve`: connections and requests at once per process; beyond, "
         "uvicorn answers 503.",
     )
+    hf_hub_lookup: bool = Field(
+        default=False,
+        description="Let users fetch a Hugging Face model's card, config.json and file list as "
+        "evidence (HF_ENDPOINT names the Hub; off by default: nothing leaves the service).",
+    )
     db_pool_size: int = Field(default=5, ge=1)
     db_pool_timeout: float = Field(
         default=10,

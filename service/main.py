@@ -29,6 +29,9 @@ from service.config import Settings, get_settings
 from service.db import ConnectionSlots, create_db_engine, create_session_factory
 from service.errors import install_error_handlers
 from service.events.router import router as events_router
+from service.evidence.kinds import MAX_UPLOAD
+from service.evidence.router import EVIDENCE_UPLOADS
+from service.evidence.router import router as evidence_router
 from service.health import service as health_service
 from service.health.router import router as health_router
 from service.http_semantics import HeadAndConditionalMiddleware
@@ -132,7 +135,11 @@ def create_app(
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(HeadAndConditionalMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        larger={EVIDENCE_UPLOADS: MAX_UPLOAD + 64 * 1024},  # the file, and the form around it
+    )
     app.add_middleware(AccessMiddleware, record_metrics=settings.metrics == "enabled")
     app.add_middleware(RequestIdMiddleware)
     _install_observability(app, settings, engine)
@@ -149,6 +156,7 @@ def create_app(
         spreadsheets_router,
         webhooks_router,
         events_router,
+        evidence_router,
     ):
         app.include_router(router)
     app.add_exception_handler(ReplayResponse, replay)

@@ -12,6 +12,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -59,13 +60,21 @@ class RequestIdMiddleware:
 class BodyLimitMiddleware:
     """Refuse request bodies over `max_bytes` with a 413 problem, before the app reads them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[re.Pattern[str], int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
+        """Paths (matched from the start) that may send more, e.g. evidence file uploads."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        limit = self._limit_for(scope.get("path", ""))
+        if limit != self.max_bytes:
+            await BodyLimitMiddleware(self.app, limit)(scope, receive, send)
             return
         declared = _header(scope, "content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
@@ -84,6 +93,12 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+    def _limit_for(self, path: str) -> int:
+        for pattern, limit in self.larger.items():
+            if pattern.match(path):
+                return limit
+        return self.max_bytes
 
     def _detail(self) -> str:
         return f"The request body is larger than the {self.max_bytes // 1024} KiB limit."

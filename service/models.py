@@ -5,6 +5,7 @@ from service.assessments.models import Assessment, AssessmentHistory
 from service.auth.models import ApiKey, Organisation
 from service.catalog.models import QuestionnaireVersion
 from service.clients.models import Client
+from service.evidence.models import EvidenceFile
 from service.idempotency.models import IdempotencyKey
 from service.invitations.models import Invitation
 from service.jobs.models import Job
@@ -27,6 +28,7 @@ __all__ = [
     "Assessment",
     "AssessmentHistory",
     "Client",
+    "EvidenceFile",
     "IdempotencyKey",
     "Invitation",
     "Job",

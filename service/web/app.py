@@ -11,6 +11,7 @@ from service.web import (
     clients,
     compare,
     dashboard,
+    evidence,
     invitations,
     invite,
     invite_workbook,
@@ -41,6 +42,7 @@ ROUTERS = (
     passwords.router,
     invite_workbook.router,
     workbooks.router,
+    evidence.router,
 )
 
 

@@ -22,6 +22,7 @@ from service.questionnaires.answers import display
 from service.questionnaires.catalog import Catalog
 from service.scores import service as score_service
 from service.web.auth import WebUser
+from service.web.evidence import context as evidence_context
 from service.web.pages import page
 from service.web.questionnaire_view import QuestionnaireView, questionnaire_view
 from service.web.result_view import result_view
@@ -92,7 +93,7 @@ def questionnaire_page(
         "assessment": assessment,
         "summary": to_summary(assessment),
         "form": view or questionnaire_view(questionnaire, assessment.answers),
-        "editable": user.can(Permission.EDIT_ASSESSMENTS),
+        "editable": editable,
         "urls": FormUrls.for_assessment(assessment),
         "notice": notice,
         "conflict": CONFLICT_MESSAGE if unsaved is not None else None,
@@ -107,6 +108,7 @@ def questionnaire_page(
         "invite_errors": invite_errors or {},
         "newer_version": newer_version(request, assessment),
         "workbook": workbook or panel_for(assessment, editable),
+        **evidence_context(session, assessment, f"/assessments/{assessment.id}", editable=editable),
     }
     return page(request, session, user, "assessments/questionnaire.html", context, status=status)
 
@@ -140,6 +142,12 @@ def result_page(
         "can_reopen": user.can(Permission.REOPEN_ASSESSMENTS),
         "invitations": invitation_rows(session, assessment),
         "workbook": panel_for(assessment, editable=False),
+        **evidence_context(
+            session,
+            assessment,
+            f"/assessments/{assessment.id}",
+            editable=user.can(Permission.EDIT_ASSESSMENTS),
+        ),
     }
     return page(request, session, user, "assessments/result.html", context)
 

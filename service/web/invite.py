@@ -20,6 +20,7 @@ from service.assessments.models import Assessment
 from service.auth import service as auth_service
 from service.dependencies import DbSession, LibraryDep
 from service.errors import Forbidden, InvalidInput, PreconditionFailed, ServiceError
+from service.evidence import suggestions
 from service.invitations import service as invitation_service
 from service.invitations.models import Invitation
 from service.reporting.documents import ascii_filename
@@ -27,7 +28,9 @@ from service.reporting.vendor_copy import vendor_copy_pdf
 from service.web import answer_forms
 from service.web.assessment_pages import CONFLICT_MESSAGE, FormUrls, unsaved_answers
 from service.web.auth import CSRF_REFUSED, client_ip, csrf_from, refuse_cross_site, tokens_match
-from service.web.forms import Form, attempt
+from service.web.evidence import context as evidence_context
+from service.web.evidence import upload_from_form
+from service.web.forms import Form, attempt, text
 from service.web.limits import Limits
 from service.web.questionnaire_view import QuestionnaireView, questionnaire_view
 from service.web.saving import Saved, autosave_reply, refused_summary, save_form
@@ -143,6 +146,44 @@ def download_invitation_answers(
     return _guarded(request, session, limits, token, action)
 
 
+@router.post("/invite/{token}/evidence")
+def upload_invitation_evidence(
+    token: Token, request: Request, session: DbSession, limits: Limits, form: Form
+) -> Response:
+    """Attach an evidence file (a lock file, a model card…) to the vendor's draft."""
+
+    def action() -> Response:
+        invitation, assessment = _open_for_change(request, session, token, form)
+        principal = invitation_service.principal_for(invitation)
+        done = attempt(session, lambda: upload_from_form(session, principal, assessment, form))
+        if isinstance(done, ServiceError):
+            return _page(request, session, token, status=done.status, notice=done.detail)
+        return secure(RedirectResponse(f"/invite/{token}?evidence=added#evidence", status_code=303))
+
+    return _guarded(request, session, limits, token, action)
+
+
+@router.post("/invite/{token}/evidence/accept")
+def accept_invitation_evidence(
+    token: Token, request: Request, session: DbSession, limits: Limits, form: Form
+) -> Response:
+    """Answer a question with the value the vendor's own evidence suggests."""
+
+    def action() -> Response:
+        invitation, assessment = _open_for_change(request, session, token, form)
+        principal = invitation_service.principal_for(invitation)
+        question = text(form, "question")
+        done = attempt(
+            session, lambda: suggestions.accept(session, principal, assessment, question, None)
+        )
+        if isinstance(done, ServiceError):
+            return _page(request, session, token, status=done.status, notice=done.detail)
+        anchor = "q-" + question.replace(".", "-")
+        return secure(RedirectResponse(f"/invite/{token}?saved=1#{anchor}", status_code=303))
+
+    return _guarded(request, session, limits, token, action)
+
+
 def _save_draft(
     request: Request, session: Session, token: str, form: Form
 ) -> tuple[Invitation, Assessment, Saved | ServiceError]:
@@ -190,11 +231,13 @@ def _page(
         "csrf_token": invitation.csrf_token,
         "notice": notice,
         "saved": bool(request.query_params.get("saved")),
+        "evidence_added": request.query_params.get("evidence") == "added",
         "conflict": CONFLICT_MESSAGE if unsaved is not None else None,
         "unsaved": unsaved or [],
         "workbook": workbook
         or WorkbookPanel(f"{base}/questionnaire.xlsx", f"{base}/questionnaire.xlsx"),
         "imported": request.query_params.get("imported", ""),
+        **evidence_context(session, assessment, base, editable=True),
     }
     return render(request, "invite/questionnaire.html", context, status=status)
 

@@ -86,6 +86,7 @@ class World:
             "token": self.token,
             "user_id": str(self.member.id),
             "fmt": "csv",
+            "file_id": "00000000-0000-4000-8000-000000000000",
         }
 
 

@@ -51,6 +51,11 @@ FORMS: dict[str, dict[str, Any]] = {
     "choose_password": {"password": "a forged passphrase", "confirmation": "a forged passphrase"},
     "upload_questionnaire_workbook": {},
     "upload_invitation_workbook": {},
+    "upload_assessment_evidence": {"kind": "requirements"},
+    "accept_assessment_evidence": {"question": "framework.version"},
+    "delete_assessment_evidence": {},
+    "upload_invitation_evidence": {"kind": "requirements"},
+    "accept_invitation_evidence": {"question": "framework.version"},
 }
 PEOPLE = {
     "invite_person",
@@ -115,6 +120,7 @@ def test_the_same_requests_with_the_right_token_get_through(
             world.invitation.csrf_token
             if "invitation_answers" in name
             or name in {"submit_invitation", "upload_invitation_workbook"}
+            or "invitation_evidence" in name
             else visitor.csrf
         )
         response = visitor.http.request(

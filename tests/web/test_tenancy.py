@@ -28,6 +28,8 @@ NOT_ORGANISATION_OBJECTS = {
     "download_invitation_workbook",
     "upload_invitation_workbook",
     "download_assessment_list",  # the organisation's own list, filtered: no object named
+    "upload_invitation_evidence",
+    "accept_invitation_evidence",
 }
 
 
@@ -67,6 +69,9 @@ EXPECTED = {
     "download_questionnaire_workbook",
     "upload_questionnaire_workbook",
     "download_findings",
+    "upload_assessment_evidence",
+    "accept_assessment_evidence",
+    "delete_assessment_evidence",
 }
 
 
