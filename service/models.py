@@ -5,6 +5,7 @@ from service.assessments.models import Assessment, AssessmentHistory
 from service.auth.models import ApiKey, Organisation
 from service.catalog.models import QuestionnaireVersion
 from service.clients.models import Client
+from service.form_states.models import FormState
 from service.idempotency.models import IdempotencyKey
 from service.invitations.models import Invitation
 from service.jobs.models import Job
@@ -26,6 +27,7 @@ __all__ = [
     "Assessment",
     "AssessmentHistory",
     "Client",
+    "FormState",
     "IdempotencyKey",
     "Invitation",
     "Job",

@@ -32,6 +32,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "save_answers": {"framework.primary": "jax", "_revision": "1"},
     "autosave_answers": {"framework.primary": "jax", "_revision": "1"},
     "submit_answers": {"framework.primary": "jax", "_revision": "1"},
+    "resolve_conflicts": {"choose:framework.primary": "yours", "yours:framework.primary": '"jax"'},
     "reopen_draft": {},
     "upgrade_draft": {"_revision": "1"},
     "invite_vendor": {"contact_name": "Mallory", "contact_email": "m@evil.example"},
@@ -39,6 +40,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "save_invitation_answers": {"framework.primary": "jax", "_revision": "1"},
     "autosave_invitation_answers": {"framework.primary": "jax", "_revision": "1"},
     "submit_invitation": {"framework.primary": "jax", "_revision": "1"},
+    "resolve_invitation_answers": {"_revision": "1"},
 }
 
 

@@ -55,18 +55,18 @@ def test_invitation_form_messages(buyer: Visitor, world: World) -> None:
         f"/assessments/{world.draft.id}/invitations",
         {"contact_name": " ", "contact_email": "not-an-address", "valid_days": "90"},
     )
-    assert response.status_code == 422
-    assert "Contact name: Enter the name of the person at the vendor" in response.text
-    assert "Contact e-mail: Enter their e-mail address, such as jane@vendor.example." in (
-        response.text
-    )
+    assert response.status_code == 303, "post/redirect/get"
+    assert response.headers["location"] == f"/assessments/{world.draft.id}#invite-form"
+    page = buyer.get(response.headers["location"]).text
+    assert "Contact name: Enter the name of the person at the vendor" in page
+    assert "Contact e-mail: Enter their e-mail address, such as jane@vendor.example." in page
     assert (
         "Valid for (days, 1 to 60): Enter how many days the link stays valid, a whole number "
-        "from 1 to 60." in response.text
+        "from 1 to 60." in page
     )
-    assert "Please correct 3 fields:" in response.text, "summarised above the form"
-    assert '<a href="#f-contact_email" data-focus-link>Contact e-mail</a>' in response.text
-    assert '/invitations#invite-form"' in response.text, "the reply opens at the form"
+    assert "Please correct 3 fields:" in page, "summarised above the form"
+    assert '<a href="#f-contact_email" data-focus-link>Contact e-mail</a>' in page
+    assert 'value="not-an-address"' in page, "what was typed is kept"
 
 
 def test_only_drafts_can_be_sent(buyer: Visitor, world: World) -> None:
@@ -129,10 +129,12 @@ def test_the_vendor_saves_comes_back_and_submits(
     incomplete = visitor.http.post(
         f"/invite/{world.token}/submit", data=vendor_form(latest, **{"framework.primary": "jax"})
     )
-    assert incomplete.status_code == 422
-    assert "to answer or correct, in" in incomplete.text
+    assert incomplete.status_code == 303, "post/redirect/get, to the link's own page"
+    assert incomplete.headers["location"] == f"/invite/{world.token}#missing"
+    shown = visitor.get(f"/invite/{world.token}").text
+    assert "to answer or correct, in" in shown
 
-    complete = vendor_form(incomplete.text, **builders.example("openweave.answers"))
+    complete = vendor_form(shown, **builders.example("openweave.answers"))
     done = visitor.http.post(f"/invite/{world.token}/submit", data=complete)
     assert done.status_code == 200
     assert "Thank you, Jane Doe" in done.text

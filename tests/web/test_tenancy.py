@@ -22,6 +22,7 @@ NOT_ORGANISATION_OBJECTS = {
     "save_invitation_answers",
     "autosave_invitation_answers",
     "submit_invitation",
+    "resolve_invitation_answers",
 }
 
 
@@ -46,6 +47,7 @@ EXPECTED = {
     "save_answers",
     "autosave_answers",
     "submit_answers",
+    "resolve_conflicts",
     "reopen_draft",
     "upgrade_draft",
     "invite_vendor",
