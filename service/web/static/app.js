@@ -63,6 +63,23 @@
     });
   }
 
+  /* Answers others saved meanwhile (merged by the server) replace what this page showed. */
+  function setValues(form, values) {
+    Object.keys(values || {}).forEach(function (id) {
+      var wanted = values[id];
+      $all("[name]", form).forEach(function (input) {
+        if (input.name !== id) { return; }
+        if (input.type === "radio" || input.type === "checkbox") {
+          input.checked = wanted.indexOf(input.value) !== -1;
+        } else if (input.tagName === "SELECT") {
+          input.value = wanted.length ? wanted[0] : "";
+        } else {
+          input.value = wanted.length && wanted[0] !== "unknown" ? wanted[0] : "";
+        }
+      });
+    });
+  }
+
   /* "Don't know" excludes the other answers of the same question, and the reverse. */
   function exclusiveUnknown(form) {
     form.addEventListener("change", function (event) {
@@ -118,7 +135,7 @@
       timer = window.setTimeout(save, delay);
     }
 
-    function stop(message) {
+    function stop(message, choose) {
       stopped = true;
       window.clearTimeout(timer);
       setStatus(status, "Not saved", "bad");
@@ -131,7 +148,17 @@
       reload.href = window.location.pathname;
       reload.className = "btn btn--secondary btn--small";
       reload.textContent = "Reload the page";
-      conflict.appendChild(reload);
+      if (choose) {
+        /* Saving the page the ordinary way shows theirs and yours side by side, per question. */
+        var compare = document.createElement("button");
+        compare.type = "button";
+        compare.className = "btn btn--primary btn--small";
+        compare.textContent = "Compare and choose";
+        compare.addEventListener("click", function () { leaving = true; form.submit(); });
+        conflict.appendChild(compare);
+      } else {
+        conflict.appendChild(reload);
+      }
       conflict.scrollIntoView({ block: "center" });
     }
 
@@ -139,14 +166,16 @@
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.ok) {
           revision.value = body.revision;
+          setValues(form, body.values);
           applyState(form, body);
           remember(body.errors);
           if (body.message) { setStatus(status, body.message, "bad"); }
+          else if (body.merged) { setStatus(status, body.merged, "ok"); }
           else if (!dirty) { setStatus(status, "All changes saved at " + clock(), "ok"); }
           return;
         }
         if (response.status === 412 || response.status === 409 || response.status === 410 || response.status === 404) {
-          stop(body.message || body.detail || "This questionnaire can no longer be saved.");
+          stop(body.message || body.detail || "This questionnaire can no longer be saved.", body.status === "conflict");
         } else if (response.status === 401) {
           dirty = true;
           setStatus(status, "Your session has ended: sign in again in another tab, then save. Your answers are still here.", "bad");
