@@ -7,6 +7,7 @@ shows the same values and messages and never re-posts, and a GET never lands on 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi.responses import RedirectResponse
@@ -44,3 +45,24 @@ def recalled(session: Session, owner: str, key: str) -> dict[str, Any]:
 def done(session: Session, owner: str, key: str) -> None:
     """The form went through: its refused state is no longer shown."""
     form_states.forget(session, owner, key)
+
+
+def retry(
+    session: Session,
+    user: WebUser,
+    url: str,
+    values: Mapping[str, object],
+    errors: Mapping[str, str],
+    *,
+    anchor: str = "",
+    key: str | None = None,
+) -> RedirectResponse:
+    """A signed-in form refused: keep what was typed and the messages, show the form's page."""
+    payload = {"values": dict(values), "errors": dict(errors)}
+    return again(session, owner_of(user), url, payload, anchor=anchor, key=key)
+
+
+def kept(session: Session, user: WebUser, key: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """(values, errors) of the refused form kept under `key`; (None, {}) when there is none."""
+    state = recalled(session, owner_of(user), key)
+    return state.get("values"), state.get("errors") or {}

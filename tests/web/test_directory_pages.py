@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,17 +27,28 @@ def test_add_a_vendor_and_see_it_listed(buyer: Visitor, session: Session) -> Non
     assert "OpenWeave AI" in buyer.get("/vendors").text
 
 
+def shown_again(visitor: Visitor, response: Any, location: str) -> str:
+    """A refused form redirects to its own page (post/redirect/get); that page's HTML."""
+    assert response.status_code == 303, response.text[:300]
+    assert response.headers["location"] == location
+    page = visitor.get(location)
+    assert page.status_code == 200
+    text: str = page.text
+    return text
+
+
 def test_vendor_form_messages(buyer: Visitor, world: World) -> None:
     response = buyer.post("/vendors", {"name": "", "website": "openweave.example"})
-    assert response.status_code == 422
-    assert "Name: is required" in response.text
-    assert "Website: must be a web address starting with http:// or https://" in response.text
-    assert 'value="openweave.example"' in response.text
+    page = shown_again(buyer, response, "/vendors/new")
+    assert "Name: is required" in page
+    assert "Website: must be a web address starting with http:// or https://" in page
+    assert 'value="openweave.example"' in page
+    assert page == buyer.get("/vendors/new").text, "a reload shows the same, posting nothing"
 
     buyer.post("/vendors", {"name": "First", "external_id": "crm-1"})
+    assert "Name: is required" not in buyer.get("/vendors/new").text, "gone once it worked"
     duplicate = buyer.post("/vendors", {"name": "Second", "external_id": "crm-1"})
-    assert duplicate.status_code == 422
-    assert "CRM id: already in use" in duplicate.text
+    assert "CRM id: already in use" in shown_again(buyer, duplicate, "/vendors/new")
 
 
 def test_edit_a_vendor(buyer: Visitor, world: World, session: Session) -> None:
@@ -48,8 +61,7 @@ def test_edit_a_vendor(buyer: Visitor, world: World, session: Session) -> None:
     session.refresh(vendor)
     assert (vendor.name, vendor.website, vendor.description) == ("Renamed", None, "Notes")
     refused = buyer.post(path, {"name": "  "})
-    assert refused.status_code == 422
-    assert "Name: is required" in refused.text
+    assert "Name: is required" in shown_again(buyer, refused, path + "#details-title")
 
 
 def test_add_a_client_then_describe_its_environment(buyer: Visitor, session: Session) -> None:
@@ -104,15 +116,16 @@ def test_environment_messages(buyer: Visitor, world: World) -> None:
     response = buyer.post(
         f"/clients/{world.draft.client_id}/environment", {"gpu_memory_gb": "plenty"}
     )
-    assert response.status_code == 422
-    assert "1 answer was not saved" in response.text
-    assert "Enter the GPU memory available in GB, a whole number from 0 to 10,000" in response.text
+    page = shown_again(buyer, response, f"/clients/{world.draft.client_id}#environment")
+    assert "1 answer was not saved" in page
+    assert "Enter the GPU memory available in GB, a whole number from 0 to 10,000" in page
+    assert 'value="plenty"' in page, "the refused value is shown back"
 
 
 def test_client_form_messages(buyer: Visitor) -> None:
     response = buyer.post("/clients", {"name": "x" * 201})
-    assert response.status_code == 422
-    assert "Name: String should have at most 200 characters" in response.text
+    page = shown_again(buyer, response, "/clients/new")
+    assert "Name: String should have at most 200 characters" in page
 
 
 def test_account_leads_cannot_change_the_directory(lead: Visitor, world: World) -> None:
@@ -133,9 +146,9 @@ def test_start_an_assessment(buyer: Visitor, world: World) -> None:
     page = buyer.get(f"/assessments/new?vendor={world.draft.vendor_id}").text
     assert f'<option value="{world.draft.vendor_id}" selected>' in page
     missing = buyer.post("/assessments", {"vendor_id": "", "client_id": ""})
-    assert missing.status_code == 422
-    assert "Vendor: choose a vendor" in missing.text
-    assert "Client: choose a client" in missing.text
+    page = shown_again(buyer, missing, "/assessments/new")
+    assert "Vendor: choose a vendor" in page
+    assert "Client: choose a client" in page
     response = buyer.post(
         "/assessments",
         {"vendor_id": str(world.draft.vendor_id), "client_id": str(world.draft.client_id)},
