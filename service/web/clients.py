@@ -9,8 +9,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
+from service.assessments.merging import same
 from service.assessments.presenters import to_summary
 from service.catalog import service as catalog_service
 from service.clients import service as client_service
@@ -22,6 +24,7 @@ from service.questionnaires.catalog import Catalog
 from service.questionnaires.messages import refusals
 from service.questionnaires.schema import Questionnaire
 from service.web import answer_forms, refused_forms
+from service.web.answer_forms import loaded, loaded_json
 from service.web.auth import DirectoryEditor, SignedIn, WebUser, signed_in_router
 from service.web.forms import Form, attempt, fields, service_messages, validation_messages
 from service.web.listing import every
@@ -125,25 +128,11 @@ def edit_client(
 
 @router.post("/clients/{client_id}/environment")
 def save_client_environment(
-    client_id: uuid.UUID,
-    request: Request,
-    session: DbSession,
-    catalog: CatalogDep,
-    user: DirectoryEditor,
-    form: Form,
+    client_id: uuid.UUID, session: DbSession, catalog: CatalogDep, user: DirectoryEditor, form: Form
 ) -> Response:
     """Save the environment profile; answers the rules refuse are kept out and explained."""
-    client = client_service.get_client(session, user.principal.organisation_id, client_id)
-    patch, refused = _environment_patch(catalog, client, form)
-    accepted = {q: v for q, v in patch.items() if q not in refused}
-    saved = attempt(
-        session,
-        lambda: client_service.update_client(
-            session, catalog, client, ClientUpdate(environment=accepted)
-        ),
-    )
-    if isinstance(saved, ServiceError):
-        refused = {**service_messages(saved), **refused}
+    client = _locked(session, user, client_id)
+    patch, refused = _save_environment(session, catalog, client, form)
     key = _environment_key(client)
     if refused:
         entered = {q: patch[q] for q in refused if q in patch}
@@ -152,6 +141,62 @@ def save_client_environment(
         )
     refused_forms.done(session, refused_forms.owner_of(user), key)
     return redirect(session, user, f"/clients/{client_id}#environment", "Environment saved.")
+
+
+@router.post("/clients/{client_id}/environment/autosave")
+def autosave_client_environment(
+    client_id: uuid.UUID, session: DbSession, catalog: CatalogDep, user: DirectoryEditor, form: Form
+) -> JSONResponse:
+    """Save the environment profile from the page script; reply with what the page shows now."""
+    client = _locked(session, user, client_id)
+    _, refused = _save_environment(session, catalog, client, form)
+    if not refused:
+        refused_forms.done(session, refused_forms.owner_of(user), _environment_key(client))
+    count = len(refused)
+    message = (
+        f"{count} answer{'s were' if count > 1 else ' was'} not saved: see the message"
+        f"{'s' if count > 1 else ''} next to {'them' if count > 1 else 'it'}."
+        if refused
+        else ""
+    )
+    payload = state_payload(environment_questionnaire(catalog), client.environment, refused)
+    body = {
+        "status": "saved",
+        "message": message,
+        "base": loaded_json(client.environment),
+        **payload,
+    }
+    return secure(JSONResponse(body))
+
+
+def _locked(session: Session, user: WebUser, client_id: uuid.UUID) -> Client:
+    client = client_service.get_client(session, user.principal.organisation_id, client_id)
+    session.refresh(client, with_for_update=True)
+    return client
+
+
+def _save_environment(
+    session: Session, catalog: Catalog, client: Client, form: Form
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Save the answers this page changed (others' changes since it loaded are kept)."""
+    patch, refused = _environment_patch(catalog, client, form)
+    base = loaded(form)
+    accepted = {
+        q: v
+        for q, v in patch.items()
+        if q not in refused and (base is None or not same(v, base.get(q)))
+    }
+    if not accepted:
+        return patch, refused
+    saved = attempt(
+        session,
+        lambda: client_service.update_client(
+            session, catalog, client, ClientUpdate(environment=accepted)
+        ),
+    )
+    if isinstance(saved, ServiceError):
+        refused = {**service_messages(saved), **refused}
+    return patch, refused
 
 
 @router.post("/clients/{client_id}/environment/preview")
@@ -219,6 +264,7 @@ def _client_page(
             entered=entered,
         ),
         "env_errors": env_errors or {},
+        "env_base": loaded_json(client.environment),
         "assessments": sorted(map(to_summary, rows), key=lambda s: s.updated_at, reverse=True),
     }
     return page(request, session, user, "clients/detail.html", context, nav="clients")

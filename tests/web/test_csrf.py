@@ -28,6 +28,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "edit_client": {"name": "Forged name"},
     "save_client_environment": {"orchestration": "vms"},
     "preview_client_environment": {"orchestration": "vms"},
+    "autosave_client_environment": {"orchestration": "vms"},
     "start_assessment": {},
     "save_answers": {"framework.primary": "jax", "_revision": "1"},
     "autosave_answers": {"framework.primary": "jax", "_revision": "1"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from service.clients.models import Client
 from service.vendors.models import Vendor
+from service.web.conflicts import as_form_values
 from tests.web.conftest import World
 from tests.web.visitor import Visitor
 
@@ -155,3 +157,33 @@ def test_start_an_assessment(buyer: Visitor, world: World) -> None:
     )
     assert response.status_code == 303
     assert "Draft started." in buyer.get(response.headers["location"]).text
+
+
+def test_environment_autosave_saves_only_what_the_page_changed(
+    buyer: Visitor, world: World, session: Session
+) -> None:
+    """Two people on the same profile: each page's save keeps the other's answers."""
+    client = session.get(Client, world.draft.client_id)
+    assert client is not None
+    url = f"/clients/{client.id}/environment/autosave"
+    loaded = json.dumps(client.environment)
+    first = {**form_of(client.environment), "_base": loaded, "cloud": ["gcp"]}
+    response = buyer.autosave(url, first)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "saved"
+    assert json.loads(response.json()["base"])["cloud"] == ["gcp"]
+    # The second page loaded before the first save: it still shows the old cloud answer.
+    second = {**form_of(client.environment), "_base": loaded, "gpu_memory_gb": "48"}
+    assert buyer.autosave(url, second).status_code == 200
+    session.refresh(client)
+    assert client.environment["cloud"] == ["gcp"], "the first page's change is kept"
+    assert client.environment["gpu_memory_gb"] == 48
+
+    refused = buyer.autosave(url, {**second, "gpu_memory_gb": "plenty"})
+    assert "1 answer was not saved" in refused.json()["message"]
+    assert "gpu_memory_gb" in refused.json()["errors"]
+
+
+def form_of(answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers as the page's form sends them."""
+    return {q: as_form_values(a) for q, a in answers.items()}

@@ -41,6 +41,7 @@ EXPECTED = {
     "edit_client",
     "save_client_environment",
     "preview_client_environment",
+    "autosave_client_environment",
     "show_assessment",
     "show_answers",
     "show_history",

@@ -116,6 +116,7 @@
     var url = form.getAttribute("data-autosave");
     var csrf = $("input[name=_csrf]", form).value;
     var revision = $("[data-revision]", form);
+    var base = $("[data-base]", form);
     var status = $("[data-save-status]", form);
     var conflict = $("[data-conflict]", form);
     var timer = null;
@@ -165,7 +166,8 @@
     function handle(response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.ok) {
-          revision.value = body.revision;
+          if (revision) { revision.value = body.revision; }
+          if (base && body.base) { base.value = body.base; }
           setValues(form, body.values);
           applyState(form, body);
           remember(body.errors);
@@ -218,6 +220,13 @@
         return;
       }
       leaving = true;
+    });
+
+    /* Leaving while a change is unsaved (waiting, in flight, refused or in conflict): ask first. */
+    window.addEventListener("beforeunload", function (event) {
+      if (leaving || !(dirty || inFlight || stopped)) { return; }
+      event.preventDefault();
+      event.returnValue = "";
     });
 
     /* Leaving with changes not yet sent: send them (the CSRF token travels in the form body). */

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from service.auth.permissions import Role
 from service.questionnaires.catalog import Catalog
@@ -66,3 +66,43 @@ def test_different_questions_merge_and_the_same_question_offers_a_choice(
     expect(alice.locator("#conflict")).to_have_count(0)
     expect(question(alice, "hardware.gpu").locator('input[value="optional"]')).to_be_checked()
     expect(question(alice, "framework.primary").locator("select")).to_have_value("jax")
+
+
+def test_the_environment_form_autosaves_and_warns_before_leaving_unsaved(
+    browser: Browser, server: Server, catalog: Catalog
+) -> None:
+    with server.session() as session:
+        org = builders.organisation(session, "Acme Agency")
+        user = builders.user(session, org, Role.PROCUREMENT, name="Alice Example")
+        client = builders.client(session, catalog, org, name="Northwind Retail")
+        session.commit()
+        url, email = f"{server.url}/clients/{client.id}", user.email
+    page = open_as_page(browser, server, email, url)
+
+    answer(page, "cloud", ["azure"])
+    wait_saved(page)
+    page.reload()
+    expect(question(page, "cloud").locator('input[value="azure"]')).to_be_checked()
+
+    dialogs: list[str] = []
+
+    def stay(dialog: Dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    field = question(page, "gpu_memory_gb").locator("input[type=text]")
+    field.fill("48")  # typing waits a moment before saving: leaving now would lose it
+    page.close(run_before_unload=True)
+    expect(page.locator("[data-save-status]")).to_contain_text("All changes saved at")
+    assert dialogs == ["beforeunload"]
+    page.reload()
+    expect(question(page, "gpu_memory_gb").locator("input[type=text]")).to_have_value("48")
+
+
+def open_as_page(browser: Browser, server: Server, email: str, url: str) -> Page:
+    page = browser.new_context(viewport=LAPTOP).new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, server.url, email, builders.PASSWORD)
+    page.goto(url)
+    return page
