@@ -360,8 +360,80 @@
     });
   }
 
+  /* A table wider than the screen scrolls sideways in its frame: the frame then takes keyboard
+   * focus (arrow keys scroll it) and is named for screen readers, and only then. */
+  function scrollableTables() {
+    function mark() {
+      $all(".table-wrap").forEach(function (wrap) {
+        var table = $("table", wrap);
+        var caption = table && (table.getAttribute("aria-label") || (table.caption && table.caption.textContent));
+        if (wrap.scrollWidth > wrap.clientWidth + 1) {
+          wrap.setAttribute("tabindex", "0");
+          wrap.setAttribute("role", "region");
+          wrap.setAttribute("aria-label", (caption || "Table") + " (scrolls sideways)");
+        } else {
+          wrap.removeAttribute("tabindex");
+          wrap.removeAttribute("role");
+          wrap.removeAttribute("aria-label");
+        }
+      });
+    }
+    mark();
+    window.addEventListener("resize", mark);
+  }
+
+  /* "Next unanswered": focus moves to the first visible question after the focused one that has
+   * no answer yet (from the top, after the last), so a keyboard user skips what is done. */
+  function answered(block) {
+    return $all("input, select, textarea", block).some(function (input) {
+      if (input.type === "radio" || input.type === "checkbox") { return input.checked; }
+      return input.value.trim() !== "";
+    });
+  }
+
+  function nextUnanswered(form) {
+    var button = $("[data-next-unanswered]", form);
+    var status = $("[data-save-status]", form);
+    if (!button) { return; }
+    button.hidden = false;
+    var last = null;
+    button.addEventListener("click", function () {
+      var blocks = $all("[data-question]", form).filter(function (b) { return !b.hidden; });
+      var from = last ? blocks.indexOf(last) : -1;
+      var open = blocks.filter(function (b) { return !answered(b); });
+      if (!open.length) { setStatus(status, "Every question on the page has an answer.", "ok"); return; }
+      var next = open.filter(function (b) { return blocks.indexOf(b) > from; })[0] || open[0];
+      var field = $("input, select, textarea", next);
+      last = next;
+      next.scrollIntoView({ block: "start" });
+      field.focus({ preventScroll: true });
+    });
+    form.addEventListener("focusin", function (event) {
+      var block = event.target.closest && event.target.closest("[data-question]");
+      if (block) { last = block; }
+    });
+  }
+
+  /* On phones the navigation and the account fold behind a Menu button (see the stylesheet). */
+  function menu() {
+    var button = $("[data-menu-toggle]");
+    var panel = button && document.getElementById(button.getAttribute("aria-controls"));
+    if (!panel) { return; }
+    document.documentElement.classList.add("has-menu");
+    function set(open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      panel.classList.toggle("is-open", open);
+    }
+    button.addEventListener("click", function () { set(button.getAttribute("aria-expanded") !== "true"); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") { set(false); button.focus(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    $all("form[data-autosave]").forEach(function (form) { exclusiveUnknown(form); numberChecks(form); autosave(form); });
+    menu();
+    scrollableTables();
+    $all("form[data-autosave]").forEach(function (form) { exclusiveUnknown(form); numberChecks(form); autosave(form); nextUnanswered(form); });
     $all("form[data-preview]").forEach(function (form) { exclusiveUnknown(form); numberChecks(form); preview(form); });
     $all(".formbar").forEach(keepFocusClear);
     focusLinks();
