@@ -239,3 +239,42 @@ def test_unknown_tokens_count_against_the_address(
     for number in range(3):
         assert visitor.get(f"/invite/svi_guess{number}").status_code == 404
     assert visitor.get(f"/invite/{world.token}").status_code == 429
+
+
+def test_the_vendor_and_the_agency_on_the_same_question_get_a_choice(
+    visitor: Visitor, buyer: Visitor, world: World, session: Session
+) -> None:
+    opened = visitor.get(f"/invite/{world.token}").text
+    agency = buyer.get(f"/assessments/{world.draft.id}").text
+    agency_form = {"_revision": revision_in(agency), "framework.primary": "jax"}
+    assert buyer.post(f"/assessments/{world.draft.id}/answers", agency_form).status_code == 303
+
+    # The vendor's page still shows PyTorch; a change elsewhere merges.
+    merged = visitor.http.post(
+        f"/invite/{world.token}/answers",
+        data=vendor_form(opened, **{"framework.primary": "pytorch", "hardware.gpu": "required"}),
+    )
+    assert merged.headers["location"] == f"/invite/{world.token}?saved=1"
+    clashing = visitor.http.post(
+        f"/invite/{world.token}/answers",
+        data=vendor_form(opened, **{"framework.primary": "tensorflow"}),
+    )
+    assert clashing.status_code == 303
+    assert clashing.headers["location"] == f"/invite/{world.token}#conflict"
+    page = visitor.get(f"/invite/{world.token}").text
+    box = page.split('id="conflict"')[1].split("</form>")[0]
+    assert "JAX" in box
+    assert "TensorFlow (including Keras on TensorFlow)" in box
+    assert f'action="/invite/{world.token}/resolve"' in page
+    choice = {
+        "_csrf": csrf_in(page),
+        "_revision": revision_in(page),
+        "choose:framework.primary": "yours",
+        "yours:framework.primary": '"tensorflow"',
+    }
+    chosen = visitor.http.post(f"/invite/{world.token}/resolve", data=choice)
+    assert chosen.status_code == 303
+    assert 'id="conflict"' not in visitor.get(f"/invite/{world.token}").text
+    session.refresh(world.draft)
+    assert world.draft.answers["framework.primary"] == "tensorflow"
+    assert world.draft.answers["hardware.gpu"] == "required"
