@@ -20,7 +20,7 @@ from service.questionnaires.catalog import Catalog
 from tests import builders
 from tests.repository import REPO_ROOT
 from tests.web.browser.conftest import Server
-from tests.web.browser.steps import sign_in
+from tests.web.browser.steps import answer, sign_in, wait_saved
 
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS: dict[str, ViewportSize] = {
@@ -145,4 +145,17 @@ def test_every_page_passes_axe(
     page.get_by_role("button", name="Submit for scoring").click()
     page.locator("#missing").wait_for()
     check(page, "questionnaire-missing", report)
+    # The per-question choice after two people changed the same question.
+    other = page.context.new_page()
+    other.goto(site.pages["questionnaire"])
+    answer(other, "framework.primary", "jax")
+    wait_saved(other)
+    other.close()
+    page.goto(site.pages["questionnaire"] + "?stale")
+    page.evaluate("document.querySelector('[data-revision]').value = '1'")
+    answer(page, "framework.primary", "tensorflow")
+    page.get_by_role("button", name="Compare and choose").click()
+    page.locator("#conflict").wait_for()
+    check(page, "conflict-choice", report)
+    page.locator("#conflict").screenshot(path=screenshots / f"conflict-choice-{width}.png")
     assert report == {}, json.dumps(report, indent=1)
