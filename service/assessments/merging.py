@@ -99,6 +99,26 @@ def changes_since(
     return changes
 
 
+def own_changes(
+    session: Session, assessment: Assessment, patch: Mapping[str, Any], base: int
+) -> dict[str, Any]:
+    """What a save based on `base` changed, whatever else happened since (for a stale save's
+    "not saved" list: never a colleague's newer answer)."""
+    rows = session.scalars(
+        select(AssessmentHistory)
+        .where(AssessmentHistory.assessment_id == assessment.id)
+        .where(AssessmentHistory.revision > base)
+        .where(AssessmentHistory.kind == HistoryKind.ANSWER)
+        .order_by(AssessmentHistory.revision.desc(), AssessmentHistory.created_at.desc())
+    ).all()
+    then = {row.question_id: row.old_value for row in rows if row.question_id is not None}
+    return {
+        q: v
+        for q, v in patch.items()
+        if not same(v, then[q] if q in then else assessment.answers.get(q))
+    }
+
+
 def same(a: Any, b: Any) -> bool:
     """Equal answers; the options of a multiple choice in any order are the same answer."""
     if isinstance(a, list) and isinstance(b, list):

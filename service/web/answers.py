@@ -49,7 +49,7 @@ def save_answers(
     assessment = _locked(session, user, assessment_id)
     saved = attempt(session, lambda: save_form(session, user.principal, assessment, form))
     if not isinstance(saved, Saved) or saved.errors or saved.conflicted:
-        return _again(session, user, assessment, saved)
+        return _again(session, user, assessment, saved, form=form)
     _done(session, user, assessment)
     flash = "Draft saved." if saved.changed else "No changes to save."
     return redirect(session, user, f"/assessments/{assessment_id}", flash)
@@ -92,7 +92,7 @@ def submit_answers(
     assessment = _locked(session, user, assessment_id)
     saved = attempt(session, lambda: save_form(session, user.principal, assessment, form))
     if not isinstance(saved, Saved) or saved.errors or saved.conflicted:
-        return _again(session, user, assessment, saved, "Not submitted. ")
+        return _again(session, user, assessment, saved, "Not submitted. ", form)
     submitted = attempt(
         session,
         lambda: assessment_service.submit(session, library, user.principal, assessment, None),
@@ -161,10 +161,16 @@ def _again(
     assessment: Assessment,
     outcome: Saved | ServiceError,
     prefix: str = "",
+    form: Form | None = None,
 ) -> Response:
-    """Back to the questionnaire at its own URL, with what was refused or needs a choice."""
+    """Back to the questionnaire at its own URL, with what was refused or needs a choice
+    (`form`: the questionnaire form, to list what a stale save would have changed)."""
     if isinstance(outcome, PreconditionFailed):
-        kept = draft_state.payload(None, STALE_PAGE_NOTICE)
+        kept = (
+            draft_state.stale_payload(session, assessment, form, STALE_PAGE_NOTICE)
+            if form is not None
+            else draft_state.payload(None, STALE_PAGE_NOTICE)
+        )
         return refused_forms.again(session, owner_of(user), _path(assessment), kept)
     if isinstance(outcome, ServiceError):
         raise outcome

@@ -68,6 +68,7 @@ def questionnaire_page(
         "urls": FormUrls.for_assessment(assessment),
         "notice": state.notice,
         "conflicts": state.conflicts,
+        "unsaved": state.unsaved,
         "invitations": invitation_rows(session, assessment),
         "invite_values": invite.get("values")
         or {"valid_days": invitation_service.DEFAULT_VALID_DAYS},

@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from service.assessments import merging
 from service.assessments import service as assessment_service
 from service.assessments.models import Assessment
 from service.errors import PreconditionFailed
-from service.web.conflicts import ConflictRow, conflict_rows
+from service.web import answer_forms
+from service.web.conflicts import ConflictRow, conflict_rows, shown
 from service.web.questionnaire_view import QuestionnaireView, questionnaire_view
-from service.web.saving import Saved
+from service.web.saving import Saved, expected_revision
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class DraftState:
     view: QuestionnaireView
     notice: str | None = None
     conflicts: list[ConflictRow] = field(default_factory=list)
+    unsaved: list[list[str]] = field(default_factory=list)
+    """(question, answer) the writer changed in a save that could not be applied."""
 
 
 def payload(
@@ -40,6 +44,25 @@ def payload(
     return kept
 
 
+def stale_payload(
+    session: Session, assessment: Assessment, form: FormData, notice: str
+) -> dict[str, Any]:
+    """A save refused because the assessment moved on (submitted, reopened, upgraded): the
+    writer's own changes, as typed, to list on the page so nothing is lost."""
+    base = expected_revision(form)
+    if base is None:
+        return payload(None, notice)
+    questionnaire = assessment_service.questionnaire_for(assessment)
+    patch = answer_forms.decode(questionnaire, form, assessment.answers)
+    mine = merging.own_changes(session, assessment, patch, max(base))
+    questions = questionnaire.questions
+    unsaved = [
+        [questions[q].label if q in questions else q, shown(questions.get(q), v)]
+        for q, v in mine.items()
+    ]
+    return {**payload(None, notice), "unsaved": unsaved}
+
+
 def restore(session: Session, assessment: Assessment, kept: dict[str, Any]) -> DraftState:
     questionnaire = assessment_service.questionnaire_for(assessment)
     view = questionnaire_view(
@@ -50,7 +73,8 @@ def restore(session: Session, assessment: Assessment, kept: dict[str, Any]) -> D
         show_missing=bool(kept.get("show_missing")),
     )
     rows = _conflicts(session, assessment, kept)
-    return DraftState(view=view, notice=kept.get("notice"), conflicts=rows)
+    unsaved = kept.get("unsaved") or []
+    return DraftState(view=view, notice=kept.get("notice"), conflicts=rows, unsaved=unsaved)
 
 
 def _conflicts(session: Session, assessment: Assessment, kept: dict[str, Any]) -> list[ConflictRow]:

@@ -62,7 +62,7 @@ def save_invitation_answers(
     def action() -> Response:
         invitation, _, saved = _save_draft(request, session, token, form, save_form)
         if not isinstance(saved, Saved) or saved.errors or saved.conflicted:
-            return _again(session, invitation, token, saved)
+            return _again(session, invitation, token, saved, form=form)
         _done(session, invitation)
         return secure(RedirectResponse(f"/invite/{token}?saved=1", status_code=303))
 
@@ -114,7 +114,7 @@ def submit_invitation(
     def action() -> Response:
         invitation, assessment, saved = _save_draft(request, session, token, form, save_form)
         if not isinstance(saved, Saved) or saved.errors or saved.conflicted:
-            return _again(session, invitation, token, saved, "Not submitted. ")
+            return _again(session, invitation, token, saved, "Not submitted. ", form)
         submitted = attempt(
             session,
             lambda: assessment_service.submit(
@@ -187,6 +187,7 @@ def _page(request: Request, session: Session, token: str) -> Response:
         "csrf_token": invitation.csrf_token,
         "notice": state.notice,
         "conflicts": state.conflicts,
+        "unsaved": state.unsaved,
         "saved": bool(request.query_params.get("saved")) and not kept,
     }
     return render(request, "invite/questionnaire.html", context)
@@ -217,10 +218,16 @@ def _again(
     token: str,
     outcome: Saved | ServiceError,
     prefix: str = "",
+    form: Form | None = None,
 ) -> Response:
     """Back to the questionnaire at the link's own URL, with what was refused."""
     if isinstance(outcome, PreconditionFailed):
-        kept = draft_state.payload(None, STALE_PAGE_NOTICE)
+        _, assessment = invitation_service.open_link(session, token)
+        kept = (
+            draft_state.stale_payload(session, assessment, form, STALE_PAGE_NOTICE)
+            if form is not None
+            else draft_state.payload(None, STALE_PAGE_NOTICE)
+        )
         anchor = ""
     elif isinstance(outcome, ServiceError):
         raise outcome

@@ -349,3 +349,28 @@ def test_history_shows_who_answered(buyer: Visitor, world: World) -> None:
     page = buyer.get(f"/assessments/{world.draft.id}/history").text
     assert "Alice Example procurement (procurement)" in page
     assert "<td>JAX</td>" in page
+
+
+def test_a_save_from_before_a_reopening_lists_only_the_writers_own_changes(
+    buyer: Visitor, world: World, session: Session
+) -> None:
+    """Not merged (the assessment was scored and reopened since), and nothing lost: the page
+    lists what this save changed, never a colleague's newer answer."""
+    before = world.scored.revision
+    loaded = builders.example("openweave.answers")
+    url = f"/assessments/{world.scored.id}"
+    assert buyer.post(f"{url}/reopen", {"_revision": str(before)}).status_code == 303
+    colleague = answers_form(before + 1, **{**loaded, "hardware.gpu": "not_needed"})
+    assert buyer.post(f"{url}/answers", colleague).status_code == 303
+
+    stale = answers_form(before, **{**loaded, "framework.primary": "jax"})
+    response = buyer.post(f"{url}/answers", stale)
+    assert response.status_code == 303
+    page = buyer.get(url).text
+    assert "Not saved: this assessment was submitted, reopened or moved" in page
+    listed = page.split('id="unsaved"')[1].split("</dl>")[0]
+    assert "<dd>JAX</dd>" in listed
+    assert "GPU" not in listed, "the colleague's newer answer is not listed as the writer's"
+    session.refresh(world.scored)
+    assert world.scored.answers["hardware.gpu"] == "not_needed"
+    assert world.scored.answers["framework.primary"] != "jax"
