@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: run test check lint types openapi-tools pytest pytest-postgres fuzz format migration lock bench bench-load bench-scale bench-backpressure bench-bulk samples clean
 
@@ -41,8 +42,14 @@ lint: $(INSTALLED)
 types: $(INSTALLED)
 	$(BIN)/mypy
 
-pytest: $(INSTALLED)
+pytest: $(INSTALLED) $(AXE)
 	$(BIN)/pytest
+
+# axe-core for the browser tests' accessibility check, pinned (with its hash) in
+# package-lock.json; a test-only file that Playwright injects into pages, never served.
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(AXE)
 
 # The database tests again on PostgreSQL, when STACKVET_TEST_DATABASE_URL names one.
 pytest-postgres: $(INSTALLED)

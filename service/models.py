@@ -6,6 +6,7 @@ from service.auth.models import ApiKey, Organisation
 from service.catalog.models import QuestionnaireVersion
 from service.clients.models import Client
 from service.evidence.models import EvidenceFile
+from service.form_states.models import FormState
 from service.idempotency.models import IdempotencyKey
 from service.invitations.models import Invitation
 from service.jobs.models import Job
@@ -29,6 +30,7 @@ __all__ = [
     "AssessmentHistory",
     "Client",
     "EvidenceFile",
+    "FormState",
     "IdempotencyKey",
     "Invitation",
     "Job",

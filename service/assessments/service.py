@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from service import external_ids
+from service.assessments import merging
 from service.assessments.models import (
     Assessment,
     AssessmentHistory,
@@ -26,7 +27,7 @@ from service.auth.principal import Principal
 from service.catalog import service as catalog_service
 from service.clients.models import Client
 from service.db import utcnow
-from service.errors import Conflict, InvalidInput, PreconditionFailed
+from service.errors import Conflict, InvalidInput
 from service.pagination import PageParams, contains, fetch_page
 from service.questionnaires.answers import merge, missing_required
 from service.questionnaires.catalog import Catalog
@@ -203,12 +204,7 @@ def default_title(vendor: str, client: str) -> str:
 def check_revision(assessment: Assessment, expected: frozenset[int] | None) -> None:
     if expected is None or assessment.revision in expected:
         return
-    wanted = ", ".join(str(r) for r in sorted(expected))
-    raise PreconditionFailed(
-        f"The assessment is at revision {assessment.revision}, not {wanted}: it changed since "
-        "you read it. Fetch it again, re-apply your change and retry.",
-        headers={"ETag": f'"{assessment.revision}"'},
-    )
+    raise merging.stale(assessment, expected)
 
 
 def _require_draft(assessment: Assessment, action: str) -> None:
@@ -226,13 +222,43 @@ def update_answers(
     patch: Mapping[str, Any],
     expected: frozenset[int] | None,
 ) -> Assessment:
-    """Merge answers (null clears one); one history entry per changed answer."""
-    check_revision(assessment, expected)
+    """Merge answers (null clears one); one history entry per changed answer.
+
+    A save based on an older revision succeeds when none of the questions it changes were
+    changed since (see `merging`); a question changed by both is a 412 naming it.
+    """
+    plan = merging.plan(session, assessment, patch, expected)
+    if plan.conflicts:
+        raise merging.conflicted(assessment, plan)
+    _apply_plan(session, principal, assessment, patch, plan)
+    return assessment
+
+
+def save_answers(
+    session: Session,
+    principal: Principal,
+    assessment: Assessment,
+    patch: Mapping[str, Any],
+    expected: frozenset[int] | None,
+) -> merging.Plan:
+    """Like `update_answers`, but a question changed by both is left out, not refused: the
+    returned plan's `conflicts` are for the writer to decide (the web's per-question choice)."""
+    plan = merging.plan(session, assessment, patch, expected)
+    _apply_plan(session, principal, assessment, patch, plan)
+    return plan
+
+
+def _apply_plan(
+    session: Session,
+    principal: Principal,
+    assessment: Assessment,
+    patch: Mapping[str, Any],
+    plan: merging.Plan,
+) -> None:
     _require_draft(assessment, "be answered")
     catalog_service.require_valid_answers(questionnaire_for(assessment), patch)
-    _apply_answers(session, assessment, principal, patch, bump=True)
+    _apply_answers(session, assessment, principal, plan.patch, bump=True)
     session.flush()
-    return assessment
 
 
 def _apply_answers(

@@ -20,6 +20,7 @@ from service.errors import ServiceError
 from service.questionnaires.answers import display
 from service.questionnaires.schema import Questionnaire
 from service.vendors import service as vendor_service
+from service.web import refused_forms
 from service.web.assessment_pages import assessment_page
 from service.web.auth import Editor, SignedIn, WebUser, signed_in_router
 from service.web.forms import Form, attempt, fields, service_messages, validation_messages
@@ -31,6 +32,7 @@ router = signed_in_router()
 
 Choice = Annotated[str, Query(max_length=100)]
 
+NEW = "/assessments/new"
 _CHOOSE = {"vendor_id": "choose a vendor", "client_id": "choose a client"}
 
 
@@ -39,7 +41,9 @@ def show_new_assessment(
     request: Request, session: DbSession, user: Editor, vendor: Choice = "", client: Choice = ""
 ) -> HTMLResponse:
     """The form to start an assessment of a vendor for a client."""
-    return _new_page(request, session, user, {"vendor_id": vendor, "client_id": client}, {})
+    values, errors = refused_forms.kept(session, user, NEW)
+    chosen = values or {"vendor_id": vendor, "client_id": client}
+    return _new_page(request, session, user, chosen, errors)
 
 
 @router.post("/assessments")
@@ -52,13 +56,14 @@ def start_assessment(
         data = AssessmentCreate.model_validate(values)
     except ValidationError as exc:
         errors = {k: _CHOOSE.get(k, m) for k, m in validation_messages(exc).items()}
-        return _new_page(request, session, user, values, errors)
+        return refused_forms.retry(session, user, NEW, values, errors)
     principal = user.principal
     created = attempt(
         session, lambda: assessment_service.create_assessment(session, catalog, principal, data)
     )
     if isinstance(created, ServiceError):
-        return _new_page(request, session, user, values, service_messages(created))
+        return refused_forms.retry(session, user, NEW, values, service_messages(created))
+    refused_forms.done(session, refused_forms.owner_of(user), NEW)
     return redirect(session, user, f"/assessments/{created.id}", "Draft started.")
 
 
@@ -161,5 +166,4 @@ def _new_page(
             key=lambda c: c.name.lower(),
         ),
     }
-    status = 422 if errors else 200
-    return page(request, session, user, "assessments/new.html", context, status=status)
+    return page(request, session, user, "assessments/new.html", context)

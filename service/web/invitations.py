@@ -12,10 +12,12 @@ from service.assessments import service as assessment_service
 from service.dependencies import DbSession
 from service.errors import InvalidInput, ServiceError
 from service.invitations import service as invitation_service
-from service.web.assessment_pages import questionnaire_page
+from service.web import refused_forms
+from service.web.assessment_pages import invite_key
 from service.web.auth import Editor, signed_in_router
 from service.web.forms import Form, attempt, fields, service_messages
 from service.web.pages import page, redirect
+from service.web.refused_forms import owner_of
 
 router = signed_in_router()
 
@@ -59,17 +61,14 @@ def invite_vendor(
 
     created = attempt(session, create)
     if isinstance(created, InvalidInput):
-        return questionnaire_page(
-            request,
-            session,
-            user,
-            assessment,
-            status=422,
-            invite_values=values,
-            invite_errors=invitation_messages(created),
+        kept = {"values": values, "errors": invitation_messages(created)}
+        url, key = f"/assessments/{assessment_id}", invite_key(assessment)
+        return refused_forms.again(
+            session, owner_of(user), url, kept, anchor="invite-form", key=key
         )
     if isinstance(created, ServiceError):
         raise created
+    refused_forms.done(session, owner_of(user), invite_key(assessment))
     link = link_base + created.token
     context = {"assessment": assessment, "invitation": created.invitation, "link": link}
     return page(request, session, user, "assessments/invitation_created.html", context, status=201)

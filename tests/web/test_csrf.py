@@ -30,10 +30,12 @@ FORMS: dict[str, dict[str, Any]] = {
     "edit_client": {"name": "Forged name"},
     "save_client_environment": {"orchestration": "vms"},
     "preview_client_environment": {"orchestration": "vms"},
+    "autosave_client_environment": {"orchestration": "vms"},
     "start_assessment": {},
     "save_answers": {"framework.primary": "jax", "_revision": "1"},
     "autosave_answers": {"framework.primary": "jax", "_revision": "1"},
     "submit_answers": {"framework.primary": "jax", "_revision": "1"},
+    "resolve_conflicts": {"choose:framework.primary": "yours", "yours:framework.primary": '"jax"'},
     "reopen_draft": {},
     "upgrade_draft": {"_revision": "1"},
     "invite_vendor": {"contact_name": "Mallory", "contact_email": "m@evil.example"},
@@ -56,6 +58,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "delete_assessment_evidence": {},
     "upload_invitation_evidence": {"kind": "requirements"},
     "accept_invitation_evidence": {"question": "framework.version"},
+    "resolve_invitation_answers": {"_revision": "1"},
 }
 PEOPLE = {
     "invite_person",

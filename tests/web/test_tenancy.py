@@ -30,6 +30,7 @@ NOT_ORGANISATION_OBJECTS = {
     "download_assessment_list",  # the organisation's own list, filtered: no object named
     "upload_invitation_evidence",
     "accept_invitation_evidence",
+    "resolve_invitation_answers",
 }
 
 
@@ -48,12 +49,14 @@ EXPECTED = {
     "edit_client",
     "save_client_environment",
     "preview_client_environment",
+    "autosave_client_environment",
     "show_assessment",
     "show_answers",
     "show_history",
     "save_answers",
     "autosave_answers",
     "submit_answers",
+    "resolve_conflicts",
     "reopen_draft",
     "upgrade_draft",
     "invite_vendor",

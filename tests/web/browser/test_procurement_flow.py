@@ -184,12 +184,16 @@ def test_a_second_tab_sees_a_clear_conflict(
     answer(page, "framework.primary", "tensorflow")
     conflict = page.locator("[data-conflict]")
     expect(conflict).to_be_visible()
-    expect(conflict).to_contain_text("Not saved: someone else changed this assessment")
+    expect(conflict).to_contain_text("someone else changed the same question meanwhile")
     expect(page.locator("[data-save-status]")).to_have_text("Not saved")
 
     page.get_by_role("button", name="Save draft").click()  # without the script's help
-    expect(page.locator("#conflict")).to_contain_text("Your answers that were not saved:")
-    expect(page.locator("#conflict")).to_contain_text("TensorFlow")
-    page.get_by_role("link", name="Reload the page").click()
+    choice = page.locator("#conflict")
+    expect(choice).to_contain_text("Choose which answer to keep")
+    expect(choice.get_by_role("radio", name="Theirs")).to_be_checked()
+    expect(choice).to_contain_text("JAX")
+    expect(choice).to_contain_text("TensorFlow")
+    choice.get_by_role("button", name="Save my choices").click()  # keeping theirs
     expect(question(page, "framework.primary").locator("select")).to_have_value("jax")
+    expect(page.locator("#conflict")).to_have_count(0)
     assert js_errors == []
