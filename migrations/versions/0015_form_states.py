@@ -1,7 +1,7 @@
 """Form states: a refused web form kept for the page it redirects to (post/redirect/get).
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-05
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import service.db
 
 revision: str = "0015"
-down_revision: str | None = "0009"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
