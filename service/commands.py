@@ -129,7 +129,8 @@ def seed_demo() -> None:
 @main.command()
 @click.option("--once", is_flag=True, help="Handle what is due now, then stop.")
 def worker(once: bool) -> None:
-    """Send webhooks and pre-render reports (run as many as you like on PostgreSQL)."""
+    """Send webhooks and e-mail, queue reminders, pre-render reports (run as many as you like
+    on PostgreSQL)."""
     settings = get_settings()
     _, library = definitions_or_exit()
     engine = create_db_engine(settings.database_url, pool_size=settings.db_pool_size)

@@ -1,4 +1,9 @@
-"""The worker: sends webhook deliveries, pre-renders reports, and tidies up.
+"""The worker: sends webhook deliveries and e-mail, queues reminders, pre-renders reports, and
+tidies up.
+
+E-mail (service/mail/outbox.py) is sent in the loop's own thread, up to MAILS_PER_ROUND a round,
+each claimed with a lease of STACKVET_MAIL_LEASE_SECONDS; reminders due today are queued every
+REMINDERS_EVERY (service/mail/reminders.py).
 
 `stackvet worker` runs it on its own; with the embedded SQLite default, `make run` runs the
 same loop in a thread of the API process. Each unit of work is its own short transaction;

@@ -61,6 +61,7 @@ def test_changes_requested_goes_to_the_invited_contact_with_the_questions(
     notifications.changes_requested(session, draft, requests, "Two answers need detail.")
     message = queued(session)["jane@v.example"]
     assert message.subject == "Changes requested: Vision pilot"
+    assert message.text_body.startswith("Hello Jane Doe,\n")
     for text in ("Hello Jane Doe,", "revisit 2 questions", "Which CUDA version?", "Two answers"):
         assert text in message.text_body
     assert "<li" in message.html_body
