@@ -10,6 +10,7 @@ from service.invitations.models import Invitation
 from service.jobs.models import Job
 from service.ratelimits.models import RateLimitHit
 from service.reporting.models import RenderedReport
+from service.reviews.models import Clarification, ClarificationMessage
 from service.scores.models import KnowledgeSnapshot, RulePackVersion, ScoreRecord
 from service.users.models import User, WebSession
 from service.vendors.models import Vendor
@@ -25,6 +26,8 @@ __all__ = [
     "ApiRateCounter",
     "Assessment",
     "AssessmentHistory",
+    "Clarification",
+    "ClarificationMessage",
     "Client",
     "IdempotencyKey",
     "Invitation",

@@ -1,8 +1,9 @@
 """Vendor invitations: create, list, revoke, and open a link to answer one draft assessment.
 
 The link's token is random (256 bits) and stored only as a SHA-256 hash. A link reaches exactly
-one assessment, and only while that assessment is a draft and the invitation is neither
-expired, revoked nor used to submit.
+one assessment, while the invitation is neither expired nor revoked and the assessment is not
+yet approved: the contact answers while it is a draft (or sent back with changes requested),
+and sees the review's clarification requests, and replies to them, after submitting.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
-from service.assessments.models import Assessment, AssessmentStatus
+from service.assessments.models import EDITABLE, Assessment, AssessmentStatus
 from service.auth.permissions import Role
 from service.auth.principal import ActorType, Principal
 from service.auth.tokens import hash_token
@@ -77,10 +78,11 @@ def create_invitation(
     contact_email: str,
     valid_days: int = DEFAULT_VALID_DAYS,
 ) -> CreatedInvitation:
-    if assessment.status is not AssessmentStatus.DRAFT:
+    if assessment.status not in EDITABLE:
+        state = str(assessment.status).replace("_", " ")
         raise Conflict(
-            f"The assessment is {assessment.status}: only a draft can be sent to a vendor. "
-            "Reopen it first."
+            f"The assessment is {state}: only a draft (or one sent back with changes requested) "
+            "can be sent to a vendor. Reopen it first."
         )
     contact_name, contact_email = contact_name.strip(), contact_email.strip().lower()
     _check(contact_name, contact_email, valid_days)
@@ -155,7 +157,11 @@ def status_of(invitation: Invitation, now: datetime | None = None) -> Invitation
 
 
 def open_link(session: Session, token: str, *, lock: bool = False) -> tuple[Invitation, Assessment]:
-    """The invitation and its draft assessment, or NotFound / Gone saying why the link is shut."""
+    """The invitation and its assessment, or NotFound / Gone saying why the link is shut.
+
+    Whether answers may change is the assessment's state (see `EDITABLE`), checked where they
+    are saved; an approved assessment closes the link.
+    """
     invitation = session.scalar(
         select(Invitation).where(Invitation.token_hash == hash_token(token))
     )
@@ -168,10 +174,11 @@ def open_link(session: Session, token: str, *, lock: bool = False) -> tuple[Invi
     assessment = assessment_service.get_assessment(
         session, invitation.organisation_id, invitation.assessment_id, lock=lock
     )
-    if assessment.status is not AssessmentStatus.DRAFT:
+    if assessment.status is AssessmentStatus.APPROVED or assessment.superseded_by_id:
         raise Gone(
-            "The agency has closed this questionnaire for answers, so the link no longer "
-            "accepts changes. Contact the agency if something needs correcting."
+            "The agency has reviewed and closed this questionnaire, so the link no longer "
+            "opens it. Thank you for your answers; contact the agency if something needs "
+            "correcting."
         )
     now = utcnow()
     if invitation.last_opened_at is None or now - invitation.last_opened_at >= timedelta(minutes=1):
@@ -186,11 +193,6 @@ def _ensure_open(invitation: Invitation) -> None:
         raise Gone(
             "The agency has withdrawn this link, so it no longer opens the questionnaire. "
             "Contact the agency if you still need to answer."
-        )
-    if status is InvitationStatus.SUBMITTED:
-        raise Gone(
-            "The questionnaire was submitted with this link, so it can no longer be changed. "
-            "Thank you for your answers."
         )
     if status is InvitationStatus.EXPIRED:
         day = invitation.expires_at.strftime("%d %B %Y")

@@ -14,6 +14,7 @@ from service.web import (
     invitations,
     invite,
     reports,
+    review,
     sign_in,
     vendors,
 )
@@ -30,6 +31,7 @@ ROUTERS = (
     assessments.router,
     answers.router,
     invitations.router,
+    review.router,
     reports.router,
     compare.router,
     invite.router,

@@ -12,7 +12,7 @@ from packaging.version import Version
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
-from service.assessments.models import Assessment, AssessmentStatus
+from service.assessments.models import EDITABLE, Assessment
 from service.assessments.presenters import to_summary
 from service.auth.permissions import Permission
 from service.invitations import service as invitation_service
@@ -25,6 +25,7 @@ from service.web.auth import WebUser
 from service.web.pages import page
 from service.web.questionnaire_view import QuestionnaireView, questionnaire_view
 from service.web.result_view import result_view
+from service.web.review_view import review_panel
 
 CONFLICT_MESSAGE = (
     "Someone else saved changes to this assessment after you opened it, so your latest edits "
@@ -92,8 +93,15 @@ def questionnaire_page(
         "invite_values": invite_values or {"valid_days": invitation_service.DEFAULT_VALID_DAYS},
         "invite_errors": invite_errors or {},
         "newer_version": newer_version(request, assessment),
+        **review_context(session, user, assessment),
     }
     return page(request, session, user, "assessments/questionnaire.html", context, status=status)
+
+
+def review_context(session: Session, user: WebUser, assessment: Assessment) -> dict[str, object]:
+    """The review panel, and the clarification notes shown next to their questions."""
+    review = review_panel(session, user.principal, assessment)
+    return {"review": review, "clarification_notes": review.by_question}
 
 
 def newer_version(request: Request, assessment: Assessment) -> str | None:
@@ -124,6 +132,7 @@ def result_page(
         "result": result_view(score, questionnaire),
         "can_reopen": user.can(Permission.REOPEN_ASSESSMENTS),
         "invitations": invitation_rows(session, assessment),
+        **review_context(session, user, assessment),
     }
     return page(request, session, user, "assessments/result.html", context)
 
@@ -131,7 +140,7 @@ def result_page(
 def assessment_page(
     request: Request, session: Session, user: WebUser, assessment: Assessment
 ) -> HTMLResponse:
-    """A draft shows its questionnaire; a scored assessment shows its result."""
-    if assessment.status is AssessmentStatus.DRAFT or assessment.latest_score_id is None:
+    """A draft (or one sent back) shows its questionnaire; a submitted one its (preview) result."""
+    if assessment.status in EDITABLE or assessment.latest_score_id is None:
         return questionnaire_page(request, session, user, assessment)
     return result_page(request, session, user, assessment)

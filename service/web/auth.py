@@ -69,6 +69,7 @@ _ACTIONS = {
     Permission.EDIT_DIRECTORY: "add or change vendors and clients",
     Permission.EDIT_ASSESSMENTS: "start, answer or submit assessments, or invite vendors",
     Permission.REOPEN_ASSESSMENTS: "reopen assessments",
+    Permission.REVIEW_ASSESSMENTS: "review assessments (clarify, request changes, approve)",
 }
 
 
@@ -84,6 +85,7 @@ def require(permission: Permission) -> Callable[[WebUser], WebUser]:
 DirectoryEditor = Annotated[WebUser, Depends(require(Permission.EDIT_DIRECTORY))]
 Editor = Annotated[WebUser, Depends(require(Permission.EDIT_ASSESSMENTS))]
 Reopener = Annotated[WebUser, Depends(require(Permission.REOPEN_ASSESSMENTS))]
+Reviewer = Annotated[WebUser, Depends(require(Permission.REVIEW_ASSESSMENTS))]
 
 
 async def sent_csrf_token(request: Request) -> str | None:

@@ -8,6 +8,7 @@ the same service functions as everywhere else, with the vendor contact as the ac
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Annotated
 
@@ -16,18 +17,20 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
-from service.assessments.models import Assessment
+from service.assessments.models import EDITABLE, Assessment
 from service.auth import service as auth_service
 from service.dependencies import DbSession, LibraryDep
 from service.errors import Forbidden, InvalidInput, PreconditionFailed, ServiceError
 from service.invitations import service as invitation_service
 from service.invitations.models import Invitation
+from service.reviews import clarifications
 from service.web import answer_forms
 from service.web.assessment_pages import CONFLICT_MESSAGE, FormUrls, unsaved_answers
 from service.web.auth import CSRF_REFUSED, client_ip, csrf_from, refuse_cross_site, tokens_match
-from service.web.forms import Form, attempt
+from service.web.forms import Form, attempt, text
 from service.web.limits import Limits
 from service.web.questionnaire_view import QuestionnaireView, questionnaire_view
+from service.web.review_view import thread_views
 from service.web.saving import Saved, autosave_reply, refused_summary, save_form
 from service.web.templating import render, secure
 
@@ -74,6 +77,27 @@ def autosave_invitation_answers(
     return _guarded(request, session, limits, token, action, as_json=True)
 
 
+@router.post("/invite/{token}/clarifications/{thread_id}/reply")
+def reply_invitation_clarification(
+    token: Token,
+    thread_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    limits: Limits,
+    form: Form,
+) -> Response:
+    """The vendor's reply to a clarification request (answers change in the form itself)."""
+
+    def action() -> Response:
+        invitation, assessment = _open_for_change(request, session, token, form)
+        thread = clarifications.get_thread(session, assessment, thread_id)
+        principal = invitation_service.principal_for(invitation)
+        clarifications.reply(session, principal, assessment, thread, text(form, "message"))
+        return secure(RedirectResponse(f"/invite/{token}?replied=1#requests", status_code=303))
+
+    return _guarded(request, session, limits, token, action)
+
+
 @router.post("/invite/{token}/submit")
 def submit_invitation(
     token: Token,
@@ -83,7 +107,7 @@ def submit_invitation(
     limits: Limits,
     form: Form,
 ) -> Response:
-    """Save and submit; the link is closed afterwards."""
+    """Save and submit for review; the link stays open for the review's questions."""
 
     def action() -> Response:
         invitation, assessment, saved = _save_draft(request, session, token, form)
@@ -147,7 +171,14 @@ def _page(
     invitation, assessment = invitation_service.open_link(session, token)
     questionnaire = assessment_service.questionnaire_for(assessment)
     base = f"/invite/{token}"
+    threads = thread_views(session, assessment)
     context = {
+        "token": token,
+        "threads": threads,
+        "open_threads": [t for t in threads if t.is_open],
+        "clarification_notes": {t.thread.question_id: t for t in threads},
+        "editable": assessment.status in EDITABLE,
+        "replied": bool(request.query_params.get("replied")),
         **_context(session, invitation),
         "assessment": assessment,
         "form": view or questionnaire_view(questionnaire, assessment.answers),

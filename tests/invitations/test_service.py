@@ -55,7 +55,7 @@ def test_only_a_draft_can_be_sent(
     scored = builders.assessment(
         session, catalog, org, answers=builders.example("openweave.answers"), submitted=True
     )
-    with pytest.raises(Conflict, match="only a draft can be sent to a vendor"):
+    with pytest.raises(Conflict, match="only a draft .or one sent back with changes requested. can be sent"):
         builders.invitation(session, scored)
 
 
@@ -93,13 +93,13 @@ def test_why_a_link_is_shut(
 
     used = builders.invitation(session, draft)
     invitation_service.record_submission(session, used.invitation)
-    with pytest.raises(Gone, match="The questionnaire was submitted with this link"):
-        invitation_service.open_link(session, used.token)
+    # Still open after submitting: the vendor reads the review's questions and replies there.
+    assert invitation_service.open_link(session, used.token)[1] is draft
 
     live = builders.invitation(session, draft)
-    draft.status = AssessmentStatus.SCORED
+    draft.status = AssessmentStatus.APPROVED
     session.flush()
-    with pytest.raises(Gone, match="The agency has closed this questionnaire"):
+    with pytest.raises(Gone, match="The agency has reviewed and closed this questionnaire"):
         invitation_service.open_link(session, live.token)
 
 
