@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from service.assessments import service as assessment_service
 from service.assessments.models import AssessmentStatus
+from service.reviews.service import REVIEWABLE
 from service.assessments.presenters import to_summary
 from service.assessments.schemas import AssessmentSummary
 from service.clients import service as client_service
@@ -96,6 +97,7 @@ def _counts(summaries: list[AssessmentSummary]) -> dict[str, int]:
     return {
         "total": len(summaries),
         "draft": sum(1 for s in summaries if s.status is AssessmentStatus.DRAFT),
+        "to_review": sum(1 for s in summaries if s.status in REVIEWABLE),
         "scored": sum(1 for s in summaries if s.score is not None),
         "recommended": sum(
             1 for s in summaries if s.score and s.score.recommendation == "recommended"

@@ -82,6 +82,7 @@ class World:
             "assessment_id": str(self.draft.id),
             "invitation_id": str(self.invitation.id),
             "token": self.token,
+            "thread_id": "00000000-0000-4000-8000-000000000000",  # no such clarification
         }
 
 

@@ -6,6 +6,7 @@ fails `test_every_state_changing_route_is_covered` until it is added here, and s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.assessments.models import AssessmentHistory
+from service.auth.permissions import Role
 from service.vendors.models import Vendor
 from tests.web.conftest import World
 from tests.web.routes import STATE_CHANGING, fill, page_routes
@@ -39,6 +41,20 @@ FORMS: dict[str, dict[str, Any]] = {
     "save_invitation_answers": {"framework.primary": "jax", "_revision": "1"},
     "autosave_invitation_answers": {"framework.primary": "jax", "_revision": "1"},
     "submit_invitation": {"framework.primary": "jax", "_revision": "1"},
+    "reply_invitation_clarification": {"message": "Forged reply"},
+    "start_review": {},
+    "ask_clarification": {"question_id": "framework.primary", "message": "Forged?"},
+    "reply_clarification": {"message": "Forged reply"},
+    "resolve_clarification": {},
+    "request_changes": {},
+    "approve": {},
+}
+REVIEWER_ROUTES = {
+    "start_review",
+    "ask_clarification",
+    "resolve_clarification",
+    "request_changes",
+    "approve",
 }
 
 
@@ -80,19 +96,22 @@ def test_cross_site_requests_are_refused_even_with_the_token(buyer: Visitor) -> 
 
 
 def test_the_same_requests_with_the_right_token_get_through(
-    app: FastAPI, buyer: Visitor, world: World
+    app: FastAPI, buyer: Visitor, world: World, signed_in: Callable[[Role], Visitor]
 ) -> None:
     """The control: what refused the requests above was the token, not the role or the path."""
     skip = {"sign_in", "sign_out"}  # the sign-in token lives in its own cookie; tested elsewhere
+    reviewer = signed_in(Role.REVIEWER)
     for name, method, template in page_routes(app, STATE_CHANGING):
         if name in skip:
             continue
+        who = reviewer if name in REVIEWER_ROUTES else buyer
         token = (
             world.invitation.csrf_token
-            if "invitation_answers" in name or name == "submit_invitation"
-            else buyer.csrf
+            if "invitation_answers" in name
+            or name in {"submit_invitation", "reply_invitation_clarification"}
+            else who.csrf
         )
-        response = buyer.http.request(
+        response = who.http.request(
             method,
             fill(template, world.params()),
             data=_form(FORMS[name], token),

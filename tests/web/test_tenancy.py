@@ -22,6 +22,7 @@ NOT_ORGANISATION_OBJECTS = {
     "save_invitation_answers",
     "autosave_invitation_answers",
     "submit_invitation",
+    "reply_invitation_clarification",
 }
 
 
@@ -53,6 +54,12 @@ EXPECTED = {
     "download_report",
     "show_comparison",
     "download_comparison",
+    "start_review",
+    "ask_clarification",
+    "reply_clarification",
+    "resolve_clarification",
+    "request_changes",
+    "approve",
 }
 
 
