@@ -179,7 +179,9 @@ def reopen_assessment(
     response: Response,
     session: DbSession,
     principal: AssessmentReopener,
-    body: Annotated[ReopenRequest | None, Body()] = None,
+    body: Annotated[
+        ReopenRequest | None, Body(examples=[{"reason": "New serving stack in 2027."}])
+    ] = None,
     if_match: IfMatch = None,
 ) -> AssessmentRead:
     """Return a submitted assessment to draft; an approved one starts its next version (a new

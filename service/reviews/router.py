@@ -49,7 +49,9 @@ def start_assessment_review(
     response: Response,
     session: DbSession,
     principal: AssessmentReviewer,
-    body: Annotated[TransitionRequest | None, Body()] = None,
+    body: Annotated[
+        TransitionRequest | None, Body(examples=[{"reason": "Picked up for review."}])
+    ] = None,
     if_match: IfMatch = None,
 ) -> AssessmentRead:
     """Take a submitted assessment into review (submitted → in_review)."""
@@ -68,7 +70,17 @@ def request_assessment_changes(
     response: Response,
     session: DbSession,
     principal: AssessmentReviewer,
-    body: Annotated[ChangesRequest | None, Body()] = None,
+    body: Annotated[
+        ChangesRequest | None,
+        Body(
+            examples=[
+                {
+                    "reason": "Two answers need detail.",
+                    "requests": [{"question_id": "framework.version", "message": "CUDA?"}],
+                }
+            ]
+        ),
+    ] = None,
     if_match: IfMatch = None,
 ) -> AssessmentRead:
     """Send it back to the respondent for the questions with open clarification requests."""
@@ -93,7 +105,10 @@ def approve_assessment(
     response: Response,
     session: DbSession,
     principal: AssessmentReviewer,
-    body: Annotated[ApprovalRequest | None, Body()] = None,
+    body: Annotated[
+        ApprovalRequest | None,
+        Body(examples=[{"conditions": ["Pin the serving image by digest before go-live."]}]),
+    ] = None,
     if_match: IfMatch = None,
 ) -> AssessmentRead:
     """Approve (optionally with conditions) and publish the report; 409 names open requests,
@@ -191,7 +206,9 @@ def resolve_clarification(
     clarification_id: uuid.UUID,
     session: DbSession,
     principal: AssessmentReviewer,
-    body: Annotated[ClarificationResolve | None, Body()] = None,
+    body: Annotated[
+        ClarificationResolve | None, Body(examples=[{"message": "Thanks, that settles it."}])
+    ] = None,
 ) -> ClarificationRead:
     """Accept the reply, or withdraw the request; resolving twice is harmless."""
     assessment = assessment_service.get_assessment(

@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse
 
 from service.assessments import service as assessment_service
 from service.assessments.models import AssessmentStatus
-from service.reviews.service import REVIEWABLE
 from service.assessments.presenters import to_summary
 from service.assessments.schemas import AssessmentSummary
 from service.clients import service as client_service
 from service.dependencies import DbSession
+from service.reviews.service import REVIEWABLE
 from service.vendors import service as vendor_service
 from service.web.auth import SignedIn, signed_in_router
 from service.web.listing import every

@@ -55,7 +55,7 @@ def test_only_a_draft_can_be_sent(
     scored = builders.assessment(
         session, catalog, org, answers=builders.example("openweave.answers"), submitted=True
     )
-    with pytest.raises(Conflict, match="or one sent back with changes requested. can be sent"):
+    with pytest.raises(Conflict, match=r"or one sent back with changes requested. can be sent"):
         builders.invitation(session, scored)
 
 
