@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Body, Header, Query, Response, status
 
+from service.assessments import history as assessment_history
 from service.assessments import service as assessment_service
 from service.assessments import upgrade as upgrade_service
 from service.assessments.etag import etag, parse_if_match
@@ -245,4 +246,4 @@ def get_assessment_history(
     assessment = assessment_service.get_assessment(
         session, principal.organisation_id, assessment_id
     )
-    return [to_history(entry) for entry in assessment_service.history(session, assessment)]
+    return [to_history(entry) for entry in assessment_history.history(session, assessment)]

@@ -15,10 +15,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from service import external_ids
+from service.assessments import versions
+from service.assessments.history import record_history, record_transition
 from service.assessments.models import (
     EDITABLE,
     Assessment,
-    AssessmentHistory,
     AssessmentStatus,
     HistoryKind,
 )
@@ -346,8 +347,6 @@ def reopen(
     if assessment.status is AssessmentStatus.DRAFT:
         raise Conflict("The assessment is already a draft; there is nothing to reopen.")
     if assessment.status is AssessmentStatus.APPROVED:
-        from service.assessments import versions  # noqa: PLC0415 - versions imports this module
-
         return versions.next_version(session, principal, assessment, reason)
     previous = assessment.status
     assessment.status = AssessmentStatus.DRAFT
@@ -357,65 +356,3 @@ def reopen(
     session.flush()
     notify.transitioned(session, assessment, EventType.ASSESSMENT_REOPENED, reason)
     return assessment
-
-
-def record_transition(
-    session: Session,
-    assessment: Assessment,
-    principal: Principal,
-    kind: HistoryKind,
-    previous: AssessmentStatus,
-    reason: str | None,
-) -> None:
-    """A state change in the history: from and to as old and new values, with the reason."""
-    record_history(
-        session,
-        assessment,
-        principal,
-        kind,
-        old=previous.value,
-        new=assessment.status.value,
-        reason=reason,
-    )
-
-
-def record_history(
-    session: Session,
-    assessment: Assessment,
-    principal: Principal,
-    kind: HistoryKind,
-    *,
-    question_id: str | None = None,
-    old: Any = None,
-    new: Any = None,
-    reason: str | None = None,
-) -> None:
-    """Append one history entry at the assessment's current revision."""
-    session.add(
-        AssessmentHistory(
-            assessment=assessment,
-            revision=assessment.revision,
-            kind=kind,
-            question_id=question_id,
-            old_value=old,
-            new_value=new,
-            actor_type=principal.actor_type,
-            actor_id=principal.actor_id,
-            actor_label=principal.label,
-            reason=reason,
-            created_at=utcnow(),
-        )
-    )
-
-
-def history(session: Session, assessment: Assessment) -> Sequence[AssessmentHistory]:
-    query = (
-        select(AssessmentHistory)
-        .where(AssessmentHistory.assessment_id == assessment.id)
-        .order_by(
-            AssessmentHistory.revision,
-            AssessmentHistory.created_at,
-            AssessmentHistory.question_id,
-        )
-    )
-    return session.scalars(query).all()

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.assessments.history import record_history
 from service.assessments.models import Assessment, AssessmentStatus, HistoryKind
-from service.assessments.service import record_history
 from service.auth.principal import Principal
 from service.webhooks import notify
 from service.webhooks.events import EventType

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from service.assessments import history as assessment_history
 from service.assessments import service as assessment_service
 from service.assessments.models import Assessment, AssessmentStatus, HistoryKind
 from service.auth.principal import Principal
@@ -193,7 +194,7 @@ def _post(
     )
     thread.messages.append(message)
     thread.updated_at = now
-    assessment_service.record_history(
+    assessment_history.record_history(
         session,
         assessment,
         principal,

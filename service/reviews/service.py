@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.assessments import history as assessment_history
 from service.assessments import service as assessment_service
 from service.assessments.models import (
     Assessment,
@@ -165,7 +166,7 @@ def _move(
     previous = assessment.status
     assessment.status = to
     assessment.revision += 1
-    assessment_service.record_transition(
+    assessment_history.record_transition(
         session, assessment, principal, _KINDS[to], previous, (reason or "").strip() or None
     )
     session.flush()

@@ -11,6 +11,7 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from service.assessments import history as assessment_history
 from service.assessments import service as assessment_service
 from service.assessments.models import AssessmentHistory, HistoryKind
 from service.assessments.schemas import AssessmentCreate
@@ -106,7 +107,7 @@ def show_history(
         session, user.principal.organisation_id, assessment_id
     )
     questionnaire = assessment_service.questionnaire_for(assessment)
-    entries = assessment_service.history(session, assessment)
+    entries = assessment_history.history(session, assessment)
     rows = [_history_row(questionnaire, entry) for entry in reversed(entries)]
     context = {"assessment": assessment, "rows": rows}
     return page(request, session, user, "assessments/history.html", context)
