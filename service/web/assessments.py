@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from service.assessments import history as assessment_history
 from service.assessments import service as assessment_service
-from service.assessments.models import AssessmentHistory, HistoryKind
+from service.assessments.models import TRANSITIONS, AssessmentHistory, HistoryKind
 from service.assessments.schemas import AssessmentCreate
 from service.clients import service as client_service
 from service.dependencies import CatalogDep, DbSession
@@ -27,6 +27,7 @@ from service.web.forms import Form, attempt, fields, service_messages, validatio
 from service.web.listing import every
 from service.web.pages import page, redirect
 from service.web.questionnaire_view import questionnaire_view
+from service.web.templating import words
 
 router = signed_in_router()
 
@@ -120,13 +121,24 @@ def _history_row(questionnaire: Questionnaire, entry: AssessmentHistory) -> Hist
         old = entry.old_value if isinstance(entry.old_value, dict) else {}
         moved = (str(old.get("questionnaire", "")), str(entry.new_value.get("questionnaire", "")))
         return HistoryRow(entry, "", *moved)
+    if entry.kind in TRANSITIONS or entry.kind is HistoryKind.VERSION_CREATED:
+        return HistoryRow(entry, "", _moved(entry.old_value), _moved(entry.new_value, entry.reason))
     question = questionnaire.questions.get(entry.question_id or "")
+    if entry.kind is HistoryKind.CLARIFICATION:
+        label = question.label if question else (entry.question_id or "")
+        return HistoryRow(entry, label, "", f"{words(entry.new_value)}: {entry.reason or '-'}")
     return HistoryRow(
         entry,
         question.label if question else (entry.question_id or ""),
         display(question, entry.old_value) if entry.question_id else "",
         display(question, entry.new_value) if entry.question_id else "",
     )
+
+
+def _moved(value: Any, reason: str | None = None) -> str:
+    """A state ('in_review' -> 'In review') or a version link ({'version': 2} -> 'version 2')."""
+    shown = f"version {value.get('version')}" if isinstance(value, dict) else words(value or "")
+    return f"{shown} ({reason})" if reason else shown
 
 
 def _score_note(note: Mapping[str, Any]) -> str:
