@@ -118,6 +118,34 @@ class Settings(BaseSettings):
     report_timeout_seconds: float = Field(default=30, gt=0)
     report_max_pages: int = Field(default=80, ge=1)
     report_memory_mb: int = Field(default=1024, ge=256, description="Per render worker.")
+    report_queue_size: int = Field(
+        default=8,
+        ge=0,
+        description="Report downloads that may wait for a render worker (per API process); "
+        "beyond, 503 with Retry-After.",
+    )
+    report_queue_per_organisation: int = Field(
+        default=4, ge=1, description="Of those, how many one organisation may hold."
+    )
+    header_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="`stackvet serve` closes a connection whose request headers have not all "
+        "arrived this long after they began (slow-header attacks).",
+    )
+    keep_alive_seconds: int = Field(
+        default=65,
+        gt=0,
+        description="`stackvet serve` keeps an idle connection open this long: longer than "
+        "clients and load balancers keep theirs (httpx 5 s, AWS ALB 60 s), so the server is "
+        "never the one closing a connection a client is just reusing.",
+    )
+    limit_concurrency: int = Field(
+        default=400,
+        ge=1,
+        description="`stackvet serve`: connections and requests at once per process; beyond, "
+        "uvicorn answers 503.",
+    )
     db_pool_size: int = Field(default=5, ge=1)
     db_pool_timeout: float = Field(
         default=10,

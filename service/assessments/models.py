@@ -111,6 +111,8 @@ class HistoryKind(StrEnum):
     """The first entry of a version made by reopening an approved one."""
     CLARIFICATION = "clarification"
     """A clarification request, reply or resolution on one question."""
+    DELETED = "deleted"
+    RESTORED = "restored"
 
 
 TRANSITIONS = frozenset(

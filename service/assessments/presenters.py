@@ -63,6 +63,7 @@ def _summary_fields(assessment: Assessment) -> dict[str, object]:
         "version": assessment.version,
         "series_id": assessment.series_id,
         "superseded_by_id": assessment.superseded_by_id,
+        "deleted_at": assessment.deleted_at,
     }
 
 

@@ -31,6 +31,8 @@ from service.dependencies import CatalogDep, DbSession, LibraryDep
 from service.openapi import errors
 from service.pagination import Page, PageQuery
 from service.routing import api_router
+from service.tombstones import service as tombstones
+from service.tombstones.params import IncludeDeleted
 
 router = api_router("/api/v1/assessments", "Assessments")
 
@@ -77,6 +79,7 @@ def list_assessments(
     all_versions: Annotated[
         bool, Query(description="Include earlier (superseded) versions; default: current only.")
     ] = False,
+    include_deleted: IncludeDeleted = False,
 ) -> Page[AssessmentSummary]:
     """List assessments (current versions), oldest change first, with filters and cursors."""
     rows, next_cursor = assessment_service.list_assessments(
@@ -89,6 +92,7 @@ def list_assessments(
         external_id=external_id,
         search=q,
         all_versions=all_versions,
+        include_deleted=include_deleted,
     )
     return page.page([to_summary(r) for r in rows], next_cursor)
 
@@ -247,3 +251,36 @@ def get_assessment_history(
         session, principal.organisation_id, assessment_id
     )
     return [to_history(entry) for entry in assessment_history.history(session, assessment)]
+
+
+@router.delete(
+    "/{assessment_id}", response_model=AssessmentRead, responses=errors(400, 401, 403, 404, 412)
+)
+def delete_assessment(
+    assessment_id: uuid.UUID,
+    response: Response,
+    session: DbSession,
+    principal: AssessmentEditor,
+    if_match: IfMatch = None,
+) -> AssessmentRead:
+    """Delete an assessment (restorable for 30 days); its scores and history are kept."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id, lock=True, include_deleted=True
+    )
+    tombstones.delete_assessment(session, principal, assessment, parse_if_match(if_match))
+    return _respond(response, assessment)
+
+
+@router.post(
+    "/{assessment_id}/restore",
+    response_model=AssessmentRead,
+    responses=errors(401, 403, 404, 409, 410),
+)
+def restore_assessment(
+    assessment_id: uuid.UUID, response: Response, session: DbSession, principal: AssessmentEditor
+) -> AssessmentRead:
+    """Undo a delete within 30 days (its vendor and client must not be deleted)."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id, lock=True, include_deleted=True
+    )
+    return _respond(response, tombstones.restore_assessment(session, principal, assessment))

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from service.api_types import ExternalId, Name, not_null
 from service.assessments.models import AssessmentStatus, HistoryKind
@@ -130,6 +130,11 @@ class AssessmentSummary(BaseModel):
     updated_at: datetime
     submitted_at: datetime | None
     approved_at: datetime | None
+    deleted_at: datetime | None = None
+
+    @computed_field(description="A tombstone: listed with include_deleted=true and in syncs.")
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
 
 
 class AssessmentRead(AssessmentSummary):

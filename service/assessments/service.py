@@ -28,7 +28,7 @@ from service.auth.principal import Principal
 from service.catalog import service as catalog_service
 from service.clients.models import Client
 from service.db import utcnow
-from service.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from service.errors import Conflict, InvalidInput, PreconditionFailed
 from service.mail import notifications
 from service.pagination import PageParams, contains, fetch_page
 from service.questionnaires.answers import merge, missing_required
@@ -37,6 +37,7 @@ from service.questionnaires.schema import Audience, Questionnaire
 from service.scores import service as score_service
 from service.scores.models import ScoreTrigger
 from service.scoring.library import Library
+from service.tombstones.rules import live_or_gone, visible
 from service.vendors.models import Vendor
 from service.webhooks import notify
 from service.webhooks.events import EventType
@@ -94,12 +95,20 @@ def _referenced(
     object_id: uuid.UUID,
     field: str,
 ) -> Party:
-    found = session.get(model, object_id)
+    # Shared lock: a concurrent delete of the vendor or client (FOR UPDATE) waits, or is seen.
+    found = session.get(
+        model, object_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+    noun = field.removesuffix("_id")
     if found is None or found.organisation_id != organisation_id:
-        noun = field.removesuffix("_id")
         raise InvalidInput(
             f"There is no {noun} {object_id} in your organisation.",
             errors=[{"field": f"body.{field}", "message": f"no such {noun}"}],
+        )
+    if found.deleted_at is not None:
+        raise InvalidInput(
+            f"The {noun} {object_id} is deleted; restore it before assessing with it.",
+            errors=[{"field": f"body.{field}", "message": f"the {noun} is deleted"}],
         )
     return found
 
@@ -125,18 +134,24 @@ def _summaries() -> Select[Assessment]:
 
 
 def get_assessment(
-    session: Session, organisation_id: uuid.UUID, assessment_id: uuid.UUID, *, lock: bool = False
+    session: Session,
+    organisation_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    *,
+    lock: bool = False,
+    include_deleted: bool = False,
 ) -> Assessment:
-    """One assessment of this organisation; `lock` takes the row lock for a write."""
+    """One assessment of this organisation; `lock` takes the row lock for a write.
+    A deleted one is NotFound (saying it was deleted) unless `include_deleted`."""
     query = _loaded().where(
         Assessment.id == assessment_id, Assessment.organisation_id == organisation_id
     )
     if lock:
         query = query.with_for_update(of=Assessment).execution_options(populate_existing=True)
-    assessment = session.scalar(query)
-    if assessment is None:
-        raise NotFound(f"There is no assessment {assessment_id}.")
-    return assessment
+    found: Assessment = live_or_gone(
+        session.scalar(query), "assessment", assessment_id, include_deleted
+    )
+    return found
 
 
 def list_assessments(
@@ -150,11 +165,15 @@ def list_assessments(
     external_id: str | None = None,
     search: str | None = None,
     all_versions: bool = False,
+    include_deleted: bool = False,
 ) -> tuple[Sequence[Assessment], str | None]:
-    """Current versions only, unless `all_versions` (earlier, superseded versions too)."""
+    """Current versions only, unless `all_versions` (earlier, superseded versions too);
+    tombstones are included with `include_deleted`, and in incremental syncs."""
     query = _summaries().where(Assessment.organisation_id == organisation_id)
     if not all_versions:
         query = query.where(Assessment.superseded_by_id.is_(None))
+    syncing = page.updated_since is not None
+    query = visible(query, Assessment, include_deleted=include_deleted, syncing=syncing)
     filters = {
         Assessment.vendor_id: vendor_id,
         Assessment.client_id: client_id,
@@ -180,6 +199,7 @@ def scored_for_client(
         Assessment.latest_score_id.is_not(None),
         Assessment.status.not_in(EDITABLE),
         Assessment.superseded_by_id.is_(None),
+        Assessment.deleted_at.is_(None),
     )
     return session.scalars(query.order_by(Assessment.created_at, Assessment.id)).all()
 

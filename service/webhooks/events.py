@@ -22,6 +22,7 @@ class EventType(StrEnum):
     ASSESSMENT_CHANGES_REQUESTED = "assessment.changes_requested"
     ASSESSMENT_APPROVED = "assessment.approved"
     ASSESSMENT_DELETED = "assessment.deleted"
+    ASSESSMENT_RESTORED = "assessment.restored"
     VENDOR_CREATED = "vendor.created"
     VENDOR_UPDATED = "vendor.updated"
     VENDOR_DELETED = "vendor.deleted"
@@ -59,6 +60,7 @@ EVENT_DESCRIPTIONS = {
         "published and `report.ready` follows."
     ),
     EventType.ASSESSMENT_DELETED: "An assessment was deleted (restorable for 30 days).",
+    EventType.ASSESSMENT_RESTORED: "A deleted assessment was restored.",
     EventType.VENDOR_CREATED: "A vendor was created.",
     EventType.VENDOR_UPDATED: "A vendor was changed or restored.",
     EventType.VENDOR_DELETED: "A vendor was deleted (restorable for 30 days).",

@@ -196,10 +196,10 @@ def prerender_report(session: Session, library: Library, payload: dict[str, str]
     """Render (and store) the report of a freshly scored assessment, then say it is ready."""
     organisation_id = uuid.UUID(payload["organisation_id"])
     assessment = assessment_service.get_assessment(
-        session, organisation_id, uuid.UUID(payload["assessment_id"])
+        session, organisation_id, uuid.UUID(payload["assessment_id"]), include_deleted=True
     )
-    if str(assessment.latest_score_id) != payload["score_id"]:
-        return  # reopened or re-scored since: a newer score has its own job
+    if assessment.deleted_at is not None or str(assessment.latest_score_id) != payload["score_id"]:
+        return  # deleted, reopened or re-scored since (a newer score has its own job)
     report_service.assessment_report(session, library, organisation_id, assessment.id, "pdf")
     notify.report_ready(session, assessment, score_service.latest_score(session, assessment))
 
