@@ -52,6 +52,7 @@ from service.reporting.pool import shutdown_default_pool
 from service.reporting.queue import RenderQueue
 from service.reporting.render import REPORTS_DIR
 from service.reporting.router import router as reports_router
+from service.reviews.router import router as reviews_router
 from service.scores import service as score_service
 from service.scores.router import router as scores_router
 from service.scoring.library import Library, load_library
@@ -151,6 +152,7 @@ def create_app(
         vendors_router,
         clients_router,
         assessments_router,
+        reviews_router,
         scores_router,
         reports_router,
         spreadsheets_router,

@@ -13,6 +13,7 @@ from service.jobs.models import Job
 from service.mail.models import MailMessage
 from service.ratelimits.models import RateLimitHit
 from service.reporting.models import RenderedReport
+from service.reviews.models import Clarification, ClarificationMessage
 from service.scores.models import KnowledgeSnapshot, RulePackVersion, ScoreRecord
 from service.users.models import PasswordToken, User, WebSession
 from service.vendors.models import Vendor
@@ -28,6 +29,8 @@ __all__ = [
     "ApiRateCounter",
     "Assessment",
     "AssessmentHistory",
+    "Clarification",
+    "ClarificationMessage",
     "Client",
     "EvidenceFile",
     "FormState",

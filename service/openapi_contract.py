@@ -26,6 +26,10 @@ TAGS: dict[str, str] = {
     "Vendors": "The AI vendors an agency assesses; upsert by your CRM's external id.",
     "Clients": "The agency's clients and their environment profiles.",
     "Assessments": "A vendor assessed for a client: answers, lifecycle and history.",
+    "Review": (
+        "Review before publication: start, request changes, approve with conditions; "
+        "clarification threads per question; versions made by reopening an approved one."
+    ),
     "Scores": "Technical currency and integration risk, their history and what-if scoring.",
     "Reports": "PDF (and HTML) reports of an assessment or a client's comparison.",
     "Webhooks": "Signed event deliveries to your endpoints (Standard Webhooks).",

@@ -1,7 +1,7 @@
 """E-mail: the mail outbox, due dates, password links, deactivated users, invitation details.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from service.db import UTCDateTime
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

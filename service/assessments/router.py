@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Body, Header, Query, Response, status
 
+from service.assessments import history as assessment_history
 from service.assessments import service as assessment_service
 from service.assessments import upgrade as upgrade_service
 from service.assessments.etag import etag, parse_if_match
@@ -22,6 +23,7 @@ from service.assessments.schemas import (
     AssessmentUpgradeRequest,
     DroppedAnswerRead,
     HistoryEntry,
+    ReopenRequest,
 )
 from service.auth.dependencies import AssessmentEditor, AssessmentReopener, Reader
 from service.catalog.schemas import QuestionnaireRef
@@ -74,9 +76,12 @@ def list_assessments(
     status: AssessmentStatus | None = None,
     external_id: Annotated[str | None, Query(description="Exact CRM id.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Part of the title.")] = None,
+    all_versions: Annotated[
+        bool, Query(description="Include earlier (superseded) versions; default: current only.")
+    ] = False,
     include_deleted: IncludeDeleted = False,
 ) -> Page[AssessmentSummary]:
-    """List assessments, oldest change first, with filters and cursor pagination."""
+    """List assessments (current versions), oldest change first, with filters and cursors."""
     rows, next_cursor = assessment_service.list_assessments(
         session,
         principal.organisation_id,
@@ -86,6 +91,7 @@ def list_assessments(
         status=status,
         external_id=external_id,
         search=q,
+        all_versions=all_versions,
         include_deleted=include_deleted,
     )
     return page.page([to_summary(r) for r in rows], next_cursor)
@@ -159,7 +165,8 @@ def submit_assessment(
     principal: AssessmentEditor,
     if_match: IfMatch = None,
 ) -> AssessmentRead:
-    """Lock the answers and score them; 422 lists every required question still unanswered."""
+    """Lock the answers for review and compute the preview score (agency only); also resubmits
+    after changes were requested. 422 lists every required question still unanswered."""
     assessment = assessment_service.get_assessment(
         session, principal.organisation_id, assessment_id, lock=True
     )
@@ -177,14 +184,23 @@ def reopen_assessment(
     response: Response,
     session: DbSession,
     principal: AssessmentReopener,
+    body: Annotated[
+        ReopenRequest | None, Body(examples=[{"reason": "New serving stack in 2027."}])
+    ] = None,
     if_match: IfMatch = None,
 ) -> AssessmentRead:
-    """Return a submitted assessment to draft; its history is kept."""
+    """Return a submitted assessment to draft; an approved one starts its next version (a new
+    assessment, returned, with `Location`), leaving the approved one and its report as they
+    were."""
     assessment = assessment_service.get_assessment(
         session, principal.organisation_id, assessment_id, lock=True
     )
-    assessment_service.reopen(session, principal, assessment, parse_if_match(if_match))
-    return _respond(response, assessment)
+    reopened = assessment_service.reopen(
+        session, principal, assessment, parse_if_match(if_match), body.reason if body else None
+    )
+    if reopened.id != assessment.id:
+        response.headers["Location"] = f"/api/v1/assessments/{reopened.id}"
+    return _respond(response, reopened)
 
 
 @router.post(
@@ -234,7 +250,7 @@ def get_assessment_history(
     assessment = assessment_service.get_assessment(
         session, principal.organisation_id, assessment_id
     )
-    return [to_history(entry) for entry in assessment_service.history(session, assessment)]
+    return [to_history(entry) for entry in assessment_history.history(session, assessment)]
 
 
 @router.delete(

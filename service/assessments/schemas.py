@@ -70,6 +70,14 @@ class AssessmentUpdate(BaseModel):
     _title_required = field_validator("title")(not_null)
 
 
+class ReopenRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "New serving stack in 2027."}]}
+    )
+
+    reason: str | None = Field(default=None, max_length=4000, description="Kept in the history.")
+
+
 class AnswersPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -118,11 +126,19 @@ class AssessmentSummary(BaseModel):
     questionnaire: QuestionnaireRef
     revision: int = Field(description="Goes up with every change; the ETag is this number.")
     progress: ProgressRead
-    score: LatestScore | None = Field(description="Null until the assessment is submitted.")
+    score: LatestScore | None = Field(
+        description="Null until submitted; a preview for the agency until approved."
+    )
+    version: int = Field(description="1, then one more each time an approved one is reopened.")
+    series_id: uuid.UUID = Field(description="The first version's id, shared by all versions.")
+    superseded_by_id: uuid.UUID | None = Field(
+        description="The next version, when this approved one was reopened."
+    )
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
     due_on: date | None = Field(default=None, description=DUE_ON_DESCRIPTION)
+    approved_at: datetime | None
     deleted_at: datetime | None = None
 
     @computed_field(description="A tombstone: listed with include_deleted=true and in syncs.")
@@ -131,6 +147,8 @@ class AssessmentSummary(BaseModel):
 
 
 class AssessmentRead(AssessmentSummary):
+    approved_by: str | None
+    conditions: list[str] = Field(description="Approval conditions, shown in the report.")
     answers: dict[str, Any]
     missing_required: list[str] = Field(
         description="Required questions that are visible and unanswered; submit needs none."
@@ -149,6 +167,7 @@ class HistoryEntry(BaseModel):
     old_value: Any | None
     new_value: Any | None
     actor: Actor
+    reason: str | None = Field(description="Why, for state changes and clarifications.")
     at: datetime
 
 

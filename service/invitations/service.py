@@ -1,8 +1,9 @@
 """Vendor invitations: create, list, revoke, and open a link to answer one draft assessment.
 
 The link's token is random (256 bits) and stored only as a SHA-256 hash. A link reaches exactly
-one assessment, and only while that assessment is a draft and the invitation is neither
-expired, revoked nor used to submit.
+one assessment, while the invitation is neither expired nor revoked and the assessment is not
+yet approved: the contact answers while it is a draft (or sent back with changes requested),
+and sees the review's clarification requests, and replies to them, after submitting.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.assessments import history as history_service
 from service.assessments import service as assessment_service
-from service.assessments.models import Assessment, AssessmentStatus, HistoryKind
+from service.assessments.models import EDITABLE, Assessment, AssessmentStatus, HistoryKind
 from service.auth.permissions import Role
 from service.auth.principal import ActorType, Principal
 from service.auth.tokens import hash_token
@@ -84,10 +86,11 @@ def create_invitation(
     """A new link; an earlier live link for the same contact and assessment is superseded.
 
     A due date also becomes the assessment's due date (the one reminders follow)."""
-    if assessment.status is not AssessmentStatus.DRAFT:
+    if assessment.status not in EDITABLE:
+        state = str(assessment.status).replace("_", " ")
         raise Conflict(
-            f"The assessment is {assessment.status}: only a draft can be sent to a vendor. "
-            "Reopen it first."
+            f"The assessment is {state}: only a draft (or one sent back with changes requested) "
+            "can be sent to a vendor. Reopen it first."
         )
     contact_name, contact_email = contact_name.strip(), contact_email.strip().lower()
     _check(contact_name, contact_email, valid_days, due_on)
@@ -110,7 +113,7 @@ def create_invitation(
     session.add(invitation)
     if due_on is not None and due_on != assessment.due_on:
         set_due_date(session, principal, assessment, due_on)
-    assessment_service.record_history(
+    history_service.record_history(
         session, assessment, principal, HistoryKind.INVITATION_CREATED, new=_who(invitation)
     )
     session.flush()
@@ -140,7 +143,7 @@ def set_due_date(
     """Change (or clear) when the answers are due; reminders start over from the new date."""
     old = assessment.due_on
     assessment.due_on = due_on
-    assessment_service.record_history(
+    history_service.record_history(
         session,
         assessment,
         principal,
@@ -163,7 +166,7 @@ def email_invitation(
     invitation = created.invitation
     notifications.invitation_sent(session, invitation, assessment, link, sender)
     invitation.sent_at = utcnow()
-    assessment_service.record_history(
+    history_service.record_history(
         session, assessment, principal, HistoryKind.INVITATION_SENT, new=invitation.contact_email
     )
     session.flush()
@@ -208,7 +211,7 @@ def revoke(
     """The link stops working at once. Revoking twice is harmless."""
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
-        assessment_service.record_history(
+        history_service.record_history(
             session, assessment, principal, HistoryKind.INVITATION_REVOKED, new=_who(invitation)
         )
         session.flush()
@@ -231,7 +234,11 @@ def status_of(invitation: Invitation, now: datetime | None = None) -> Invitation
 
 
 def open_link(session: Session, token: str, *, lock: bool = False) -> tuple[Invitation, Assessment]:
-    """The invitation and its draft assessment, or NotFound / Gone saying why the link is shut."""
+    """The invitation and its assessment, or NotFound / Gone saying why the link is shut.
+
+    Whether answers may change is the assessment's state (see `EDITABLE`), checked where they
+    are saved; an approved assessment closes the link.
+    """
     invitation = session.scalar(
         select(Invitation).where(Invitation.token_hash == hash_token(token))
     )
@@ -244,10 +251,11 @@ def open_link(session: Session, token: str, *, lock: bool = False) -> tuple[Invi
     assessment = assessment_service.get_assessment(
         session, invitation.organisation_id, invitation.assessment_id, lock=lock
     )
-    if assessment.status is not AssessmentStatus.DRAFT:
+    if assessment.status is AssessmentStatus.APPROVED or assessment.superseded_by_id:
         raise Gone(
-            "The agency has closed this questionnaire for answers, so the link no longer "
-            f"accepts changes. Contact {_contact(invitation)} if something needs correcting."
+            "The agency has reviewed and closed this questionnaire, so the link no longer "
+            "opens it. Thank you for your answers; contact "
+            f"{_contact(invitation)} if something needs correcting."
         )
     _opened(session, invitation, assessment)
     return invitation, assessment
@@ -257,7 +265,7 @@ def _opened(session: Session, invitation: Invitation, assessment: Assessment) ->
     """Note when the link was last used; the first time goes in the assessment's history."""
     now = utcnow()
     if invitation.last_opened_at is None:
-        assessment_service.record_history(
+        history_service.record_history(
             session, assessment, principal_for(invitation), HistoryKind.INVITATION_OPENED
         )
     if invitation.last_opened_at is None or now - invitation.last_opened_at >= timedelta(minutes=1):
@@ -277,11 +285,6 @@ def _ensure_open(invitation: Invitation) -> None:
         raise Gone(
             "This link was replaced by a newer one, sent to the same address: use the link "
             f"in the most recent e-mail. Contact {contact} if you cannot find it."
-        )
-    if status is InvitationStatus.SUBMITTED:
-        raise Gone(
-            "The questionnaire was submitted with this link, so it can no longer be changed. "
-            f"Thank you for your answers. Contact {contact} if something needs correcting."
         )
     if status is InvitationStatus.EXPIRED:
         day = invitation.expires_at.strftime("%d %B %Y")
@@ -314,7 +317,7 @@ def principal_for(invitation: Invitation) -> Principal:
 def record_submission(session: Session, invitation: Invitation, assessment: Assessment) -> None:
     invitation.submitted_at = utcnow()
     invitation.submitted_answers = dict(assessment.answers)
-    assessment_service.record_history(
+    history_service.record_history(
         session, assessment, principal_for(invitation), HistoryKind.INVITATION_SUBMITTED
     )
     session.flush()

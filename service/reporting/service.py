@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
-from service.assessments.models import Assessment, AssessmentStatus
+from service.assessments.models import EDITABLE, Assessment, AssessmentStatus
 from service.auth import service as auth_service
 from service.auth.models import Organisation
 from service.clients import service as client_service
@@ -32,6 +32,7 @@ from service.reporting import documents
 from service.reporting.models import RenderedReport
 from service.reporting.pool import default_pool
 from service.reporting.render import RenderedPdf, RenderError, template_version
+from service.reviews.report import review_for_report
 from service.scores import service as score_service
 from service.scores.models import ScoreRecord
 from service.scoring.library import Library
@@ -63,6 +64,8 @@ class Pending:
     key: str
     filename: str
     html: str
+    publish: uuid.UUID | None = None
+    """The approved assessment whose published report this becomes (pinned when stored)."""
 
 
 @dataclass(frozen=True)
@@ -98,13 +101,25 @@ def prepare_assessment_report(
     admit: Admission = None,
 ) -> Report | Pending:
     """The stored report (or the HTML preview), or what to render to make it; `admit` may
-    refuse the render before the HTML is made (a full render queue)."""
+    refuse the render before the HTML is made (a full render queue).
+
+    An approved version's PDF is pinned at its first rendering and served as is from then on
+    (a published report never changes; reopening makes a new version). Before approval the
+    report is a preview for the agency, made like any other.
+    """
     facts = _report_facts(session, organisation_id, assessment_id)
+    if fmt == "pdf" and facts.published is not None:
+        pinned = session.get(RenderedReport, facts.published)
+        if pinned is not None:
+            return Report(pinned.content, PDF, facts.filename + ".pdf", pinned.etag)
     key = _key("assessment", *facts.key_parts)
+    publish = assessment_id if facts.approved else None
     if fmt == "pdf" and (stored := _stored(session, key)) is not None:
+        _pin(session, publish, stored)
         return Report(stored.content, PDF, facts.filename + ".pdf", stored.etag)
     assessment = assessment_service.get_assessment(session, organisation_id, assessment_id)
     record = score_service.latest_score(session, assessment)
+    review = review_for_report(session, assessment)
     return _produce(
         session,
         organisation_id,
@@ -112,9 +127,22 @@ def prepare_assessment_report(
         key,
         facts.filename,
         fmt,
-        lambda assets: documents.assessment_html(facts.organisation, assessment, record, assets),
+        lambda assets: documents.assessment_html(
+            facts.organisation, assessment, record, assets, review
+        ),
         admit,
+        publish,
     )
+
+
+def _pin(session: Session, publish: uuid.UUID | None, stored: RenderedReport) -> None:
+    """Make a stored PDF the approved assessment's published report, unless one is already."""
+    if publish is not None:
+        session.execute(
+            update(Assessment)
+            .where(Assessment.id == publish, Assessment.published_report_id.is_(None))
+            .values(published_report_id=stored.id)
+        )
 
 
 @dataclass(frozen=True)
@@ -122,6 +150,8 @@ class _Facts:
     organisation: str
     filename: str
     key_parts: tuple[str, ...]
+    approved: bool
+    published: uuid.UUID | None
 
 
 def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: uuid.UUID) -> _Facts:
@@ -137,6 +167,8 @@ def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: u
             Client.name,
             Client.updated_at,
             ScoreRecord.computed_at,
+            Assessment.approved_at,
+            Assessment.published_report_id,
         )
         .join(Organisation, Organisation.id == Assessment.organisation_id)
         .join(Vendor, Vendor.id == Assessment.vendor_id)
@@ -147,8 +179,11 @@ def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: u
     row = session.execute(query).one_or_none()
     if row is None:
         raise NotFound(f"There is no assessment {assessment_id}.")
-    status, revision, score_id, organisation, vendor, vendor_at, client, client_at, scored = row
-    if status is AssessmentStatus.DRAFT or score_id is None:
+    (status, revision, score_id, organisation, vendor, vendor_at, client, client_at, scored) = row[
+        :9
+    ]
+    approved_at, published = row[9:]
+    if status in EDITABLE or score_id is None:
         raise _draft(assessment_id)
     return _Facts(
         organisation=organisation,
@@ -161,7 +196,10 @@ def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: u
             str(revision),
             vendor_at.isoformat(),
             client_at.isoformat(),
+            approved_at.isoformat() if approved_at else "preview",
         ),
+        approved=status is AssessmentStatus.APPROVED,
+        published=published,
     )
 
 
@@ -214,14 +252,14 @@ def prepare_comparison_report(
 
 
 def _require_scored(assessment: Assessment) -> None:
-    if assessment.status is AssessmentStatus.DRAFT or assessment.latest_score_id is None:
+    if assessment.status in EDITABLE or assessment.latest_score_id is None:
         raise _draft(assessment.id)
 
 
 def _draft(assessment_id: uuid.UUID) -> Conflict:
     return Conflict(
-        f"Assessment {assessment_id} is a draft: reports are made from scored assessments. "
-        "Submit it (all required questions answered) to score it first."
+        f"Assessment {assessment_id} is a draft (or back with the respondent): reports are made "
+        "from submitted assessments. Submit it (all required questions answered) first."
     )
 
 
@@ -269,16 +307,18 @@ def _produce(
     fmt: Format,
     html_for: documents.HtmlMaker,
     admit: Admission = None,
+    publish: uuid.UUID | None = None,
 ) -> Report | Pending:
     if fmt == "html":
         html = html_for(documents.PREVIEW_ASSETS).encode()
         return Report(html, HTML, filename + ".html", _etag(html))
     stored = _stored(session, key)
     if stored is not None:
+        _pin(session, publish, stored)
         return Report(stored.content, PDF, filename + ".pdf", stored.etag)
     if admit is not None:
         admit()
-    return Pending(organisation_id, kind, key, filename, html_for(""))
+    return Pending(organisation_id, kind, key, filename, html_for(""), publish)
 
 
 def _stored(session: Session, key: str) -> RenderedReport | None:
@@ -319,6 +359,7 @@ def store(session: Session, pending: Pending, rendered: Rendered) -> Report:
         existing = _stored(session, pending.key)
         assert existing is not None
         row = existing
+    _pin(session, pending.publish, row)
     return Report(row.content, PDF, pending.filename + ".pdf", row.etag)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload, undefer_group
 
-from service.assessments.models import Assessment, AssessmentStatus
+from service.assessments.models import Assessment
 from service.catalog import service as catalog_service
 from service.catalog.models import QuestionnaireVersion
 from service.catalog.schemas import QuestionnaireRef
@@ -229,7 +229,6 @@ def record_score(
     )
     session.add(record)
     assessment.latest_score = record
-    assessment.status = AssessmentStatus.SCORED
     return record
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from service.assessments import history as assessment_history
 from service.assessments import service as assessment_service
 from service.assessments.models import Assessment, HistoryKind
 from service.auth.principal import Principal
@@ -69,7 +70,7 @@ def delete_assessment(
         return assessment
     assessment_service.check_revision(assessment, expected)
     assessment.deleted_at = now or utcnow()
-    assessment_service.record_history(session, assessment, principal, HistoryKind.DELETED)
+    assessment_history.record_history(session, assessment, principal, HistoryKind.DELETED)
     session.flush()
     notify.assessment_changed(session, assessment, EventType.ASSESSMENT_DELETED)
     return assessment
@@ -132,7 +133,7 @@ def _restorable(row: Vendor | Client | Assessment, noun: str) -> datetime:
 
 def _restore(session: Session, principal: Principal, assessment: Assessment) -> None:
     assessment.deleted_at = None
-    assessment_service.record_history(session, assessment, principal, HistoryKind.RESTORED)
+    assessment_history.record_history(session, assessment, principal, HistoryKind.RESTORED)
     session.flush()
     notify.assessment_changed(session, assessment, EventType.ASSESSMENT_RESTORED)
 

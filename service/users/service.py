@@ -20,7 +20,7 @@ from service.ratelimits.service import Limit, Verdict
 from service.users import passwords
 from service.users.models import User
 
-WEB_ROLES = (Role.ADMIN, Role.PROCUREMENT, Role.ACCOUNT_LEAD)
+WEB_ROLES = (Role.ADMIN, Role.PROCUREMENT, Role.REVIEWER, Role.ACCOUNT_LEAD)
 """Roles a person can have; `integration` is for API keys only."""
 
 _SCOPES = ("for this e-mail address", "from your network")

@@ -18,7 +18,7 @@ from service.dependencies import CatalogDep, DbSession, LibraryDep
 from service.errors import InvalidInput, PreconditionFailed, ServiceError
 from service.web import draft_state, refused_forms
 from service.web.auth import Editor, Reopener, WebUser, signed_in_router
-from service.web.forms import Form, attempt
+from service.web.forms import Form, attempt, text
 from service.web.pages import redirect
 from service.web.refused_forms import owner_of
 from service.web.saving import (
@@ -105,16 +105,29 @@ def submit_answers(
     if isinstance(submitted, ServiceError):
         raise submitted
     _done(session, user, assessment)
-    return redirect(session, user, f"/assessments/{assessment_id}", "Submitted and scored.")
+    return redirect(
+        session,
+        user,
+        f"/assessments/{assessment_id}",
+        "Submitted for review. The score below is a preview for the agency until approved.",
+    )
 
 
 @router.post("/assessments/{assessment_id}/reopen")
 def reopen_draft(
     assessment_id: uuid.UUID, session: DbSession, user: Reopener, form: Form
 ) -> Response:
-    """Return a scored assessment to draft; scores and history are kept."""
+    """Back to draft; an approved version starts the next version (the approved one stays)."""
     assessment = _locked(session, user, assessment_id)
-    assessment_service.reopen(session, user.principal, assessment, expected_revision(form))
+    reopened = assessment_service.reopen(
+        session, user.principal, assessment, expected_revision(form), text(form, "reason") or None
+    )
+    if reopened.id != assessment.id:
+        flash = (
+            f"Version {reopened.version} started as a draft with every answer; version "
+            f"{assessment.version} and its report stay as they were."
+        )
+        return redirect(session, user, f"/assessments/{reopened.id}", flash)
     return redirect(
         session, user, f"/assessments/{assessment_id}", "Reopened: the answers can change again."
     )

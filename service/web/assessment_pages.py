@@ -10,7 +10,7 @@ from packaging.version import Version
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
-from service.assessments.models import Assessment, AssessmentStatus
+from service.assessments.models import EDITABLE, Assessment
 from service.assessments.presenters import to_summary
 from service.auth.permissions import Permission
 from service.invitations import service as invitation_service
@@ -25,6 +25,7 @@ from service.web.evidence import context as evidence_context
 from service.web.pages import page
 from service.web.questionnaire_view import questionnaire_view
 from service.web.result_view import result_view
+from service.web.review_view import review_panel
 from service.web.workbook_panel import WorkbookPanel, panel_for
 
 
@@ -90,6 +91,7 @@ def questionnaire_page(
         "newer_version": newer_version(request, assessment),
         "workbook": workbook or panel_for(assessment, editable),
         **evidence_context(session, assessment, f"/assessments/{assessment.id}", editable=editable),
+        **review_context(session, user, assessment),
     }
     return page(request, session, user, "assessments/questionnaire.html", context, status=status)
 
@@ -97,6 +99,12 @@ def questionnaire_page(
 def invite_key(assessment: Assessment) -> str:
     """Where a refused invitation form is kept (the questionnaire page has two forms)."""
     return f"/assessments/{assessment.id}#invite"
+
+
+def review_context(session: Session, user: WebUser, assessment: Assessment) -> dict[str, object]:
+    """The review panel, and the clarification notes shown next to their questions."""
+    review = review_panel(session, user.principal, assessment)
+    return {"review": review, "clarification_notes": review.by_question}
 
 
 def newer_version(request: Request, assessment: Assessment) -> str | None:
@@ -134,6 +142,7 @@ def result_page(
             f"/assessments/{assessment.id}",
             editable=user.can(Permission.EDIT_ASSESSMENTS),
         ),
+        **review_context(session, user, assessment),
     }
     return page(request, session, user, "assessments/result.html", context)
 
@@ -141,8 +150,8 @@ def result_page(
 def assessment_page(
     request: Request, session: Session, user: WebUser, assessment: Assessment
 ) -> HTMLResponse:
-    """A draft shows its questionnaire; a scored assessment shows its result."""
-    if assessment.status is AssessmentStatus.DRAFT or assessment.latest_score_id is None:
+    """A draft (or one sent back) shows its questionnaire; a submitted one its (preview) result."""
+    if assessment.status in EDITABLE or assessment.latest_score_id is None:
         kept = refused_forms.recalled(
             session, refused_forms.owner_of(user), f"/assessments/{assessment.id}"
         )

@@ -11,8 +11,9 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from service.assessments import history as assessment_history
 from service.assessments import service as assessment_service
-from service.assessments.models import AssessmentHistory, HistoryKind
+from service.assessments.models import TRANSITIONS, AssessmentHistory, HistoryKind
 from service.assessments.schemas import AssessmentCreate
 from service.clients import service as client_service
 from service.dependencies import CatalogDep, DbSession
@@ -27,6 +28,7 @@ from service.web.forms import Form, attempt, fields, service_messages, validatio
 from service.web.listing import every
 from service.web.pages import page, redirect
 from service.web.questionnaire_view import questionnaire_view
+from service.web.templating import words
 
 router = signed_in_router()
 
@@ -111,7 +113,7 @@ def show_history(
         session, user.principal.organisation_id, assessment_id
     )
     questionnaire = assessment_service.questionnaire_for(assessment)
-    entries = assessment_service.history(session, assessment)
+    entries = assessment_history.history(session, assessment)
     rows = [_history_row(questionnaire, entry) for entry in reversed(entries)]
     context = {"assessment": assessment, "rows": rows}
     return page(request, session, user, "assessments/history.html", context)
@@ -129,13 +131,24 @@ def _history_row(questionnaire: Questionnaire, entry: AssessmentHistory) -> Hist
         return HistoryRow(
             entry, "", "", f"{count} answer{'s' if count != 1 else ''} from a workbook"
         )
+    if entry.kind in TRANSITIONS or entry.kind is HistoryKind.VERSION_CREATED:
+        return HistoryRow(entry, "", _moved(entry.old_value), _moved(entry.new_value, entry.reason))
     question = questionnaire.questions.get(entry.question_id or "")
+    if entry.kind is HistoryKind.CLARIFICATION:
+        label = question.label if question else (entry.question_id or "")
+        return HistoryRow(entry, label, "", f"{words(entry.new_value)}: {entry.reason or '-'}")
     return HistoryRow(
         entry,
         question.label if question else (entry.question_id or ""),
         display(question, entry.old_value) if entry.question_id else "",
         display(question, entry.new_value) if entry.question_id else "",
     )
+
+
+def _moved(value: Any, reason: str | None = None) -> str:
+    """A state ('in_review' -> 'In review') or a version link ({'version': 2} -> 'version 2')."""
+    shown = f"version {value.get('version')}" if isinstance(value, dict) else words(value or "")
+    return f"{shown} ({reason})" if reason else shown
 
 
 def _score_note(note: Mapping[str, Any]) -> str:

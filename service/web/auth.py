@@ -70,6 +70,7 @@ _ACTIONS = {
     Permission.EDIT_ASSESSMENTS: "start, answer or submit assessments, or invite vendors",
     Permission.REOPEN_ASSESSMENTS: "reopen assessments",
     Permission.MANAGE_USERS: "manage people",
+    Permission.REVIEW_ASSESSMENTS: "review assessments (clarify, request changes, approve)",
 }
 
 
@@ -86,6 +87,7 @@ DirectoryEditor = Annotated[WebUser, Depends(require(Permission.EDIT_DIRECTORY))
 Editor = Annotated[WebUser, Depends(require(Permission.EDIT_ASSESSMENTS))]
 Reopener = Annotated[WebUser, Depends(require(Permission.REOPEN_ASSESSMENTS))]
 PeopleAdmin = Annotated[WebUser, Depends(require(Permission.MANAGE_USERS))]
+Reviewer = Annotated[WebUser, Depends(require(Permission.REVIEW_ASSESSMENTS))]
 
 
 async def sent_csrf_token(request: Request) -> str | None:

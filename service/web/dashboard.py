@@ -17,6 +17,7 @@ from service.assessments.schemas import AssessmentSummary
 from service.clients import service as client_service
 from service.db import utcnow
 from service.dependencies import DbSession
+from service.reviews.service import REVIEWABLE
 from service.vendors import service as vendor_service
 from service.web.auth import SignedIn, signed_in_router
 from service.web.listing import every
@@ -128,6 +129,7 @@ def _counts(summaries: list[AssessmentSummary], today: date) -> dict[str, int]:
         "overdue": sum(1 for n in notes if n and n.tone == "overdue"),
         "due_soon": sum(1 for n in notes if n and n.tone == "soon"),
         "draft": sum(1 for s in summaries if s.status is AssessmentStatus.DRAFT),
+        "to_review": sum(1 for s in summaries if s.status in REVIEWABLE),
         "scored": sum(1 for s in summaries if s.score is not None),
         "recommended": sum(
             1 for s in summaries if s.score and s.score.recommendation == "recommended"

@@ -8,6 +8,7 @@ the same service functions as everywhere else, with the vendor contact as the ac
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Annotated
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from service.assessments import service as assessment_service
-from service.assessments.models import Assessment
+from service.assessments.models import EDITABLE, Assessment
 from service.auth import service as auth_service
 from service.auth.principal import Principal
 from service.dependencies import DbSession, LibraryDep
@@ -27,6 +28,7 @@ from service.invitations import service as invitation_service
 from service.invitations.models import Invitation
 from service.reporting.documents import ascii_filename
 from service.reporting.vendor_copy import vendor_copy_pdf
+from service.reviews import clarifications
 from service.web import draft_state, refused_forms
 from service.web.assessment_pages import FormUrls
 from service.web.auth import CSRF_REFUSED, client_ip, csrf_from, refuse_cross_site, tokens_match
@@ -36,6 +38,7 @@ from service.web.evidence import upload_from_form
 from service.web.forms import Form, attempt, text
 from service.web.limits import Limits
 from service.web.questionnaire_view import questionnaire_view
+from service.web.review_view import thread_views
 from service.web.saving import (
     STALE_PAGE_NOTICE,
     Saved,
@@ -106,6 +109,27 @@ def autosave_invitation_answers(
     return _guarded(request, session, limits, token, action, as_json=True)
 
 
+@router.post("/invite/{token}/clarifications/{thread_id}/reply")
+def reply_invitation_clarification(
+    token: Token,
+    thread_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    limits: Limits,
+    form: Form,
+) -> Response:
+    """The vendor's reply to a clarification request (answers change in the form itself)."""
+
+    def action() -> Response:
+        invitation, assessment = _open_for_change(request, session, token, form)
+        thread = clarifications.get_thread(session, assessment, thread_id)
+        principal = invitation_service.principal_for(invitation)
+        clarifications.reply(session, principal, assessment, thread, text(form, "message"))
+        return secure(RedirectResponse(f"/invite/{token}?replied=1#requests", status_code=303))
+
+    return _guarded(request, session, limits, token, action)
+
+
 @router.post("/invite/{token}/submit")
 def submit_invitation(
     token: Token,
@@ -115,7 +139,7 @@ def submit_invitation(
     limits: Limits,
     form: Form,
 ) -> Response:
-    """Save and submit; the link is closed afterwards."""
+    """Save and submit for review; the link stays open for the review's questions."""
 
     def action() -> Response:
         invitation, assessment, saved = _save_draft(request, session, token, form, save_form)
@@ -257,7 +281,14 @@ def _page(
         else DraftState(view=questionnaire_view(questionnaire, assessment.answers))
     )
     base = f"/invite/{token}"
+    threads = thread_views(session, assessment)
     context = {
+        "token": token,
+        "threads": threads,
+        "open_threads": [t for t in threads if t.is_open],
+        "clarification_notes": {t.thread.question_id: t for t in threads},
+        "editable": assessment.status in EDITABLE,
+        "replied": bool(request.query_params.get("replied")),
         **_context(session, invitation),
         "assessment": assessment,
         "form": state.view,

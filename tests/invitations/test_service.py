@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from service.assessments import service as assessment_service
+from service.assessments import history as history_service
 from service.assessments.models import AssessmentStatus
 from service.auth.models import Organisation
 from service.auth.principal import ActorType
@@ -56,7 +56,7 @@ def test_only_a_draft_can_be_sent(
     scored = builders.assessment(
         session, catalog, org, answers=builders.example("openweave.answers"), submitted=True
     )
-    with pytest.raises(Conflict, match="only a draft can be sent to a vendor"):
+    with pytest.raises(Conflict, match=r"or one sent back with changes requested. can be sent"):
         builders.invitation(session, scored)
 
 
@@ -95,13 +95,13 @@ def test_why_a_link_is_shut(
 
     used = builders.invitation(session, draft)
     invitation_service.record_submission(session, used.invitation, draft)
-    with pytest.raises(Gone, match="The questionnaire was submitted with this link"):
-        invitation_service.open_link(session, used.token)
+    # Still open after submitting: the vendor reads the review's questions and replies there.
+    assert invitation_service.open_link(session, used.token)[1] is draft
 
     live = builders.invitation(session, draft)
-    draft.status = AssessmentStatus.SCORED
+    draft.status = AssessmentStatus.APPROVED
     session.flush()
-    with pytest.raises(Gone, match="The agency has closed this questionnaire"):
+    with pytest.raises(Gone, match="The agency has reviewed and closed this questionnaire"):
         invitation_service.open_link(session, live.token)
 
 
@@ -177,7 +177,7 @@ def test_the_history_tells_the_invitation_story(
     invitation_service.open_link(session, created.token)
     invitation_service.record_submission(session, created.invitation, draft)
     invitation_service.revoke(session, created.invitation, actor, draft)
-    kinds = [entry.kind.value for entry in assessment_service.history(session, draft)]
+    kinds = [entry.kind.value for entry in history_service.history(session, draft)]
     assert kinds == [
         "created",
         "due_date_changed",

@@ -151,7 +151,8 @@ def test_users_create_offers_only_the_web_roles() -> None:
         main, ["users", "create", "--org", "A", "--email", "a@b.example", "--role", "integration"]
     )
     assert result.exit_code == 2
-    assert "'integration' is not one of 'admin', 'procurement', 'account_lead'" in result.output
+    roles = "'admin', 'procurement', 'reviewer', 'account_lead'"
+    assert f"'integration' is not one of {roles}" in result.output
 
 
 def test_the_demo_prints_a_user_who_can_sign_in(database: str) -> None:

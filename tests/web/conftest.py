@@ -87,6 +87,7 @@ class World:
             "user_id": str(self.member.id),
             "fmt": "csv",
             "file_id": "00000000-0000-4000-8000-000000000000",
+            "thread_id": "00000000-0000-4000-8000-000000000000",  # no such clarification
         }
 
 

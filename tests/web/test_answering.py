@@ -270,13 +270,13 @@ def test_submit_scores_and_shows_the_result(buyer: Visitor, world: World, sessio
     response = buyer.post(f"/assessments/{world.draft.id}/submit", form)
     assert response.status_code == 303
     page = buyer.get(response.headers["location"]).text
-    assert "Submitted and scored." in page
+    assert "Submitted for review." in page
     assert "Recommended" in page
     assert "Technical currency" in page
     assert "Integration risk" in page
     assert f'href="/assessments/{world.draft.id}/report.pdf"' in page
     session.refresh(world.draft)
-    assert world.draft.status is AssessmentStatus.SCORED
+    assert world.draft.status is AssessmentStatus.SUBMITTED
 
 
 def test_an_unknown_blocker_is_shown_to_confirm_not_as_a_finding(

@@ -59,6 +59,20 @@ FORMS: dict[str, dict[str, Any]] = {
     "upload_invitation_evidence": {"kind": "requirements"},
     "accept_invitation_evidence": {"question": "framework.version"},
     "resolve_invitation_answers": {"_revision": "1"},
+    "reply_invitation_clarification": {"message": "Forged reply"},
+    "start_review": {},
+    "ask_clarification": {"question_id": "framework.primary", "message": "Forged?"},
+    "reply_clarification": {"message": "Forged reply"},
+    "resolve_clarification": {},
+    "request_changes": {},
+    "approve": {},
+}
+REVIEWER_ROUTES = {
+    "start_review",
+    "ask_clarification",
+    "resolve_clarification",
+    "request_changes",
+    "approve",
 }
 PEOPLE = {
     "invite_person",
@@ -115,18 +129,20 @@ def test_the_same_requests_with_the_right_token_get_through(
     # and test_people.py
     skip = {"sign_in", "sign_out", "request_password_reset", "choose_password"}
     admin = signed_in(Role.ADMIN)
+    reviewer = signed_in(Role.REVIEWER)
     for name, method, template in page_routes(app, STATE_CHANGING):
         if name in skip:
             continue
-        visitor = admin if name in PEOPLE else buyer
+        who = admin if name in PEOPLE else reviewer if name in REVIEWER_ROUTES else buyer
         token = (
             world.invitation.csrf_token
             if "invitation_answers" in name
-            or name in {"submit_invitation", "upload_invitation_workbook"}
+            or name
+            in {"submit_invitation", "upload_invitation_workbook", "reply_invitation_clarification"}
             or "invitation_evidence" in name
-            else visitor.csrf
+            else who.csrf
         )
-        response = visitor.http.request(
+        response = who.http.request(
             method,
             fill(template, world.params()),
             data=_form(FORMS[name], token),

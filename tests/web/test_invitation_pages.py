@@ -75,7 +75,7 @@ def test_only_drafts_can_be_sent(buyer: Visitor, world: World) -> None:
         {"contact_name": "Jane", "contact_email": "jane@vendor.example"},
     )
     assert response.status_code == 409
-    assert "only a draft can be sent to a vendor" in response.text
+    assert "can be sent to a vendor" in response.text
 
 
 def test_the_vendor_sees_only_the_questionnaire(
@@ -141,11 +141,12 @@ def test_the_vendor_saves_comes_back_and_submits(
     assert "Recommended" not in done.text
     assert "risk" not in done.text.lower()
     session.refresh(world.draft)
-    assert world.draft.status is AssessmentStatus.SCORED
+    assert world.draft.status is AssessmentStatus.SUBMITTED
 
-    closed = visitor.get(f"/invite/{world.token}")
-    assert closed.status_code == 410
-    assert "The questionnaire was submitted with this link" in closed.text
+    locked = visitor.get(f"/invite/{world.token}")
+    assert locked.status_code == 200
+    assert "for review and cannot be changed now" in locked.text
+    assert "Recommended" not in locked.text
     history = buyer.get(f"/assessments/{world.draft.id}/history").text
     assert "Jane Doe &lt;jane@vendor.example&gt; (vendor invitation)" in history
 
@@ -193,14 +194,15 @@ def test_an_unknown_link_is_a_clear_404(visitor: Visitor) -> None:
     assert "This link is not valid" in response.text
 
 
-def test_the_link_closes_when_the_agency_submits(
+def test_the_link_locks_when_the_agency_submits(
     visitor: Visitor, buyer: Visitor, world: World
 ) -> None:
     form = {"_revision": str(world.draft.revision), **builders.example("openweave.answers")}
     assert buyer.post(f"/assessments/{world.draft.id}/submit", form).status_code == 303
     response = visitor.get(f"/invite/{world.token}")
-    assert response.status_code == 410
-    assert "The agency has closed this questionnaire for answers" in response.text
+    assert response.status_code == 200
+    assert "for review and cannot be changed now" in response.text
+    assert 'action="/invite/' not in response.text  # no answer form while in review
 
 
 def test_the_token_reaches_nothing_else(visitor: Visitor, world: World) -> None:

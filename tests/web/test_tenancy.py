@@ -31,6 +31,7 @@ NOT_ORGANISATION_OBJECTS = {
     "upload_invitation_evidence",
     "accept_invitation_evidence",
     "resolve_invitation_answers",
+    "reply_invitation_clarification",
 }
 
 
@@ -75,6 +76,12 @@ EXPECTED = {
     "upload_assessment_evidence",
     "accept_assessment_evidence",
     "delete_assessment_evidence",
+    "start_review",
+    "ask_clarification",
+    "reply_clarification",
+    "resolve_clarification",
+    "request_changes",
+    "approve",
 }
 
 

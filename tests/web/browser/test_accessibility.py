@@ -117,7 +117,7 @@ def test_a_still_to_answer_link_moves_focus_to_its_field(
     page.set_viewport_size(WIDTHS[width])
     sign_in(page, server.url, seeded.email, builders.PASSWORD)
     page.goto(seeded.draft_url)
-    page.get_by_role("button", name="Submit for scoring").click()
+    page.get_by_role("button", name="Submit for review").click()
     summary = page.locator("#missing")
     expect(summary).to_contain_text("to answer or correct")
     expect(summary).to_be_focused()

@@ -94,13 +94,11 @@ def test_vendor_invitation_flow(
     assert "score" not in vendor_page.content().lower()
     shoot(vendor_page, screenshots, "vendor-thanks", tablet=False)
 
-    # The link is closed now, and never reached anything else.
+    # The answers are locked for review now, and the link never reached anything else.
     vendor_page.goto(link)
-    expect(vendor_page.get_by_role("heading", name="This link is closed")).to_be_visible()
-    expect(
-        vendor_page.get_by_text("The questionnaire was submitted with this link")
-    ).to_be_visible()
-    shoot(vendor_page, screenshots, "vendor-link-closed", tablet=False)
+    expect(vendor_page.get_by_text("for review and cannot be changed now")).to_be_visible()
+    assert "score" not in vendor_page.content().lower()
+    shoot(vendor_page, screenshots, "vendor-link-in-review", tablet=False)
     for attempt in (
         f"{base}/assessments/{other.id}",
         f"{base}/assessments/{other.id}/report.pdf",

@@ -101,7 +101,7 @@ def test_procurement_flow(
     shoot(page, screenshots, "questionnaire")
 
     # Submit with a missing answer, then complete it and submit.
-    page.get_by_role("button", name="Submit for scoring").click()
+    page.get_by_role("button", name="Submit for review").click()
     expect(
         page.get_by_text("Not submitted yet: 1 required question is unanswered.")
     ).to_be_visible()
@@ -115,17 +115,17 @@ def test_procurement_flow(
     ).to_be_focused()
     shoot(page, screenshots, "submit-missing", tablet=False)
     answer(page, "hf.model_swappable", True)
-    page.get_by_role("button", name="Submit for scoring").click()
+    page.get_by_role("button", name="Submit for review").click()
 
     # The result: scores, bands, recommendation.
-    expect(page.get_by_text("Submitted and scored.")).to_be_visible()
+    expect(page.get_by_text("Submitted for review.")).to_be_visible()
     expect(page.locator(".verdict h2")).to_have_text("Recommended")
     expect(page.locator(".score-card").first).to_contain_text("Current")
     shoot(page, screenshots, "result", full_page=True)
 
     # The PDF report names the vendor.
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download PDF report").click()
+        page.get_by_role("link", name="Download preview report").click()
     assert "OpenWeave AI" in pdf_text(Path(download.value.path()))
 
     # A second vendor for the same client, scored elsewhere (the API), then compare.
