@@ -99,5 +99,5 @@ def test_the_result_page_shows_the_contradictions_the_score_used(
     session.commit()
     result = buyer.get(base).text
     assert "Evidence checked" in result
-    assert "Contradicted: framework.version" in result
+    assert "Contradicted: Framework version" in result
     assert "The score uses the evidenced value." in result
