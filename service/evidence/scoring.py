@@ -77,6 +77,7 @@ def record(
         contradictions.append(
             {
                 "question": check.question,
+                "label": engine.vendor.questions[check.question].name,
                 "declared": check.declared,
                 "evidenced": check.evidenced,
                 "sources": [_source(f) for f in check.facts],

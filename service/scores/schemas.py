@@ -162,6 +162,7 @@ class ContradictionRead(BaseModel):
     """An answer the evidence contradicts: a finding of its own, scored with the evidence."""
 
     question: str
+    label: str = Field(default="", description="The question's short name.")
     declared: Any = Field(description="What the answer said.")
     evidenced: Any = Field(description="What the evidence says: the value the score used.")
     sources: list[EvidenceSourceRead]

@@ -52,6 +52,8 @@ def context(
             delete=f"{base}/evidence" if base.startswith("/assessments/") else None,
         ),
         "evidence_editable": editable,
+        # the vendor's page names no one at the agency
+        "evidence_public": base.startswith("/invite/"),
     }
 
 

@@ -68,6 +68,8 @@ def test_the_vendor_uploads_and_accepts_on_the_invitation_page(
     assert location == f"{link}?evidence=added#evidence"
     page = visitor.get(location).text
     assert "Evidence file added" in page
+    assert "poetry.lock · 953 bytes" in page
+    assert " · you, " in page  # the vendor's page names no one at the agency
     assert "Suggested from evidence:</strong> 2.14.1" in page
     accepted = visitor.http.post(
         f"{link}/evidence/accept", data={"_csrf": csrf, "question": "framework.version"}
@@ -99,5 +101,5 @@ def test_the_result_page_shows_the_contradictions_the_score_used(
     session.commit()
     result = buyer.get(base).text
     assert "Evidence checked" in result
-    assert "Contradicted: framework.version" in result
+    assert "Contradicted: Framework version" in result
     assert "The score uses the evidenced value." in result

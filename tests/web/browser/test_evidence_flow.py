@@ -7,11 +7,15 @@ from pathlib import Path
 
 from playwright.sync_api import Page, ViewportSize, expect
 
+from service.assessments import service as assessment_service
+from service.auth.permissions import Role
+from service.evidence import service as evidence_service
 from service.questionnaires.catalog import Catalog
+from service.scoring.library import Library
 from tests import builders
 from tests.evidence.files import FIXTURES
 from tests.web.browser.conftest import LAPTOP, TABLET, Server
-from tests.web.browser.steps import question
+from tests.web.browser.steps import question, sign_in
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
@@ -67,3 +71,37 @@ def _shoot(page: Page, folder: Path, flagged: object) -> None:
         question(page, "serving.runtime_version").scroll_into_view_if_needed()
         page.screenshot(path=folder / f"evidence-answers-{name}.png")
     page.set_viewport_size(LAPTOP)
+
+
+def test_procurement_sees_the_evidence_summary_on_the_result_page(
+    page: Page,
+    server: Server,
+    catalog: Catalog,
+    library: Library,
+    screenshots: Path,
+    js_errors: list[str],
+) -> None:
+    with server.session() as session:
+        org = builders.organisation(session, "Acme Agency")
+        user = builders.user(session, org, Role.PROCUREMENT, name="Alice Example")
+        draft = builders.assessment(
+            session, catalog, org, answers=builders.example("openweave.answers")
+        )
+        actor = builders.principal(session, org, Role.PROCUREMENT)
+        for name in ("requirements.txt", "values.yaml"):
+            upload = evidence_service.Upload(name, (FIXTURES / name).read_bytes())
+            evidence_service.upload(session, actor, draft, upload)
+        assessment_service.submit(session, library, actor, draft, None)
+        session.commit()
+
+    sign_in(page, server.url, user.email, builders.PASSWORD)
+    page.goto(f"{server.url}/assessments/{draft.id}")
+    summary = page.locator("[data-score-evidence]")
+    expect(summary).to_contain_text("2 contradicted")
+    expect(summary).to_contain_text("Contradicted: Framework version")
+    for name, size in (("laptop", LAPTOP), ("tablet", TABLET), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        summary.scroll_into_view_if_needed()
+        page.screenshot(path=screenshots / f"evidence-result-{name}.png")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), name
+    assert js_errors == []
