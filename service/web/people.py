@@ -22,6 +22,7 @@ router = signed_in_router()
 ROLE_HINTS = {
     Role.ADMIN: "everything, including people, API keys and webhooks",
     Role.PROCUREMENT: "vendors, clients, assessments and invitations",
+    Role.REVIEWER: "reviews submitted answers: asks for clarification, sends back, approves",
     Role.ACCOUNT_LEAD: "reads and downloads reports",
 }
 FIELD_MESSAGES = {

@@ -16,7 +16,9 @@ from service.config import Settings
 from service.mail.models import MailMessage
 from service.scoring.library import Library
 from service.users import password_links
+from service.users import service as users_service
 from service.users.models import PasswordTokenPurpose, User
+from service.web.people import ROLE_HINTS
 from tests import builders
 from tests.smtp import Mailbox, deliver, parts
 from tests.web.visitor import Visitor, csrf_in
@@ -157,3 +159,7 @@ def test_the_password_form_needs_its_csrf_token(
     assert "security token is missing or wrong" in forged.text
     session.refresh(issued.row)
     assert issued.row.used_at is None, "the link still works"
+
+
+def test_every_role_a_person_can_have_is_explained_on_the_people_page() -> None:
+    assert set(users_service.WEB_ROLES) <= set(ROLE_HINTS)

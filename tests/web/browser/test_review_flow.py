@@ -5,17 +5,22 @@ still downloads byte for byte from its old URL."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from service.auth.permissions import Role
+from service.config import Settings
 from service.questionnaires.catalog import Catalog
+from service.scoring.library import Library
 from tests import builders
 from tests.reporting.conftest import pdf_text
+from tests.smtp import Mailbox
 from tests.web.browser.conftest import LAPTOP, TABLET, Server
 from tests.web.browser.steps import answer_all, sign_in, wait_saved
 from tests.web.browser.test_invitation_flow import invite
+from tests.web.browser.test_mail_flow import link_to, send_mail
 
 OPENWEAVE = builders.example("openweave.answers")
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -26,10 +31,24 @@ VLLM = "Is vLLM built from source or taken from the official image?"
 CONDITION = "Pin the serving image by digest before go-live."
 
 
-def vendor_link(page: Page, base: str, assessment_id: object) -> str:
-    """The link the vendor receives. Today it is shown once on the invitation page; with
-    e-mail (issue 12, part B) this step reads it from the message the SMTP server received."""
-    return invite(page, base, assessment_id, "Jane Doe", "jane@vendor.example")
+def vendor_link(page: Page, base: str, assessment_id: object, mail: MailRun) -> str:
+    """The link the vendor receives: the worker sends the invitation through a real SMTP
+    server (aiosmtpd), and the link is read from the message it received."""
+    shown = invite(page, base, assessment_id, "Jane Doe", "jane@vendor.example")
+    send_mail(mail.server, mail.library, mail.settings, mail.box)
+    [message] = mail.box.by_recipient("jane@vendor.example")
+    assert "OpenWeave AI" in message["Subject"]
+    link = link_to(mail.box, "jane@vendor.example", "invite")
+    assert link == shown
+    return link
+
+
+@dataclass(frozen=True)
+class MailRun:
+    server: Server
+    library: Library
+    settings: Settings
+    box: Mailbox
 
 
 def new_page(browser: Browser, js_errors: list[str]) -> tuple[BrowserContext, Page]:
@@ -72,6 +91,9 @@ def test_review_flow(
     browser: Browser,
     server: Server,
     catalog: Catalog,
+    library: Library,
+    settings: Settings,
+    mailbox: Mailbox,
     screenshots: Path,
     js_errors: list[str],
 ) -> None:
@@ -88,7 +110,7 @@ def test_review_flow(
 
     # The agency invites the vendor; the vendor answers and submits.
     sign_in(page, base, alice.email, builders.PASSWORD)
-    link = vendor_link(page, base, draft.id)
+    link = vendor_link(page, base, draft.id, MailRun(server, library, settings, mailbox))
     vendor_context, vendor_page = new_page(browser, js_errors)
     vendor_page.goto(link)
     answer_all(vendor_page, OPENWEAVE)
