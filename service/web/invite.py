@@ -288,6 +288,7 @@ def _page(
         "open_threads": [t for t in threads if t.is_open],
         "clarification_notes": {t.thread.question_id: t for t in threads},
         "editable": assessment.status in EDITABLE,
+        "copy_url": f"{base}/copy.pdf" if invitation.submitted_at else None,
         "replied": bool(request.query_params.get("replied")),
         **_context(session, invitation),
         "assessment": assessment,
@@ -305,7 +306,7 @@ def _page(
         "workbook": workbook
         or WorkbookPanel(f"{base}/questionnaire.xlsx", f"{base}/questionnaire.xlsx"),
         "imported": request.query_params.get("imported", ""),
-        **evidence_context(session, assessment, base, editable=True),
+        **evidence_context(session, assessment, base, editable=assessment.status in EDITABLE),
     }
     return render(request, "invite/questionnaire.html", context, status=status)
 

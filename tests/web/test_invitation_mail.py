@@ -53,7 +53,8 @@ def test_an_invitation_is_e_mailed_and_the_link_still_shown_once(
     shown = re.search(r'id="invite-link" type="text" value="([^"]+)"', response.text)
     assert shown
 
-    assert deliver(session_factory, library, settings, mailbox) == 1
+    # (the world's submitted assessment also told its reviewers: that message is not this one)
+    assert deliver(session_factory, library, settings, mailbox) >= 1
     [message] = mailbox.by_recipient("jane@vendor.example")
     text, html = parts(message)
     assert shown.group(1) in text
