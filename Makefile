@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run test check lint types pytest pytest-postgres fuzz format migration lock bench bench-load samples clean
+.PHONY: run test check lint types openapi-tools pytest pytest-postgres fuzz format migration lock bench bench-load bench-scale bench-backpressure bench-bulk samples clean
 
 # The pinned versions of requirements-dev.lock (hashes checked), then the project itself, editable.
 $(INSTALLED): pyproject.toml requirements-dev.lock
@@ -19,7 +20,18 @@ run: $(INSTALLED)
 	$(BIN)/stackvet demo
 	$(BIN)/stackvet serve
 
-test: check pytest pytest-postgres
+test: check openapi-tools pytest pytest-postgres
+
+# Redocly CLI and Spectral (npm, pinned by package-lock.json) for tests/test_openapi_lint.py;
+# without npm the lint test skips, unless STACKVET_REQUIRE_NODE is set (CI), where it fails.
+OPENAPI_TOOLS := .ci/openapi/node_modules/.installed
+openapi-tools: $(OPENAPI_TOOLS)
+$(OPENAPI_TOOLS): .ci/openapi/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix .ci/openapi --no-audit --no-fund --silent && touch $(OPENAPI_TOOLS); \
+	else \
+		echo "npm not found: the OpenAPI lint test will skip (CI requires it)."; \
+	fi
 
 check: lint types
 
@@ -30,8 +42,14 @@ lint: $(INSTALLED)
 types: $(INSTALLED)
 	$(BIN)/mypy
 
-pytest: $(INSTALLED)
+pytest: $(INSTALLED) $(AXE)
 	$(BIN)/pytest
+
+# axe-core for the browser tests' accessibility check, pinned (with its hash) in
+# package-lock.json; a test-only file that Playwright injects into pages, never served.
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(AXE)
 
 # The database tests again on PostgreSQL, when STACKVET_TEST_DATABASE_URL names one.
 pytest-postgres: $(INSTALLED)
@@ -77,6 +95,22 @@ bench: $(INSTALLED)
 # loopback; PostgreSQL (a schema of its own) when BENCH_DATABASE_URL is set.
 bench-load: $(INSTALLED)
 	$(BIN)/python benchmarks/load.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
+
+# 100,000 assessments, 1,000 clients, 5,000 vendors in one organisation (PostgreSQL only):
+# list pages, filters, sync and the dashboard by server time, with EXPLAIN ANALYZE and memory.
+bench-scale: $(INSTALLED)
+	@test -n "$(BENCH_DATABASE_URL)" || (echo "bench-scale needs PostgreSQL: set BENCH_DATABASE_URL"; exit 2)
+	$(BIN)/python benchmarks/scale.py --postgres $(BENCH_DATABASE_URL)
+
+# 60 concurrent downloads of unrendered reports plus cheap reads, against `stackvet serve`; with
+# BASELINE=<commit>, the same load first runs against that commit's code.
+bench-backpressure: $(INSTALLED)
+	$(BIN)/python benchmarks/backpressure.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL)) \
+		$(if $(BASELINE),--baseline $(BASELINE))
+
+# 500 vendor and client upserts one request at a time against one bulk request, same run.
+bench-bulk: $(INSTALLED)
+	$(BIN)/python benchmarks/bulk.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
 
 # The sample reports linked from the README (rendered from the example answer files).
 SAMPLES := docs/samples

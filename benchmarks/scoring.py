@@ -203,15 +203,18 @@ def store_assessments(factory: sessionmaker[Session], scorer: Engine, count: int
         session.add_all([client, vendor])
         session.flush()
         now = utcnow()
+        ids = [uuid.uuid4() for _ in range(count)]
         rows = [
             {
-                "id": uuid.uuid4(),
+                "id": ids[i],
+                "series_id": ids[i],
+                "conditions": [],
                 "organisation_id": org.id,
                 "vendor_id": vendor.id,
                 "client_id": client.id,
                 "questionnaire_id": vendor_q.id,
                 "title": f"Assessment {i}",
-                "status": AssessmentStatus.SCORED,
+                "status": AssessmentStatus.APPROVED,
                 "answers": answers,
                 "revision": 2,
                 "created_at": now,

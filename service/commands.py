@@ -10,15 +10,18 @@ from typing import NoReturn
 
 import click
 import uvicorn
+from sqlalchemy.orm import Session
 
 from service import migration
 from service.auth import service as auth_service
+from service.auth.models import Organisation
 from service.auth.permissions import Role
 from service.catalog import service as catalog_service
 from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
 from service.demo import seed as demo
-from service.errors import ServiceError
+from service.errors import NotFound, ServiceError
+from service.http_protocol import HeaderTimeoutProtocol
 from service.knowledge import commands as knowledge_commands
 from service.observability import logs, metrics
 from service.observability import server as metrics_server
@@ -97,6 +100,9 @@ def serve(host: str, port: int, workers: int) -> None:
             access_log=False,  # replaced by the `stackvet.access` line, with the request id
             log_config=logs.dict_config(settings.log_format, settings.log_level),
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+            http=HeaderTimeoutProtocol,
+            limit_concurrency=settings.limit_concurrency,
+            timeout_keep_alive=settings.keep_alive_seconds,
         )
     finally:
         metrics_engine.dispose()
@@ -123,7 +129,8 @@ def seed_demo() -> None:
 @main.command()
 @click.option("--once", is_flag=True, help="Handle what is due now, then stop.")
 def worker(once: bool) -> None:
-    """Send webhooks and pre-render reports (run as many as you like on PostgreSQL)."""
+    """Send webhooks and e-mail, queue reminders, pre-render reports (run as many as you like
+    on PostgreSQL)."""
     settings = get_settings()
     _, library = definitions_or_exit()
     engine = create_db_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -179,7 +186,10 @@ def users() -> None:
 
 
 @users.command("create")
-@click.option("--org", "organisation", required=True, help="Organisation name (created if new).")
+@click.option("--org", "organisation", required=True, help="Organisation name.")
+@click.option(
+    "--create-org", is_flag=True, help="Create the organisation if there is none of that name."
+)
 @click.option("--email", required=True, help="Their e-mail address; they sign in with it.")
 @click.option(
     "--role", type=click.Choice([r.value for r in users_service.WEB_ROLES]), required=True
@@ -192,12 +202,14 @@ def users() -> None:
     confirmation_prompt=True,
     help=f"At least {passwords.MIN_LENGTH} characters; prompted (twice, hidden) when left out.",
 )
-def create_user(organisation: str, email: str, role: str, name: str | None, password: str) -> None:
+def create_user(
+    organisation: str, create_org: bool, email: str, role: str, name: str | None, password: str
+) -> None:
     """Create a user who signs in at /sign-in with e-mail and password."""
     engine = create_db_engine(get_settings().database_url)
     try:
         with create_session_factory(engine).begin() as session:
-            org = auth_service.get_or_create_organisation(session, organisation)
+            org = _organisation(session, organisation, create=create_org)
             user = users_service.create_user(
                 session,
                 org,
@@ -212,6 +224,20 @@ def create_user(organisation: str, email: str, role: str, name: str | None, pass
     finally:
         engine.dispose()
     click.echo(f"Created {role} user {user.email} ({user.name}) in organisation '{org.name}'.")
+
+
+def _organisation(session: Session, name: str, *, create: bool) -> Organisation:
+    """The named organisation; a typo must not quietly start a new, empty one."""
+    found = auth_service.find_organisation(session, name)
+    if found is not None:
+        return found
+    if not create:
+        known = ", ".join(f"'{n}'" for n in auth_service.organisation_names(session)) or "none yet"
+        raise NotFound(
+            f"There is no organisation '{name}' (known: {known}). Check the spelling, or add "
+            "--create-org to create it."
+        )
+    return auth_service.get_or_create_organisation(session, name)
 
 
 @main.group()

@@ -22,13 +22,15 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from service.mail.schedule import parse_schedule
+from service.mail.sender import parse_url
 from service.resources import definitions_dir
 
 # Relative to the working directory (never inside the installed package); the folder is
 # created on first use.
 DEFAULT_DATABASE_URL = "sqlite:///var/stackvet.db"
 ENV_PREFIX = "STACKVET_"
-SECRET_SETTINGS = ("database_url", "webhook_proxy", "redis_url")
+SECRET_SETTINGS = ("database_url", "webhook_proxy", "redis_url", "smtp_url")
 
 
 class SecretFiles(PydanticBaseSettingsSource):
@@ -118,6 +120,39 @@ class Settings(BaseSettings):
     report_timeout_seconds: float = Field(default=30, gt=0)
     report_max_pages: int = Field(default=80, ge=1)
     report_memory_mb: int = Field(default=1024, ge=256, description="Per render worker.")
+    report_queue_size: int = Field(
+        default=8,
+        ge=0,
+        description="Report downloads that may wait for a render worker (per API process); "
+        "beyond, 503 with Retry-After.",
+    )
+    report_queue_per_organisation: int = Field(
+        default=4, ge=1, description="Of those, how many one organisation may hold."
+    )
+    header_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="`stackvet serve` closes a connection whose request headers have not all "
+        "arrived this long after they began (slow-header attacks).",
+    )
+    keep_alive_seconds: int = Field(
+        default=65,
+        gt=0,
+        description="`stackvet serve` keeps an idle connection open this long: longer than "
+        "clients and load balancers keep theirs (httpx 5 s, AWS ALB 60 s), so the server is "
+        "never the one closing a connection a client is just reusing.",
+    )
+    limit_concurrency: int = Field(
+        default=400,
+        ge=1,
+        description="`stackvet serve`: connections and requests at once per process; beyond, "
+        "uvicorn answers 503.",
+    )
+    hf_hub_lookup: bool = Field(
+        default=False,
+        description="Let users fetch a Hugging Face model's card, config.json and file list as "
+        "evidence (HF_ENDPOINT names the Hub; off by default: nothing leaves the service).",
+    )
     db_pool_size: int = Field(default=5, ge=1)
     db_pool_timeout: float = Field(
         default=10,
@@ -164,6 +199,45 @@ class Settings(BaseSettings):
     @property
     def runs_embedded_worker(self) -> bool:
         return self.is_sqlite if self.embedded_worker is None else self.embedded_worker
+
+    # -- e-mail and reminders (see service/mail) --
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465 (TLS) or "
+        "smtp://host:25?tls=none (a local relay). Unset: e-mails are written to the log.",
+    )
+    mail_from: str = Field(
+        default="stackvet <stackvet@localhost>",
+        description="The From address of every e-mail, e.g. "
+        "'Acme procurement <vetting@acme.example>'.",
+    )
+    mail_lease_seconds: int = Field(
+        default=120,
+        ge=5,
+        description="How long a worker holds an e-mail it is sending; a worker that dies "
+        "mid-send has its messages sent by another after this long.",
+    )
+    reminder_schedule: str = Field(
+        default="-3,0,+3",
+        description="Days relative to the due date on which reminders go out (negative: before).",
+    )
+    reminder_overdue_every_days: int = Field(
+        default=3, ge=0, description="After the schedule, remind again this often (0: never)."
+    )
+    reminder_max: int = Field(default=6, ge=0, description="Reminders per due date at most.")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if value:
+            parse_url(value)
+        return value or None
+
+    @field_validator("reminder_schedule")
+    @classmethod
+    def _check_schedule(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
 
     # -- operations: metrics, logs, tracing, shutdown (see service/observability) --
     metrics: Literal["enabled", "disabled"] = Field(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -16,6 +17,7 @@ from service.questionnaires.catalog import Catalog
 from service.scoring.library import Library
 
 AfterUnitOfWork = Callable[[sessionmaker[Session]], None]
+T = TypeVar("T")
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -28,21 +30,66 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     has released its connection, in short transactions of its own.
 
     The wait for a connection happens on the event loop (`ConnectionSlots`), bounded by
-    STACKVET_DB_POOL_TIMEOUT; the database work itself runs in the thread pool.
+    STACKVET_DB_POOL_TIMEOUT; the database work itself runs in the thread pool. A route that
+    must wait for something slow (a render worker) ends its unit of work first
+    (`end_unit_of_work`), so that it holds neither a connection nor a slot while it waits.
     """
     slots: ConnectionSlots | None = getattr(request.app.state, "connection_slots", None)
     semaphore = await slots.acquire() if slots else None
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    unit = _UnitOfWork(factory(), semaphore)
+    request.state.unit_of_work = unit
     try:
-        factory: sessionmaker[Session] = request.app.state.session_factory
-        session = factory()
         try:
-            yield session
-            await run_in_threadpool(_commit, request, session)
+            yield unit.session
+            if not unit.ended:
+                await run_in_threadpool(_commit, request, unit.session)
         except BaseException:
-            await run_in_threadpool(_roll_back, request, session)
+            if not unit.ended:
+                await run_in_threadpool(_roll_back, request, unit.session)
             raise
         for task in getattr(request.state, "after_unit_of_work", ()):
             await run_in_threadpool(task, factory)
+    finally:
+        unit.release()
+
+
+class _UnitOfWork:
+    def __init__(self, session: Session, semaphore: asyncio.Semaphore | None) -> None:
+        self.session = session
+        self.semaphore = semaphore
+        self.ended = False
+
+    def release(self) -> None:
+        if self.semaphore is not None:
+            self.semaphore.release()
+            self.semaphore = None
+
+
+async def end_unit_of_work(request: Request) -> None:
+    """Commit the request's unit of work now and give its connection and slot back; the
+    request may go on without the database (e.g. wait for a render worker)."""
+    unit: _UnitOfWork = request.state.unit_of_work
+    if unit.ended:
+        return
+    await run_in_threadpool(_commit, request, unit.session)
+    unit.ended = True
+    unit.release()
+
+
+async def in_own_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """`work` in a short transaction of its own (after `end_unit_of_work`), within the same
+    bound on connections as every request."""
+    slots: ConnectionSlots | None = getattr(request.app.state, "connection_slots", None)
+    semaphore = await slots.acquire() if slots else None
+    factory: sessionmaker[Session] = request.app.state.session_factory
+
+    def run() -> T:
+        with factory.begin() as session:
+            return work(session)
+
+    try:
+        return await run_in_threadpool(run)
     finally:
         if semaphore is not None:
             semaphore.release()

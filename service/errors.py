@@ -10,12 +10,14 @@
     ├── PreconditionFailed (412)           If-Match names a stale revision
     ├── Gone (410)                         a link that worked once and no longer does
     ├── PayloadTooLarge (413)
+    ├── UnsupportedMediaType (415)         a JSON endpoint sent another media type
     ├── TooManyRequests (429)
     ├── RenderFailed (500)                 a report could not be rendered (time, pages, crash)
     └── Unavailable (503)                  a dependency (the database) is not ready
 
 A request that waited `STACKVET_DB_POOL_TIMEOUT` seconds for a database connection (the pool is
-busy) is answered 503 with `Retry-After`, never left hanging.
+busy), or found the database unreachable (an outage, a restart), is answered 503 with
+`Retry-After`, never left hanging and never a 500.
 
 Services raise these, never `HTTPException`. Anything else that escapes is a 500 with a log line
 and the request id, and no internals in the body.
@@ -35,14 +37,24 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.config import get_settings
+from service.http_semantics import allowed_methods, sent_other_than_json
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "/problems/"
-"""Problem types are relative URIs; `GET /problems/{slug}` explains each one."""
+"""Problem types are absolute URLs under the public URL; `GET /problems/{slug}` explains each."""
+
+
+def problem_type(slug: str, public_url: str | None = None) -> str:
+    """The absolute URL of the page that explains a problem type."""
+    base = public_url if public_url is not None else get_settings().public_url
+    return base.rstrip("/") + PROBLEM_BASE + slug
 
 
 class ServiceError(Exception):
@@ -117,6 +129,12 @@ class PayloadTooLarge(ServiceError):
     title = "Request body too large"
 
 
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 class TooManyRequests(ServiceError):
     status = 429
     slug = "too-many-requests"
@@ -157,7 +175,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
-        "type": PROBLEM_BASE + slug,
+        "type": problem_type(slug, _public_url(request)),
         "title": title,
         "status": status,
         "detail": detail,
@@ -172,6 +190,11 @@ def problem_response(
     return JSONResponse(
         jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
     )
+
+
+def _public_url(request: Request | None) -> str | None:
+    settings = getattr(request.app.state, "settings", None) if request is not None else None
+    return settings.public_url if settings is not None else None
 
 
 def _service_error(request: Request, exc: Exception) -> JSONResponse:
@@ -197,20 +220,37 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else status.description
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"There is no endpoint at {request.url.path}; the API is described at /docs."
-    elif exc.status_code == 405:
-        detail = f"{request.method} is not supported on {request.url.path}."
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allowed = allowed_methods(request.app.routes, request.url.path)
+        headers["Allow"] = ", ".join(allowed)
+        detail = (
+            f"{request.method} is not supported on {request.url.path}; "
+            f"it supports {', '.join(allowed)}."
+        )
     return problem_response(
         request,
         status=exc.status_code,
         slug=known.slug if known else status.phrase.lower().replace(" ", "-"),
         title=known.title if known else status.phrase,
         detail=detail,
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
 
 
 def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    media_type = sent_other_than_json(request, exc.errors())
+    if media_type is not None:
+        return problem_response(
+            request,
+            status=UnsupportedMediaType.status,
+            slug=UnsupportedMediaType.slug,
+            title=UnsupportedMediaType.title,
+            detail=f"This endpoint takes a JSON body (Content-Type: application/json), "
+            f"not {media_type}.",
+            headers={"Accept-Post": "application/json"} if request.method == "POST" else None,
+        )
     errors = [_describe(err) for err in exc.errors()]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:3])
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
@@ -262,6 +302,27 @@ def _pool_exhausted(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database is unreachable or dropped the connection (an outage, a restart, a
+    failover): 503 and Retry-After, not a 500. Other database errors are ours: a 500."""
+    assert isinstance(exc, DBAPIError)
+    if not (isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated):
+        return _unhandled(request, exc)
+    logger.error("database unavailable: %s", str(exc.orig or exc).strip().splitlines()[0])
+    return problem_response(
+        request,
+        status=503,
+        slug=Unavailable.slug,
+        title=Unavailable.title,
+        detail="The database is not reachable right now; nothing was changed. Try again in "
+        f"{DATABASE_RETRY_AFTER_SECONDS} seconds.",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", "-")
     logger.exception("unhandled error (request %s)", request_id, exc_info=exc)
@@ -289,9 +350,14 @@ def _for_browsers(
     return handle
 
 
+unhandled_error = _for_browsers(_unhandled)
+"""The 500 response for an exception nothing else handled (see `middleware.UnhandledErrors`)."""
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _for_browsers(_service_error))
     app.add_exception_handler(StarletteHTTPException, _for_browsers(_http_error))
     app.add_exception_handler(RequestValidationError, _for_browsers(_validation_error))
     app.add_exception_handler(PoolTimeout, _for_browsers(_pool_exhausted))
-    app.add_exception_handler(Exception, _for_browsers(_unhandled))
+    app.add_exception_handler(DBAPIError, _for_browsers(_database_error))
+    app.add_exception_handler(Exception, unhandled_error)

@@ -25,6 +25,9 @@ def ensure_free(
     query = select(model.id).where(
         model.organisation_id == organisation_id, model.external_id == external_id
     )
+    superseded = getattr(model, "superseded_by_id", None)
+    if superseded is not None:  # an earlier assessment version keeps the id of its series
+        query = query.where(superseded.is_(None))
     taken_by = session.scalar(query)
     if taken_by is not None and taken_by != current_id:
         noun = model.__tablename__.removesuffix("s")

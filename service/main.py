@@ -15,7 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.middleware.gzip import GZipMiddleware
 
+from service import openapi_contract
 from service.api_limits.dependency import RateLimitHeadersMiddleware
 from service.api_limits.service import DatabaseCounters, Limiter, Policy, RedisCounters
 from service.assessments.router import router as assessments_router
@@ -27,10 +29,14 @@ from service.config import Settings, get_settings
 from service.db import ConnectionSlots, create_db_engine, create_session_factory
 from service.errors import install_error_handlers
 from service.events.router import router as events_router
+from service.evidence.kinds import MAX_UPLOAD
+from service.evidence.router import EVIDENCE_UPLOADS
+from service.evidence.router import router as evidence_router
 from service.health import service as health_service
 from service.health.router import router as health_router
+from service.http_semantics import HeadAndConditionalMiddleware
 from service.idempotency.dependency import NOT_IDEMPOTENT_PATHS, ReplayResponse, replay
-from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from service.middleware import BodyLimitMiddleware, RequestIdMiddleware, UnhandledErrors
 from service.observability import metrics, tracing
 from service.observability.middleware import AccessMiddleware
 from service.observability.queues import QueueCollector
@@ -43,8 +49,10 @@ from service.openapi import (
 from service.problems.router import router as problems_router
 from service.questionnaires.catalog import Catalog, load_catalog
 from service.reporting.pool import shutdown_default_pool
+from service.reporting.queue import RenderQueue
 from service.reporting.render import REPORTS_DIR
 from service.reporting.router import router as reports_router
+from service.reviews.router import router as reviews_router
 from service.scores import service as score_service
 from service.scores.router import router as scores_router
 from service.scoring.library import Library, load_library
@@ -117,9 +125,22 @@ def create_app(
         2 * settings.db_pool_size, settings.db_pool_timeout
     )
     app.state.api_limiter = _limiter(app, settings)
+    app.state.render_queue = RenderQueue(
+        slots=settings.report_workers,
+        max_waiting=settings.report_queue_size,
+        per_organisation=settings.report_queue_per_organisation,
+        max_wait=settings.report_timeout_seconds,
+    )
     install_error_handlers(app)
+    app.add_middleware(UnhandledErrors)  # innermost: its 500s pass through the others
     app.add_middleware(RateLimitHeadersMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAndConditionalMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        larger={EVIDENCE_UPLOADS: MAX_UPLOAD + 64 * 1024},  # the file, and the form around it
+    )
     app.add_middleware(AccessMiddleware, record_metrics=settings.metrics == "enabled")
     app.add_middleware(RequestIdMiddleware)
     _install_observability(app, settings, engine)
@@ -131,11 +152,13 @@ def create_app(
         vendors_router,
         clients_router,
         assessments_router,
+        reviews_router,
         scores_router,
         reports_router,
         spreadsheets_router,
         webhooks_router,
         events_router,
+        evidence_router,
     ):
         app.include_router(router)
     app.add_exception_handler(ReplayResponse, replay)
@@ -187,7 +210,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         )
         spec = problem_validation_errors(spec)
         spec = add_idempotency_header(spec, NOT_IDEMPOTENT_PATHS)
-        app.openapi_schema = malformed_request_errors(spec)
+        spec = malformed_request_errors(spec)
+        app.openapi_schema = openapi_contract.complete(
+            spec,
+            public_url=app.state.settings.public_url,
+            not_idempotent=NOT_IDEMPOTENT_PATHS,
+        )
     return app.openapi_schema
 
 

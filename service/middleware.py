@@ -1,4 +1,5 @@
-"""ASGI middleware: a request id on every request and response, and a request body limit.
+"""ASGI middleware: a request id on every request and response, a request body limit, and
+500s answered as ordinary responses.
 
 Both are plain ASGI (not `BaseHTTPMiddleware`) so they neither buffer responses nor break
 streaming, and the body limit also holds for chunked uploads that send no Content-Length.
@@ -11,11 +12,13 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import PROBLEM_BASE, PROBLEM_JSON, PayloadTooLarge
+from service.errors import PROBLEM_JSON, PayloadTooLarge, problem_type, unhandled_error
 from service.observability import logs
 
 logger = logging.getLogger(__name__)
@@ -57,13 +60,21 @@ class RequestIdMiddleware:
 class BodyLimitMiddleware:
     """Refuse request bodies over `max_bytes` with a 413 problem, before the app reads them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[re.Pattern[str], int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
+        """Paths (matched from the start) that may send more, e.g. evidence file uploads."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        limit = self._limit_for(scope.get("path", ""))
+        if limit != self.max_bytes:
+            await BodyLimitMiddleware(self.app, limit)(scope, receive, send)
             return
         declared = _header(scope, "content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
@@ -83,12 +94,18 @@ class BodyLimitMiddleware:
 
         await self.app(scope, limited_receive, send)
 
+    def _limit_for(self, path: str) -> int:
+        for pattern, limit in self.larger.items():
+            if pattern.match(path):
+                return limit
+        return self.max_bytes
+
     def _detail(self) -> str:
         return f"The request body is larger than the {self.max_bytes // 1024} KiB limit."
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         body = {
-            "type": PROBLEM_BASE + PayloadTooLarge.slug,
+            "type": problem_type(PayloadTooLarge.slug, _public_url(scope)),
             "title": PayloadTooLarge.title,
             "status": 413,
             "detail": self._detail(),
@@ -110,9 +127,47 @@ class BodyLimitMiddleware:
         await send({"type": "http.response.body", "body": payload})
 
 
+class UnhandledErrors:
+    """Answer an exception nothing handled with the 500 problem, here, inside the middleware.
+
+    Left to Starlette's outermost error middleware, the 500 skipped every middleware (no
+    request id header), and the exception then reached uvicorn, which closes the connection
+    under a client that may already be sending its next request on it. Answered here, the
+    500 is a complete response on a connection that stays usable.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:  # too late for a clean answer; uvicorn closes the connection
+                raise
+            response = unhandled_error(Request(scope, receive), exc)
+            await response(scope, receive, send)
+
+
 def _header(scope: Scope, name: str) -> str | None:
     wanted = name.encode()
     for key, value in scope.get("headers", []):
         if key.lower() == wanted:
             return str(value.decode("latin-1"))
     return None
+
+
+def _public_url(scope: Scope) -> str | None:
+    app = scope.get("app")
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    return settings.public_url if settings is not None else None

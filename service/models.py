@@ -5,13 +5,17 @@ from service.assessments.models import Assessment, AssessmentHistory
 from service.auth.models import ApiKey, Organisation
 from service.catalog.models import QuestionnaireVersion
 from service.clients.models import Client
+from service.evidence.models import EvidenceFile
+from service.form_states.models import FormState
 from service.idempotency.models import IdempotencyKey
 from service.invitations.models import Invitation
 from service.jobs.models import Job
+from service.mail.models import MailMessage
 from service.ratelimits.models import RateLimitHit
 from service.reporting.models import RenderedReport
+from service.reviews.models import Clarification, ClarificationMessage
 from service.scores.models import KnowledgeSnapshot, RulePackVersion, ScoreRecord
-from service.users.models import User, WebSession
+from service.users.models import PasswordToken, User, WebSession
 from service.vendors.models import Vendor
 from service.webhooks.models import (
     WebhookAttempt,
@@ -25,12 +29,18 @@ __all__ = [
     "ApiRateCounter",
     "Assessment",
     "AssessmentHistory",
+    "Clarification",
+    "ClarificationMessage",
     "Client",
+    "EvidenceFile",
+    "FormState",
     "IdempotencyKey",
     "Invitation",
     "Job",
     "KnowledgeSnapshot",
+    "MailMessage",
     "Organisation",
+    "PasswordToken",
     "QuestionnaireVersion",
     "RateLimitHit",
     "RenderedReport",

@@ -36,10 +36,12 @@ _DESCRIPTIONS = {
     403: "The key's role does not allow this.",
     404: "No such object in this organisation.",
     409: "The request conflicts with the object's current state.",
+    410: "Gone: deleted more than 30 days ago, no longer restorable.",
     412: "If-Match names a revision that is no longer current.",
     413: "The request body is larger than the limit.",
     422: "Invalid input; `errors` lists each field or question with a message.",
-    503: "The service is not ready (database unreachable or not migrated).",
+    503: "Busy or not ready (database unreachable, render workers all taken): retry after "
+    "the `Retry-After` seconds.",
 }
 
 

@@ -74,5 +74,9 @@ def _postgres_url() -> str:
 def wipe(engine: Engine) -> None:
     """Delete every row of every table (children first); the schema stays."""
     with engine.begin() as connection:
+        # assessments <-> scores refer to each other (latest_score_id): break the cycle first
+        connection.execute(
+            Base.metadata.tables["assessments"].update().values(latest_score_id=None)
+        )
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())

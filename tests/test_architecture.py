@@ -63,3 +63,20 @@ def test_the_api_process_does_not_import_weasyprint(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+EVIDENCE_PURE = ["facts.py", "kinds.py", "limits.py", "parse.py", "crosscheck.py", "scoring.py"]
+
+
+def test_evidence_parsing_and_cross_checking_are_pure() -> None:
+    """Parsers, limits and the answer-versus-evidence logic take bytes and plain data: no web
+    framework, no database, no network client (the online look-up lives in evidence/hub.py)."""
+    folder = REPO_ROOT / "service" / "evidence"
+    files = [folder / name for name in EVIDENCE_PURE] + sorted((folder / "parsers").glob("*.py"))
+    for path in files:
+        bad = {
+            m
+            for m in imported_modules(path)
+            if m.startswith((*FORBIDDEN, "huggingface_hub.hf_api", "httpx", "requests", "urllib"))
+        }
+        assert not bad, f"{path.name} imports {sorted(bad)}"

@@ -55,7 +55,10 @@ def test_every_operation_is_documented(app: FastAPI) -> None:
             content = operation["responses"][status]["content"]
             assert "application/problem+json" in content, (where, status)
         body = operation.get("requestBody")
-        if body and "application/json" in body["content"]:
+        if body and "multipart/form-data" in body["content"]:  # a file upload: fields described
+            schema = resolve(spec, body["content"]["multipart/form-data"]["schema"])
+            assert all(p.get("description") for p in schema["properties"].values()), where
+        elif body and "application/json" in body["content"]:
             schema = body["content"]["application/json"]["schema"]
             assert has_examples(spec, schema), f"{where}: the request body has no example"
         elif body:  # a file upload: its media type, binary, and what to send

@@ -29,6 +29,8 @@ def to_read(assessment: Assessment) -> AssessmentRead:
     return AssessmentRead.model_validate(
         {
             **_summary_fields(assessment),
+            "approved_by": assessment.approved_by,
+            "conditions": list(assessment.conditions),
             "answers": assessment.answers,
             "missing_required": [q.id for q in missing],
         }
@@ -57,6 +59,12 @@ def _summary_fields(assessment: Assessment) -> dict[str, object]:
         "created_at": assessment.created_at,
         "updated_at": assessment.updated_at,
         "submitted_at": assessment.submitted_at,
+        "approved_at": assessment.approved_at,
+        "version": assessment.version,
+        "series_id": assessment.series_id,
+        "superseded_by_id": assessment.superseded_by_id,
+        "deleted_at": assessment.deleted_at,
+        "due_on": assessment.due_on,
     }
 
 
@@ -68,6 +76,7 @@ def to_history(entry: AssessmentHistory) -> HistoryEntry:
         old_value=entry.old_value,
         new_value=entry.new_value,
         actor=Actor(type=entry.actor_type, label=entry.actor_label),
+        reason=entry.reason,
         at=entry.created_at,
     )
 

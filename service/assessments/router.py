@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Body, Header, Query, Response, status
 
+from service.assessments import history as assessment_history
 from service.assessments import service as assessment_service
 from service.assessments import upgrade as upgrade_service
 from service.assessments.etag import etag, parse_if_match
@@ -22,6 +23,7 @@ from service.assessments.schemas import (
     AssessmentUpgradeRequest,
     DroppedAnswerRead,
     HistoryEntry,
+    ReopenRequest,
 )
 from service.auth.dependencies import AssessmentEditor, AssessmentReopener, Reader
 from service.catalog.schemas import QuestionnaireRef
@@ -29,6 +31,8 @@ from service.dependencies import CatalogDep, DbSession, LibraryDep
 from service.openapi import errors
 from service.pagination import Page, PageQuery
 from service.routing import api_router
+from service.tombstones import service as tombstones
+from service.tombstones.params import IncludeDeleted
 
 router = api_router("/api/v1/assessments", "Assessments")
 
@@ -72,8 +76,12 @@ def list_assessments(
     status: AssessmentStatus | None = None,
     external_id: Annotated[str | None, Query(description="Exact CRM id.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Part of the title.")] = None,
+    all_versions: Annotated[
+        bool, Query(description="Include earlier (superseded) versions; default: current only.")
+    ] = False,
+    include_deleted: IncludeDeleted = False,
 ) -> Page[AssessmentSummary]:
-    """List assessments, oldest change first, with filters and cursor pagination."""
+    """List assessments (current versions), oldest change first, with filters and cursors."""
     rows, next_cursor = assessment_service.list_assessments(
         session,
         principal.organisation_id,
@@ -83,6 +91,8 @@ def list_assessments(
         status=status,
         external_id=external_id,
         search=q,
+        all_versions=all_versions,
+        include_deleted=include_deleted,
     )
     return page.page([to_summary(r) for r in rows], next_cursor)
 
@@ -155,7 +165,8 @@ def submit_assessment(
     principal: AssessmentEditor,
     if_match: IfMatch = None,
 ) -> AssessmentRead:
-    """Lock the answers and score them; 422 lists every required question still unanswered."""
+    """Lock the answers for review and compute the preview score (agency only); also resubmits
+    after changes were requested. 422 lists every required question still unanswered."""
     assessment = assessment_service.get_assessment(
         session, principal.organisation_id, assessment_id, lock=True
     )
@@ -173,14 +184,23 @@ def reopen_assessment(
     response: Response,
     session: DbSession,
     principal: AssessmentReopener,
+    body: Annotated[
+        ReopenRequest | None, Body(examples=[{"reason": "New serving stack in 2027."}])
+    ] = None,
     if_match: IfMatch = None,
 ) -> AssessmentRead:
-    """Return a submitted assessment to draft; its history is kept."""
+    """Return a submitted assessment to draft; an approved one starts its next version (a new
+    assessment, returned, with `Location`), leaving the approved one and its report as they
+    were."""
     assessment = assessment_service.get_assessment(
         session, principal.organisation_id, assessment_id, lock=True
     )
-    assessment_service.reopen(session, principal, assessment, parse_if_match(if_match))
-    return _respond(response, assessment)
+    reopened = assessment_service.reopen(
+        session, principal, assessment, parse_if_match(if_match), body.reason if body else None
+    )
+    if reopened.id != assessment.id:
+        response.headers["Location"] = f"/api/v1/assessments/{reopened.id}"
+    return _respond(response, reopened)
 
 
 @router.post(
@@ -230,4 +250,37 @@ def get_assessment_history(
     assessment = assessment_service.get_assessment(
         session, principal.organisation_id, assessment_id
     )
-    return [to_history(entry) for entry in assessment_service.history(session, assessment)]
+    return [to_history(entry) for entry in assessment_history.history(session, assessment)]
+
+
+@router.delete(
+    "/{assessment_id}", response_model=AssessmentRead, responses=errors(400, 401, 403, 404, 412)
+)
+def delete_assessment(
+    assessment_id: uuid.UUID,
+    response: Response,
+    session: DbSession,
+    principal: AssessmentEditor,
+    if_match: IfMatch = None,
+) -> AssessmentRead:
+    """Delete an assessment (restorable for 30 days); its scores and history are kept."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id, lock=True, include_deleted=True
+    )
+    tombstones.delete_assessment(session, principal, assessment, parse_if_match(if_match))
+    return _respond(response, assessment)
+
+
+@router.post(
+    "/{assessment_id}/restore",
+    response_model=AssessmentRead,
+    responses=errors(401, 403, 404, 409, 410),
+)
+def restore_assessment(
+    assessment_id: uuid.UUID, response: Response, session: DbSession, principal: AssessmentEditor
+) -> AssessmentRead:
+    """Undo a delete within 30 days (its vendor and client must not be deleted)."""
+    assessment = assessment_service.get_assessment(
+        session, principal.organisation_id, assessment_id, lock=True, include_deleted=True
+    )
+    return _respond(response, tombstones.restore_assessment(session, principal, assessment))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from service.api_types import ExternalId, Name, not_null
 from service.assessments.models import AssessmentStatus, HistoryKind
@@ -25,6 +25,12 @@ ANSWERS_EXAMPLE = {
     "hf.weight_formats": ["safetensors"],
     "hardware.dedicated_server_required": "unknown",
 }
+
+
+DUE_ON_DESCRIPTION = (
+    "When the answers are due (YYYY-MM-DD). The respondent is reminded before and after it "
+    "(STACKVET_REMINDER_SCHEDULE); null: no due date."
+)
 
 
 class AssessmentCreate(BaseModel):
@@ -49,6 +55,7 @@ class AssessmentCreate(BaseModel):
     answers: dict[str, Any] = Field(
         default_factory=dict, description=ANSWERS_DESCRIPTION, examples=[ANSWERS_EXAMPLE]
     )
+    due_on: date | None = Field(default=None, description=DUE_ON_DESCRIPTION)
 
 
 class AssessmentUpdate(BaseModel):
@@ -58,8 +65,17 @@ class AssessmentUpdate(BaseModel):
 
     title: Name | None = None
     external_id: ExternalId | None = None
+    due_on: date | None = Field(default=None, description=DUE_ON_DESCRIPTION)
 
     _title_required = field_validator("title")(not_null)
+
+
+class ReopenRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "New serving stack in 2027."}]}
+    )
+
+    reason: str | None = Field(default=None, max_length=4000, description="Kept in the history.")
 
 
 class AnswersPatch(BaseModel):
@@ -110,13 +126,29 @@ class AssessmentSummary(BaseModel):
     questionnaire: QuestionnaireRef
     revision: int = Field(description="Goes up with every change; the ETag is this number.")
     progress: ProgressRead
-    score: LatestScore | None = Field(description="Null until the assessment is submitted.")
+    score: LatestScore | None = Field(
+        description="Null until submitted; a preview for the agency until approved."
+    )
+    version: int = Field(description="1, then one more each time an approved one is reopened.")
+    series_id: uuid.UUID = Field(description="The first version's id, shared by all versions.")
+    superseded_by_id: uuid.UUID | None = Field(
+        description="The next version, when this approved one was reopened."
+    )
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
+    due_on: date | None = Field(default=None, description=DUE_ON_DESCRIPTION)
+    approved_at: datetime | None
+    deleted_at: datetime | None = None
+
+    @computed_field(description="A tombstone: listed with include_deleted=true and in syncs.")
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
 
 
 class AssessmentRead(AssessmentSummary):
+    approved_by: str | None
+    conditions: list[str] = Field(description="Approval conditions, shown in the report.")
     answers: dict[str, Any]
     missing_required: list[str] = Field(
         description="Required questions that are visible and unanswered; submit needs none."
@@ -135,6 +167,7 @@ class HistoryEntry(BaseModel):
     old_value: Any | None
     new_value: Any | None
     actor: Actor
+    reason: str | None = Field(description="Why, for state changes and clarifications.")
     at: datetime
 
 

@@ -15,9 +15,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from service import external_ids
+from service.assessments import merging, versions
+from service.assessments.history import record_history, record_transition
 from service.assessments.models import (
+    EDITABLE,
     Assessment,
-    AssessmentHistory,
     AssessmentStatus,
     HistoryKind,
 )
@@ -26,7 +28,8 @@ from service.auth.principal import Principal
 from service.catalog import service as catalog_service
 from service.clients.models import Client
 from service.db import utcnow
-from service.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from service.errors import Conflict, InvalidInput
+from service.mail import notifications
 from service.pagination import PageParams, contains, fetch_page
 from service.questionnaires.answers import merge, missing_required
 from service.questionnaires.catalog import Catalog
@@ -34,6 +37,7 @@ from service.questionnaires.schema import Audience, Questionnaire
 from service.scores import service as score_service
 from service.scores.models import ScoreTrigger
 from service.scoring.library import Library
+from service.tombstones.rules import live_or_gone, visible
 from service.vendors.models import Vendor
 from service.webhooks import notify
 from service.webhooks.events import EventType
@@ -56,13 +60,19 @@ def create_assessment(
         )
     catalog_service.require_valid_answers(definition.questionnaire, data.answers)
     external_ids.ensure_free(session, Assessment, organisation_id, data.external_id)
+    assessment_id = uuid.uuid4()
     assessment = Assessment(
+        id=assessment_id,
+        series_id=assessment_id,
+        version=1,
+        conditions=[],
         organisation_id=organisation_id,
         vendor=vendor,
         client=client,
         questionnaire=catalog_service.publish(session, definition),
         title=data.title or default_title(vendor.name, client.name),
         external_id=data.external_id,
+        due_on=data.due_on,
         status=AssessmentStatus.DRAFT,
         answers={},
         revision=1,
@@ -86,12 +96,20 @@ def _referenced(
     object_id: uuid.UUID,
     field: str,
 ) -> Party:
-    found = session.get(model, object_id)
+    # Shared lock: a concurrent delete of the vendor or client (FOR UPDATE) waits, or is seen.
+    found = session.get(
+        model, object_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+    noun = field.removesuffix("_id")
     if found is None or found.organisation_id != organisation_id:
-        noun = field.removesuffix("_id")
         raise InvalidInput(
             f"There is no {noun} {object_id} in your organisation.",
             errors=[{"field": f"body.{field}", "message": f"no such {noun}"}],
+        )
+    if found.deleted_at is not None:
+        raise InvalidInput(
+            f"The {noun} {object_id} is deleted; restore it before assessing with it.",
+            errors=[{"field": f"body.{field}", "message": f"the {noun} is deleted"}],
         )
     return found
 
@@ -117,18 +135,24 @@ def _summaries() -> Select[Assessment]:
 
 
 def get_assessment(
-    session: Session, organisation_id: uuid.UUID, assessment_id: uuid.UUID, *, lock: bool = False
+    session: Session,
+    organisation_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    *,
+    lock: bool = False,
+    include_deleted: bool = False,
 ) -> Assessment:
-    """One assessment of this organisation; `lock` takes the row lock for a write."""
+    """One assessment of this organisation; `lock` takes the row lock for a write.
+    A deleted one is NotFound (saying it was deleted) unless `include_deleted`."""
     query = _loaded().where(
         Assessment.id == assessment_id, Assessment.organisation_id == organisation_id
     )
     if lock:
         query = query.with_for_update(of=Assessment).execution_options(populate_existing=True)
-    assessment = session.scalar(query)
-    if assessment is None:
-        raise NotFound(f"There is no assessment {assessment_id}.")
-    return assessment
+    found: Assessment = live_or_gone(
+        session.scalar(query), "assessment", assessment_id, include_deleted
+    )
+    return found
 
 
 def list_assessments(
@@ -141,8 +165,16 @@ def list_assessments(
     status: AssessmentStatus | None = None,
     external_id: str | None = None,
     search: str | None = None,
+    all_versions: bool = False,
+    include_deleted: bool = False,
 ) -> tuple[Sequence[Assessment], str | None]:
+    """Current versions only, unless `all_versions` (earlier, superseded versions too);
+    tombstones are included with `include_deleted`, and in incremental syncs."""
     query = _summaries().where(Assessment.organisation_id == organisation_id)
+    if not all_versions:
+        query = query.where(Assessment.superseded_by_id.is_(None))
+    syncing = page.updated_since is not None
+    query = visible(query, Assessment, include_deleted=include_deleted, syncing=syncing)
     filters = {
         Assessment.vendor_id: vendor_id,
         Assessment.client_id: client_id,
@@ -160,11 +192,15 @@ def list_assessments(
 def scored_for_client(
     session: Session, organisation_id: uuid.UUID, client_id: uuid.UUID
 ) -> Sequence[Assessment]:
-    """The client's scored assessments, oldest first."""
+    """The client's scored assessments (current versions, preview scores included), oldest
+    first."""
     query = _loaded().where(
         Assessment.organisation_id == organisation_id,
         Assessment.client_id == client_id,
-        Assessment.status == AssessmentStatus.SCORED,
+        Assessment.latest_score_id.is_not(None),
+        Assessment.status.not_in(EDITABLE),
+        Assessment.superseded_by_id.is_(None),
+        Assessment.deleted_at.is_(None),
     )
     return session.scalars(query.order_by(Assessment.created_at, Assessment.id)).all()
 
@@ -182,19 +218,16 @@ def default_title(vendor: str, client: str) -> str:
 def check_revision(assessment: Assessment, expected: frozenset[int] | None) -> None:
     if expected is None or assessment.revision in expected:
         return
-    wanted = ", ".join(str(r) for r in sorted(expected))
-    raise PreconditionFailed(
-        f"The assessment is at revision {assessment.revision}, not {wanted}: it changed since "
-        "you read it. Fetch it again, re-apply your change and retry.",
-        headers={"ETag": f'"{assessment.revision}"'},
-    )
+    raise merging.stale(assessment, expected)
 
 
-def _require_draft(assessment: Assessment, action: str) -> None:
-    if assessment.status is not AssessmentStatus.DRAFT:
+def require_editable(assessment: Assessment, action: str) -> None:
+    """Answers change only in a draft, or when a reviewer sent the assessment back."""
+    if assessment.status not in EDITABLE:
+        state = str(assessment.status).replace("_", " ")
         raise Conflict(
-            f"The assessment is {assessment.status}, so its answers are locked and it cannot "
-            f"{action}. Reopen it first (procurement or admin role)."
+            f"The assessment is {state}, so its answers are locked and it cannot {action}. "
+            "A reviewer can request changes, or reopen it (procurement, reviewer or admin role)."
         )
 
 
@@ -205,13 +238,43 @@ def update_answers(
     patch: Mapping[str, Any],
     expected: frozenset[int] | None,
 ) -> Assessment:
-    """Merge answers (null clears one); one history entry per changed answer."""
-    check_revision(assessment, expected)
-    _require_draft(assessment, "be answered")
-    catalog_service.require_valid_answers(questionnaire_for(assessment), patch)
-    _apply_answers(session, assessment, principal, patch, bump=True)
-    session.flush()
+    """Merge answers (null clears one); one history entry per changed answer.
+
+    A save based on an older revision succeeds when none of the questions it changes were
+    changed since (see `merging`); a question changed by both is a 412 naming it.
+    """
+    plan = merging.plan(session, assessment, patch, expected)
+    if plan.conflicts:
+        raise merging.conflicted(assessment, plan)
+    _apply_plan(session, principal, assessment, patch, plan)
     return assessment
+
+
+def save_answers(
+    session: Session,
+    principal: Principal,
+    assessment: Assessment,
+    patch: Mapping[str, Any],
+    expected: frozenset[int] | None,
+) -> merging.Plan:
+    """Like `update_answers`, but a question changed by both is left out, not refused: the
+    returned plan's `conflicts` are for the writer to decide (the web's per-question choice)."""
+    plan = merging.plan(session, assessment, patch, expected)
+    _apply_plan(session, principal, assessment, patch, plan)
+    return plan
+
+
+def _apply_plan(
+    session: Session,
+    principal: Principal,
+    assessment: Assessment,
+    patch: Mapping[str, Any],
+    plan: merging.Plan,
+) -> None:
+    require_editable(assessment, "be answered")
+    catalog_service.require_valid_answers(questionnaire_for(assessment), patch)
+    _apply_answers(session, assessment, principal, plan.patch, bump=True)
+    session.flush()
 
 
 def _apply_answers(
@@ -275,10 +338,12 @@ def submit(
 ) -> Assessment:
     """Lock the answers once every visible required question has an answer, and score them.
 
-    The score is written in the same transaction: an assessment is never submitted unscored.
+    The score is a preview for the agency (reviewers decide; the vendor never sees it), written
+    in the same transaction: an assessment is never submitted unscored. A version sent back
+    with changes requested is resubmitted the same way.
     """
     check_revision(assessment, expected)
-    _require_draft(assessment, "be submitted again")
+    require_editable(assessment, "be submitted again")
     missing = missing_required(questionnaire_for(assessment), assessment.answers)
     if missing:
         raise InvalidInput(
@@ -287,10 +352,14 @@ def submit(
             "answer) and submit again.",
             errors=[{"question": q.id, "message": f"required: {q.label}"} for q in missing],
         )
+    from service.reviews import clarifications  # noqa: PLC0415 - reviews import this module
+
+    clarifications.note_changed_answers(session, principal, assessment)
+    previous = assessment.status
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = utcnow()
     assessment.revision += 1
-    record_history(session, assessment, principal, HistoryKind.SUBMITTED)
+    record_transition(session, assessment, principal, HistoryKind.SUBMITTED, previous, None)
     inputs = score_service.current_inputs(score_service.Publisher(session, library), assessment)
     record = score_service.record_score(session, assessment, inputs, ScoreTrigger.SUBMITTED)
     record_history(
@@ -298,6 +367,7 @@ def submit(
     )
     session.flush()
     notify.submitted_and_scored(session, assessment, record)
+    notifications.assessment_submitted(session, assessment, principal.label)
     session.flush()
     return assessment
 
@@ -307,55 +377,28 @@ def reopen(
     principal: Principal,
     assessment: Assessment,
     expected: frozenset[int] | None,
+    reason: str | None = None,
 ) -> Assessment:
-    """Back to draft so answers can change; history and scores are kept."""
+    """Back to draft so answers can change; history and scores are kept.
+
+    An approved version is published and stays as it is: reopening it makes the next version
+    (see versions.py), which is what this returns. Anything else returns to draft in place.
+    """
     check_revision(assessment, expected)
+    if assessment.superseded_by_id is not None:
+        raise Conflict(
+            f"Version {assessment.version} was already reopened as version "
+            f"{assessment.version + 1} (assessment {assessment.superseded_by_id}); work on that."
+        )
     if assessment.status is AssessmentStatus.DRAFT:
         raise Conflict("The assessment is already a draft; there is nothing to reopen.")
+    if assessment.status is AssessmentStatus.APPROVED:
+        return versions.next_version(session, principal, assessment, reason)
+    previous = assessment.status
     assessment.status = AssessmentStatus.DRAFT
     assessment.submitted_at = None
     assessment.revision += 1
-    record_history(session, assessment, principal, HistoryKind.REOPENED)
+    record_transition(session, assessment, principal, HistoryKind.REOPENED, previous, reason)
     session.flush()
-    notify.assessment_changed(session, assessment, EventType.ASSESSMENT_REOPENED)
+    notify.transitioned(session, assessment, EventType.ASSESSMENT_REOPENED, reason)
     return assessment
-
-
-def record_history(
-    session: Session,
-    assessment: Assessment,
-    principal: Principal,
-    kind: HistoryKind,
-    *,
-    question_id: str | None = None,
-    old: Any = None,
-    new: Any = None,
-) -> None:
-    """Append one history entry at the assessment's current revision."""
-    session.add(
-        AssessmentHistory(
-            assessment=assessment,
-            revision=assessment.revision,
-            kind=kind,
-            question_id=question_id,
-            old_value=old,
-            new_value=new,
-            actor_type=principal.actor_type,
-            actor_id=principal.actor_id,
-            actor_label=principal.label,
-            created_at=utcnow(),
-        )
-    )
-
-
-def history(session: Session, assessment: Assessment) -> Sequence[AssessmentHistory]:
-    query = (
-        select(AssessmentHistory)
-        .where(AssessmentHistory.assessment_id == assessment.id)
-        .order_by(
-            AssessmentHistory.revision,
-            AssessmentHistory.created_at,
-            AssessmentHistory.question_id,
-        )
-    )
-    return session.scalars(query).all()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from packaging.version import Version
 from sqlalchemy.orm import Session
 
+from service.assessments import history as assessment_history
 from service.assessments import service as assessment_service
 from service.assessments.models import Assessment, AssessmentStatus, HistoryKind
 from service.auth.principal import Principal
@@ -91,7 +92,7 @@ def _record(
     carried: CarriedAnswers,
 ) -> None:
     for dropped in carried.dropped:
-        assessment_service.record_history(
+        assessment_history.record_history(
             session,
             assessment,
             principal,
@@ -100,7 +101,7 @@ def _record(
             old=dropped.value,
             new=None,
         )
-    assessment_service.record_history(
+    assessment_history.record_history(
         session,
         assessment,
         principal,

@@ -53,13 +53,16 @@ _ACTIONS = {
     Permission.EDIT_DIRECTORY: "create or change vendors and clients",
     Permission.EDIT_ASSESSMENTS: "create, answer or submit assessments",
     Permission.REOPEN_ASSESSMENTS: "reopen assessments",
+    Permission.REVIEW_ASSESSMENTS: "review, clarify, send back or approve assessments",
     Permission.MANAGE_KEYS: "manage API keys",
     Permission.MANAGE_WEBHOOKS: "manage webhooks",
+    Permission.MANAGE_USERS: "manage people",
 }
 
 Reader = Annotated[Principal, Depends(require(Permission.READ))]
 DirectoryEditor = Annotated[Principal, Depends(require(Permission.EDIT_DIRECTORY))]
 AssessmentEditor = Annotated[Principal, Depends(require(Permission.EDIT_ASSESSMENTS))]
 AssessmentReopener = Annotated[Principal, Depends(require(Permission.REOPEN_ASSESSMENTS))]
+AssessmentReviewer = Annotated[Principal, Depends(require(Permission.REVIEW_ASSESSMENTS))]
 KeyManager = Annotated[Principal, Depends(require(Permission.MANAGE_KEYS))]
 WebhookManager = Annotated[Principal, Depends(require(Permission.MANAGE_WEBHOOKS))]

@@ -10,6 +10,8 @@ class Role(StrEnum):
     PROCUREMENT = "procurement"
     ACCOUNT_LEAD = "account_lead"
     INTEGRATION = "integration"
+    REVIEWER = "reviewer"
+    """Reviews submitted answers: clarifications, request changes, approve; reads everything."""
 
 
 class Permission(StrEnum):
@@ -19,8 +21,12 @@ class Permission(StrEnum):
     EDIT_ASSESSMENTS = "edit_assessments"
     """Create assessments, answer them and submit them."""
     REOPEN_ASSESSMENTS = "reopen_assessments"
+    REVIEW_ASSESSMENTS = "review_assessments"
+    """Start a review, ask for clarifications, request changes, approve."""
     MANAGE_KEYS = "manage_keys"
     MANAGE_WEBHOOKS = "manage_webhooks"
+    MANAGE_USERS = "manage_users"
+    """Invite people, change their roles, deactivate them (admins)."""
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -39,8 +45,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.READ,
             Permission.EDIT_DIRECTORY,
             Permission.EDIT_ASSESSMENTS,
+            Permission.REVIEW_ASSESSMENTS,
             Permission.MANAGE_WEBHOOKS,
         }
+    ),
+    Role.REVIEWER: frozenset(
+        {Permission.READ, Permission.REVIEW_ASSESSMENTS, Permission.REOPEN_ASSESSMENTS}
     ),
 }
 

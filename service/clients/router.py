@@ -7,14 +7,26 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
+from service import bulk
 from service.api_types import ExternalIdPath
 from service.auth.dependencies import DirectoryEditor, Reader
+from service.clients import bulk as client_bulk
 from service.clients import service as client_service
-from service.clients.schemas import ClientCreate, ClientRead, ClientUpdate, ClientUpsert
+from service.clients.schemas import (
+    ClientBulk,
+    ClientBulkRead,
+    ClientBulkResult,
+    ClientCreate,
+    ClientRead,
+    ClientUpdate,
+    ClientUpsert,
+)
 from service.dependencies import CatalogDep, DbSession
 from service.openapi import errors
 from service.pagination import Page, PageQuery
 from service.routing import api_router
+from service.tombstones import service as tombstones
+from service.tombstones.params import Cascade, IncludeDeleted
 
 router = api_router("/api/v1/clients", "Clients")
 
@@ -38,6 +50,18 @@ def create_client(
     return client_service.to_read(client)
 
 
+@router.post("/bulk", response_model=ClientBulkRead, responses=errors(401, 403, 409, 422))
+def bulk_upsert_clients(
+    body: ClientBulk, session: DbSession, catalog: CatalogDep, principal: DirectoryEditor
+) -> ClientBulkRead:
+    """Create or replace up to 500 clients by CRM id in one transaction (all or nothing)."""
+    done = client_bulk.upsert_clients(session, catalog, principal.organisation_id, body.items)
+    return ClientBulkRead(
+        **bulk.counts([outcome for _, outcome in done]).model_dump(),
+        items=[ClientBulkResult(**client_service.to_read(c).__dict__, result=o) for c, o in done],
+    )
+
+
 @router.get("", response_model=Page[ClientRead], responses=errors(401, 403, 422))
 def list_clients(
     session: DbSession,
@@ -45,10 +69,16 @@ def list_clients(
     page: PageQuery,
     external_id: Annotated[str | None, Query(description="Exact CRM id.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
+    include_deleted: IncludeDeleted = False,
 ) -> Page[ClientRead]:
-    """List clients, oldest change first, with cursor pagination."""
+    """List clients, oldest change first, with cursor pagination (deleted ones in syncs)."""
     rows, next_cursor = client_service.list_clients(
-        session, principal.organisation_id, page, external_id=external_id, search=q
+        session,
+        principal.organisation_id,
+        page,
+        external_id=external_id,
+        search=q,
+        include_deleted=include_deleted,
     )
     return page.page([client_service.to_read(r) for r in rows], next_cursor)
 
@@ -56,7 +86,7 @@ def list_clients(
 @router.put(
     "/by-external-id/{external_id:path}",
     response_model=ClientRead,
-    responses={201: {"model": ClientRead, "description": "Created"}, **errors(401, 403, 422)},
+    responses={201: {"model": ClientRead, "description": "Created"}, **errors(401, 403, 409, 422)},
 )
 def upsert_client_by_external_id(
     external_id: ExternalIdPath,
@@ -107,3 +137,28 @@ def update_client(
     client = client_service.get_client(session, principal.organisation_id, client_id)
     updated = client_service.update_client(session, catalog, client, body)
     return client_service.to_read(updated)
+
+
+@router.delete("/{client_id}", response_model=ClientRead, responses=errors(401, 403, 404, 409))
+def delete_client(
+    client_id: uuid.UUID, session: DbSession, principal: DirectoryEditor, cascade: Cascade = None
+) -> ClientRead:
+    """Delete a client (restorable for 30 days); 409 names its assessments unless cascaded."""
+    client = client_service.get_client(
+        session, principal.organisation_id, client_id, include_deleted=True
+    )
+    deleted = tombstones.delete_client(session, principal, client, cascade == "assessments")
+    return client_service.to_read(deleted)
+
+
+@router.post(
+    "/{client_id}/restore", response_model=ClientRead, responses=errors(401, 403, 404, 409, 410)
+)
+def restore_client(
+    client_id: uuid.UUID, session: DbSession, principal: DirectoryEditor
+) -> ClientRead:
+    """Undo a delete within 30 days, with the assessments its cascade deleted."""
+    client = client_service.get_client(
+        session, principal.organisation_id, client_id, include_deleted=True
+    )
+    return client_service.to_read(tombstones.restore_client(session, principal, client))

@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, computed_field, field_validator
 
+from service import bulk
 from service.api_types import ExternalId, LongText, Name, not_null
 from service.catalog.schemas import QuestionnaireRef
 
@@ -91,3 +92,43 @@ class ClientRead(BaseModel):
     )
     created_at: datetime
     updated_at: datetime
+    deleted_at: datetime | None = None
+
+    @computed_field(description="A tombstone: listed with include_deleted=true and in syncs.")
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class ClientBulkItem(ClientUpsert):
+    """One client of a bulk upsert: the whole client, environment included, with your CRM's id."""
+
+    external_id: ExternalId
+
+
+class ClientBulk(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "external_id": "hubspot-company-881",
+                            "name": "Northwind Retail",
+                            "environment": ENVIRONMENT_EXAMPLE,
+                        }
+                    ]
+                }
+            ]
+        },
+    )
+
+    items: list[ClientBulkItem] = bulk.ItemsField
+
+
+class ClientBulkResult(ClientRead):
+    result: bulk.Outcome = Field(description="What the upsert did to this client.")
+
+
+class ClientBulkRead(bulk.BulkCounts):
+    items: list[ClientBulkResult] = Field(description="In the order of the request's items.")

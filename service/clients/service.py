@@ -13,10 +13,11 @@ from service.catalog import service as catalog_service
 from service.catalog.schemas import QuestionnaireRef
 from service.clients.models import Client
 from service.clients.schemas import ClientCreate, ClientRead, ClientUpdate, ClientUpsert
-from service.errors import NotFound
+from service.errors import Conflict, NotFound
 from service.pagination import PageParams, contains, fetch_page
 from service.questionnaires.answers import merge, missing_required
 from service.questionnaires.catalog import Catalog
+from service.tombstones.rules import deleted_detail, live_or_gone, visible
 from service.webhooks import notify
 from service.webhooks.events import EventType
 
@@ -55,6 +56,7 @@ def upsert_client(
     if client is None:
         create = ClientCreate(**data.model_dump(), external_id=external_id)
         return create_client(session, catalog, organisation_id, create), True
+    refuse_tombstone(client)
     definition = catalog_service.latest(catalog, ENVIRONMENT_SLUG)
     catalog_service.require_valid_answers(definition.questionnaire, data.environment)
     client.name, client.description = data.name, data.description
@@ -62,6 +64,16 @@ def upsert_client(
     client.environment_questionnaire = catalog_service.publish(session, definition)
     _changed(session, client)
     return client, False
+
+
+def refuse_tombstone(client: Client) -> None:
+    """A CRM id whose client was deleted is not silently brought back by an upsert."""
+    if client.deleted_at is not None:
+        raise Conflict(
+            deleted_detail("client", client.id, client.deleted_at)
+            + " Restore it first to keep its history, or use another external_id.",
+            errors=[{"field": "path.external_id", "message": "belongs to a deleted client"}],
+        )
 
 
 def _changed(session: Session, client: Client) -> None:
@@ -84,15 +96,22 @@ def get_by_external_id(session: Session, organisation_id: uuid.UUID, external_id
     client = find_by_external_id(session, organisation_id, external_id)
     if client is None:
         raise NotFound(f"There is no client with external_id '{external_id}'.")
-    return client
+    found: Client = live_or_gone(client, "client", client.id)
+    return found
 
 
-def get_client(session: Session, organisation_id: uuid.UUID, client_id: uuid.UUID) -> Client:
-    query = _with_questionnaire().where(Client.id == client_id)
-    client = session.scalar(query)
-    if client is None or client.organisation_id != organisation_id:
-        raise NotFound(f"There is no client {client_id}.")
-    return client
+def get_client(
+    session: Session,
+    organisation_id: uuid.UUID,
+    client_id: uuid.UUID,
+    *,
+    include_deleted: bool = False,
+) -> Client:
+    query = _with_questionnaire().where(
+        Client.id == client_id, Client.organisation_id == organisation_id
+    )
+    found: Client = live_or_gone(session.scalar(query), "client", client_id, include_deleted)
+    return found
 
 
 def update_client(session: Session, catalog: Catalog, client: Client, data: ClientUpdate) -> Client:
@@ -128,8 +147,12 @@ def list_clients(
     *,
     external_id: str | None = None,
     search: str | None = None,
+    include_deleted: bool = False,
 ) -> tuple[Sequence[Client], str | None]:
+    """Tombstones are included with `include_deleted`, and in incremental syncs."""
     query = _with_questionnaire().where(Client.organisation_id == organisation_id)
+    syncing = page.updated_since is not None
+    query = visible(query, Client, include_deleted=include_deleted, syncing=syncing)
     if external_id is not None:
         query = query.where(Client.external_id == external_id)
     if search:
@@ -154,4 +177,5 @@ def to_read(client: Client) -> ClientRead:
         environment_missing=[q.id for q in missing_required(questionnaire, client.environment)],
         created_at=client.created_at,
         updated_at=client.updated_at,
+        deleted_at=client.deleted_at,
     )

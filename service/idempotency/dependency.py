@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from service.auth.models import ApiKey
 from service.auth.permissions import Permission, Role, allows
@@ -43,7 +44,7 @@ async def idempotency_guard(request: Request) -> None:
     if request.method != "POST" or raw is None or template in NOT_IDEMPOTENT_PATHS:
         return
     key = idempotency.check_key(raw)
-    body = await request.body()
+    body = await _body_of(request)
     fingerprint = idempotency.request_hash(
         request.method, request.url.path, request.url.query, body
     )
@@ -54,6 +55,24 @@ async def idempotency_guard(request: Request) -> None:
     )
     if claimed is not None:
         setattr(request.state, CLAIM, claimed)
+
+
+async def _body_of(request: Request) -> bytes:
+    """The raw body; for a multipart upload FastAPI has already parsed (its stream is spent),
+    the form's fields and files in order, which identify the request just as well."""
+    try:
+        return await request.body()
+    except RuntimeError:
+        form = await request.form()  # the parsed form, kept by the request
+        parts: list[bytes] = []
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                content = await value.read()
+                await value.seek(0)
+                parts.append(f"{name}={value.filename}:".encode() + content)
+            else:
+                parts.append(f"{name}={value}".encode())
+        return b"\x00".join(parts)
 
 
 def required_permissions(dependant: Dependant) -> frozenset[Permission]:

@@ -7,12 +7,12 @@ from collections import Counter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.assessments.models import Assessment, AssessmentStatus
+from service.assessments.models import EDITABLE, Assessment
 from service.knowledge.check import versions_in_answers
 from service.scoring.knowledge import KnowledgeBase
 
 BATCH = 1000
-SUBMITTED = Assessment.status.in_([AssessmentStatus.SUBMITTED, AssessmentStatus.SCORED])
+SUBMITTED = Assessment.status.not_in(EDITABLE)
 
 
 def seen_versions(

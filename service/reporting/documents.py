@@ -12,6 +12,7 @@ from service.clients.models import Client
 from service.reporting.comparison import Entry, comparison_report
 from service.reporting.render import render_html
 from service.reporting.view import Party, assessment_report
+from service.reviews.report import ReportReview
 from service.scores import service as score_service
 from service.scores.models import ScoreRecord
 from service.scores.schemas import ScoreRead
@@ -24,7 +25,11 @@ HtmlMaker = Callable[[str], str]
 
 
 def assessment_html(
-    organisation: str, assessment: Assessment, record: ScoreRecord, assets: str
+    organisation: str,
+    assessment: Assessment,
+    record: ScoreRecord,
+    assets: str,
+    review: ReportReview | None = None,
 ) -> str:
     engine = score_service.engine_for(record)
     view = assessment_report(
@@ -39,7 +44,7 @@ def assessment_html(
         vendor_questionnaire=engine.vendor,
         client_questionnaire=engine.client,
     )
-    return render_html("assessment.html.j2", {"r": view, "assets": assets})
+    return render_html("assessment.html.j2", {"r": view, "assets": assets, "review": review})
 
 
 def comparison_html(
@@ -109,4 +114,4 @@ def offline_assessment_html(
         vendor_questionnaire=engine.vendor,
         client_questionnaire=engine.client,
     )
-    return render_html("assessment.html.j2", {"r": view, "assets": ""})
+    return render_html("assessment.html.j2", {"r": view, "assets": "", "review": None})

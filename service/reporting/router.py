@@ -6,12 +6,14 @@ import uuid
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import Header, Query, Response
+from fastapi import Header, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from service.auth.dependencies import Reader
 from service.dependencies import DbSession, LibraryDep
 from service.openapi import errors
 from service.reporting import service as report_service
+from service.reporting.delivery import admission, deliver
 from service.reporting.documents import ascii_filename
 from service.routing import api_router
 
@@ -54,9 +56,10 @@ IfNoneMatch = Annotated[str | None, Header(description="ETag of a copy you alrea
 @router.get(
     "/assessments/{assessment_id}/report.{fmt}",
     response_class=Response,
-    responses={**_FILES, **errors(401, 403, 404, 409)},
+    responses={**_FILES, **errors(401, 403, 404, 409, 503)},
 )
-def get_assessment_report(
+async def get_assessment_report(
+    request: Request,
     assessment_id: uuid.UUID,
     fmt: Literal["pdf", "html"],
     session: DbSession,
@@ -65,18 +68,26 @@ def get_assessment_report(
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The scored assessment as a client-ready PDF report (or its HTML preview)."""
-    report = report_service.assessment_report(
-        session, library, principal.organisation_id, assessment_id, fmt
+    prepared = await run_in_threadpool(
+        report_service.prepare_assessment_report,
+        session,
+        library,
+        principal.organisation_id,
+        assessment_id,
+        fmt,
+        admission(request, principal.organisation_id),
     )
+    report = await deliver(request, prepared)
     return _respond(report, if_none_match, "attachment" if fmt == "pdf" else "inline")
 
 
 @router.get(
     "/clients/{client_id}/comparison.{fmt}",
     response_class=Response,
-    responses={**_FILES, **errors(401, 403, 404, 409, 422)},
+    responses={**_FILES, **errors(401, 403, 404, 409, 422, 503)},
 )
-def get_client_comparison(
+async def get_client_comparison(
+    request: Request,
     client_id: uuid.UUID,
     fmt: Literal["pdf", "html"],
     session: DbSession,
@@ -89,7 +100,15 @@ def get_client_comparison(
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The client's scored vendors side by side, ranked, as PDF (or HTML preview)."""
-    report = report_service.comparison_report(
-        session, library, principal.organisation_id, client_id, assessment_id, fmt
+    prepared = await run_in_threadpool(
+        report_service.prepare_comparison_report,
+        session,
+        library,
+        principal.organisation_id,
+        client_id,
+        assessment_id,
+        fmt,
+        admission(request, principal.organisation_id),
     )
+    report = await deliver(request, prepared)
     return _respond(report, if_none_match, "attachment" if fmt == "pdf" else "inline")

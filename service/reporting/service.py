@@ -12,16 +12,16 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
-from service.assessments.models import Assessment, AssessmentStatus
+from service.assessments.models import EDITABLE, Assessment, AssessmentStatus
 from service.auth import service as auth_service
 from service.auth.models import Organisation
 from service.clients import service as client_service
@@ -31,7 +31,8 @@ from service.observability import metrics
 from service.reporting import documents
 from service.reporting.models import RenderedReport
 from service.reporting.pool import default_pool
-from service.reporting.render import RenderError, template_version
+from service.reporting.render import RenderedPdf, RenderError, template_version
+from service.reviews.report import review_for_report
 from service.scores import service as score_service
 from service.scores.models import ScoreRecord
 from service.scoring.library import Library
@@ -40,6 +41,7 @@ from service.vendors.models import Vendor
 logger = logging.getLogger(__name__)
 
 Format = Literal["pdf", "html"]
+Admission = Callable[[], None] | None
 PDF = "application/pdf"
 HTML = "text/html; charset=utf-8"
 
@@ -52,6 +54,26 @@ class Report:
     etag: str
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A PDF still to render: everything the render and the store need, no database rows, so
+    the request can give its connection back while it waits for a render worker."""
+
+    organisation_id: uuid.UUID
+    kind: str
+    key: str
+    filename: str
+    html: str
+    publish: uuid.UUID | None = None
+    """The approved assessment whose published report this becomes (pinned when stored)."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: RenderedPdf
+    milliseconds: int
+
+
 def assessment_report(
     session: Session,
     library: Library,
@@ -59,12 +81,45 @@ def assessment_report(
     assessment_id: uuid.UUID,
     fmt: Format,
 ) -> Report:
+    """The report, rendered here if need be (the worker and the CLI: no one is waiting)."""
+    prepared = prepare_assessment_report(session, library, organisation_id, assessment_id, fmt)
+    return complete(session, prepared)
+
+
+def complete(session: Session, prepared: Report | Pending) -> Report:
+    if isinstance(prepared, Report):
+        return prepared
+    return store(session, prepared, render(prepared))
+
+
+def prepare_assessment_report(
+    session: Session,
+    library: Library,
+    organisation_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    fmt: Format,
+    admit: Admission = None,
+) -> Report | Pending:
+    """The stored report (or the HTML preview), or what to render to make it; `admit` may
+    refuse the render before the HTML is made (a full render queue).
+
+    An approved version's PDF is pinned at its first rendering and served as is from then on
+    (a published report never changes; reopening makes a new version). Before approval the
+    report is a preview for the agency, made like any other.
+    """
     facts = _report_facts(session, organisation_id, assessment_id)
+    if fmt == "pdf" and facts.published is not None:
+        pinned = session.get(RenderedReport, facts.published)
+        if pinned is not None:
+            return Report(pinned.content, PDF, facts.filename + ".pdf", pinned.etag)
     key = _key("assessment", *facts.key_parts)
+    publish = assessment_id if facts.approved else None
     if fmt == "pdf" and (stored := _stored(session, key)) is not None:
+        _pin(session, publish, stored)
         return Report(stored.content, PDF, facts.filename + ".pdf", stored.etag)
     assessment = assessment_service.get_assessment(session, organisation_id, assessment_id)
     record = score_service.latest_score(session, assessment)
+    review = review_for_report(session, assessment)
     return _produce(
         session,
         organisation_id,
@@ -72,8 +127,22 @@ def assessment_report(
         key,
         facts.filename,
         fmt,
-        lambda assets: documents.assessment_html(facts.organisation, assessment, record, assets),
+        lambda assets: documents.assessment_html(
+            facts.organisation, assessment, record, assets, review
+        ),
+        admit,
+        publish,
     )
+
+
+def _pin(session: Session, publish: uuid.UUID | None, stored: RenderedReport) -> None:
+    """Make a stored PDF the approved assessment's published report, unless one is already."""
+    if publish is not None:
+        session.execute(
+            update(Assessment)
+            .where(Assessment.id == publish, Assessment.published_report_id.is_(None))
+            .values(published_report_id=stored.id)
+        )
 
 
 @dataclass(frozen=True)
@@ -81,6 +150,8 @@ class _Facts:
     organisation: str
     filename: str
     key_parts: tuple[str, ...]
+    approved: bool
+    published: uuid.UUID | None
 
 
 def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: uuid.UUID) -> _Facts:
@@ -96,6 +167,8 @@ def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: u
             Client.name,
             Client.updated_at,
             ScoreRecord.computed_at,
+            Assessment.approved_at,
+            Assessment.published_report_id,
         )
         .join(Organisation, Organisation.id == Assessment.organisation_id)
         .join(Vendor, Vendor.id == Assessment.vendor_id)
@@ -106,8 +179,11 @@ def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: u
     row = session.execute(query).one_or_none()
     if row is None:
         raise NotFound(f"There is no assessment {assessment_id}.")
-    status, revision, score_id, organisation, vendor, vendor_at, client, client_at, scored = row
-    if status is AssessmentStatus.DRAFT or score_id is None:
+    (status, revision, score_id, organisation, vendor, vendor_at, client, client_at, scored) = row[
+        :9
+    ]
+    approved_at, published = row[9:]
+    if status in EDITABLE or score_id is None:
         raise _draft(assessment_id)
     return _Facts(
         organisation=organisation,
@@ -120,7 +196,10 @@ def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: u
             str(revision),
             vendor_at.isoformat(),
             client_at.isoformat(),
+            approved_at.isoformat() if approved_at else "preview",
         ),
+        approved=status is AssessmentStatus.APPROVED,
+        published=published,
     )
 
 
@@ -132,6 +211,21 @@ def comparison_report(
     assessment_ids: Sequence[uuid.UUID] | None,
     fmt: Format,
 ) -> Report:
+    prepared = prepare_comparison_report(
+        session, library, organisation_id, client_id, assessment_ids, fmt
+    )
+    return complete(session, prepared)
+
+
+def prepare_comparison_report(
+    session: Session,
+    library: Library,
+    organisation_id: uuid.UUID,
+    client_id: uuid.UUID,
+    assessment_ids: Sequence[uuid.UUID] | None,
+    fmt: Format,
+    admit: Admission = None,
+) -> Report | Pending:
     client = client_service.get_client(session, organisation_id, client_id)
     chosen = _compared(session, organisation_id, client_id, assessment_ids)
     records = [score_service.latest_score(session, a) for a in chosen]
@@ -153,18 +247,19 @@ def comparison_report(
         documents.comparison_filename(client, records),
         fmt,
         lambda assets: documents.comparison_html(organisation, client, chosen, records, assets),
+        admit,
     )
 
 
 def _require_scored(assessment: Assessment) -> None:
-    if assessment.status is AssessmentStatus.DRAFT or assessment.latest_score_id is None:
+    if assessment.status in EDITABLE or assessment.latest_score_id is None:
         raise _draft(assessment.id)
 
 
 def _draft(assessment_id: uuid.UUID) -> Conflict:
     return Conflict(
-        f"Assessment {assessment_id} is a draft: reports are made from scored assessments. "
-        "Submit it (all required questions answered) to score it first."
+        f"Assessment {assessment_id} is a draft (or back with the respondent): reports are made "
+        "from submitted assessments. Submit it (all required questions answered) first."
     )
 
 
@@ -211,52 +306,61 @@ def _produce(
     filename: str,
     fmt: Format,
     html_for: documents.HtmlMaker,
-) -> Report:
+    admit: Admission = None,
+    publish: uuid.UUID | None = None,
+) -> Report | Pending:
     if fmt == "html":
         html = html_for(documents.PREVIEW_ASSETS).encode()
         return Report(html, HTML, filename + ".html", _etag(html))
-    stored = _stored(session, key) or _render_and_store(
-        session, organisation_id, kind, key, html_for("")
-    )
-    return Report(stored.content, PDF, filename + ".pdf", stored.etag)
+    stored = _stored(session, key)
+    if stored is not None:
+        _pin(session, publish, stored)
+        return Report(stored.content, PDF, filename + ".pdf", stored.etag)
+    if admit is not None:
+        admit()
+    return Pending(organisation_id, kind, key, filename, html_for(""), publish)
 
 
 def _stored(session: Session, key: str) -> RenderedReport | None:
     return session.scalar(select(RenderedReport).where(RenderedReport.cache_key == key))
 
 
-def _render_and_store(
-    session: Session, organisation_id: uuid.UUID, kind: str, key: str, html: str
-) -> RenderedReport:
+def render(pending: Pending) -> Rendered:
+    """Render in a worker process (no database connection is needed or held here)."""
     started = time.perf_counter()
     try:
-        pdf = default_pool().render(html)
+        pdf = default_pool().render(pending.html)
     except RenderError as exc:
-        metrics.RENDER_FAILURES.labels(kind).inc()
-        logger.error("%s report %s failed to render: %s", kind, key[:12], exc)
+        metrics.RENDER_FAILURES.labels(pending.kind).inc()
+        logger.error("%s report %s failed to render: %s", pending.kind, pending.key[:12], exc)
         raise RenderFailed(
-            f"The {kind} report could not be rendered: {exc}. Nothing was stored; try again, "
-            "and contact support with the request id if it keeps failing."
+            f"The {pending.kind} report could not be rendered: {exc}. Nothing was stored; try "
+            "again, and contact support with the request id if it keeps failing."
         ) from exc
+    metrics.RENDER_SECONDS.labels(pending.kind).observe(time.perf_counter() - started)
+    return Rendered(pdf, round((time.perf_counter() - started) * 1000))
+
+
+def store(session: Session, pending: Pending, rendered: Rendered) -> Report:
     row = RenderedReport(
-        organisation_id=organisation_id,
-        kind=kind,
-        cache_key=key,
-        content=pdf.content,
-        etag=_etag(pdf.content),
-        page_count=pdf.pages,
-        render_ms=round((time.perf_counter() - started) * 1000),
+        organisation_id=pending.organisation_id,
+        kind=pending.kind,
+        cache_key=pending.key,
+        content=rendered.pdf.content,
+        etag=_etag(rendered.pdf.content),
+        page_count=rendered.pdf.pages,
+        render_ms=rendered.milliseconds,
     )
-    metrics.RENDER_SECONDS.labels(kind).observe(time.perf_counter() - started)
     try:
         with session.begin_nested():
             session.add(row)
     except IntegrityError:
         # Rendered at the same moment by another request or the worker: same bytes, keep theirs.
-        existing = _stored(session, key)
+        existing = _stored(session, pending.key)
         assert existing is not None
-        return existing
-    return row
+        row = existing
+    _pin(session, pending.publish, row)
+    return Report(row.content, PDF, pending.filename + ".pdf", row.etag)
 
 
 def _etag(content: bytes) -> str:

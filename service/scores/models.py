@@ -96,6 +96,11 @@ class ScoreRecord(IdMixin, Base):
     )
     """Computed when the score is recorded (see scores/stored_paths.py); NULL on records made
     before paths were stored, whose paths are computed when read."""
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(
+        JSONDocument, default=None, deferred=True, deferred_group=DETAIL
+    )
+    """The evidence files (by SHA-256) the score used, the answers it replaced with evidenced
+    values, and the contradictions found (service/evidence/scoring.py); NULL without evidence."""
 
     questionnaire: Mapped[QuestionnaireVersion] = relationship(
         lazy="raise", foreign_keys=[questionnaire_id]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from service.assessments.models import Assessment, AssessmentHistory, AssessmentStatus, HistoryKind
+from service.assessments.models import EDITABLE, Assessment, AssessmentHistory, HistoryKind
 from service.auth.principal import ActorType
 from service.clients.models import Client
 from service.db import utcnow
@@ -59,9 +59,16 @@ class RescoreSummary:
     """Each assessment whose bands or recommendation moved, in the order re-scored."""
 
 
+RESCORABLE = (
+    Assessment.status.not_in(EDITABLE),
+    Assessment.superseded_by_id.is_(None),
+)
+"""Submitted, in review or approved current versions; an earlier version keeps its score."""
+
+
 def count_scored(session: Session) -> int:
     query = select(func.count()).select_from(Assessment)
-    return session.scalar(query.where(Assessment.status == AssessmentStatus.SCORED)) or 0
+    return session.scalar(query.where(*RESCORABLE)) or 0
 
 
 def rescore_all(
@@ -100,7 +107,7 @@ def _subscribed_organisations(session: Session) -> set[uuid.UUID]:
 def _next_batch(session: Session, after: uuid.UUID | None) -> list[Assessment]:
     query = (
         select(Assessment)
-        .where(Assessment.status == AssessmentStatus.SCORED)
+        .where(*RESCORABLE)
         .options(
             selectinload(Assessment.vendor),
             selectinload(Assessment.client).selectinload(Client.environment_questionnaire),

@@ -152,6 +152,43 @@ class Provenance(BaseModel):
     client_environment: dict[str, Any] = Field(description="The client environment scored.")
 
 
+class EvidenceSourceRead(BaseModel):
+    file: str
+    location: str = Field(description="`line 12` or a JSON pointer such as `/auto_map`.")
+    excerpt: str
+
+
+class ContradictionRead(BaseModel):
+    """An answer the evidence contradicts: a finding of its own, scored with the evidence."""
+
+    question: str
+    label: str = Field(default="", description="The question's short name.")
+    declared: Any = Field(description="What the answer said.")
+    evidenced: Any = Field(description="What the evidence says: the value the score used.")
+    sources: list[EvidenceSourceRead]
+    severity: Severity = Field(
+        description="As severe as the worst finding the declared value hid (low if none)."
+    )
+    hidden_rules: list[str] = Field(description="Rules that fire on the evidenced value only.")
+    hidden_titles: list[str]
+
+
+class EvidenceFileRef(BaseModel):
+    sha256: str
+    filename: str
+    kind: str
+
+
+class ScoreEvidenceRead(BaseModel):
+    """The evidence a score used (by SHA-256, so it can be recomputed) and what it changed."""
+
+    files: list[EvidenceFileRef]
+    contradictions: list[ContradictionRead] = Field(description="Most severe first.")
+    statuses: dict[str, str] = Field(
+        description="Per question: declared, evidenced, contradicted or suggested."
+    )
+
+
 class ScoreRead(BaseModel):
     model_config = ConfigDict(json_schema_extra={"description": "A score and its explanation."})
 
@@ -174,6 +211,11 @@ class ScoreRead(BaseModel):
     top_reasons: dict[Dimension, list[Reason]]
     improvement_paths: list[ImprovementPathRead]
     provenance: Provenance
+    evidence: ScoreEvidenceRead | None = Field(
+        default=None,
+        description="Set when evidence files applied: contradicted answers were scored with "
+        "the evidenced values listed here.",
+    )
 
 
 class ScoreSummary(BaseModel):

@@ -17,12 +17,15 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload, undefer_group
 
-from service.assessments.models import Assessment, AssessmentStatus
+from service.assessments.models import Assessment
 from service.catalog import service as catalog_service
 from service.catalog.models import QuestionnaireVersion
 from service.catalog.schemas import QuestionnaireRef
 from service.db import utcnow
 from service.errors import Conflict, NotFound
+from service.evidence import scoring as evidence_scoring
+from service.evidence import service as evidence_service
+from service.evidence.scoring import EvidenceUse
 from service.observability import metrics
 from service.questionnaires.answers import merge
 from service.questionnaires.loader import DefinitionError, DefinitionProblem
@@ -35,7 +38,14 @@ from service.scores.models import (
     ScoreTrigger,
 )
 from service.scores.presenters import present, unstored
-from service.scores.schemas import KnowledgeRef, Provenance, RulePackRef, ScoreRead, ScoreSummary
+from service.scores.schemas import (
+    KnowledgeRef,
+    Provenance,
+    RulePackRef,
+    ScoreEvidenceRead,
+    ScoreRead,
+    ScoreSummary,
+)
 from service.scoring.engine import ENGINE_VERSION, Engine, Recommendation, Score
 from service.scoring.knowledge import KnowledgeBase
 from service.scoring.library import Library, LoadedPack
@@ -55,22 +65,27 @@ class Inputs:
     environment_questionnaire: QuestionnaireVersion
     rule_pack: RulePackVersion
     knowledge: KnowledgeSnapshot
+    evidence: EvidenceUse | None = None
+    """Evidence files that apply: contradicted answers are scored with evidenced values."""
+
+    @property
+    def scored_answers(self) -> dict[str, Any]:
+        return self.evidence.scored_answers if self.evidence else self.answers
 
     @property
     def digest(self) -> str:
-        material = json.dumps(
-            [
-                self.answers,
-                self.client,
-                self.questionnaire.content_hash,
-                self.environment_questionnaire.content_hash,
-                self.rule_pack.content_hash,
-                self.knowledge.content_hash,
-                ENGINE_VERSION,
-            ],
-            sort_keys=True,
-            default=str,
-        )
+        parts: list[Any] = [
+            self.answers,
+            self.client,
+            self.questionnaire.content_hash,
+            self.environment_questionnaire.content_hash,
+            self.rule_pack.content_hash,
+            self.knowledge.content_hash,
+            ENGINE_VERSION,
+        ]
+        if self.evidence is not None:  # only then, so scores without evidence keep their hash
+            parts.append(self.evidence.digest_material)
+        material = json.dumps(parts, sort_keys=True, default=str)
         return "sha256:" + hashlib.sha256(material.encode()).hexdigest()
 
 
@@ -134,6 +149,13 @@ class Publisher:
         self.library = library
         self._packs: dict[str, RulePackVersion] = {}
         self._knowledge: KnowledgeSnapshot | None = None
+        self._with_evidence: frozenset[uuid.UUID] | None = None
+
+    def has_evidence(self, assessment_id: uuid.UUID) -> bool:
+        """One query per unit of work (a rescore batch), not one per assessment."""
+        if self._with_evidence is None:
+            self._with_evidence = evidence_service.assessments_with_evidence(self.session)
+        return assessment_id in self._with_evidence
 
     def pack(self, loaded: LoadedPack) -> RulePackVersion:
         key = loaded.pack.questionnaire
@@ -165,6 +187,9 @@ def current_inputs(publisher: Publisher, assessment: Assessment) -> Inputs:
         environment_questionnaire=environment,
         rule_pack=publisher.pack(loaded),
         knowledge=publisher.knowledge(),
+        evidence=evidence_service.use_for(publisher.session, assessment, engine.vendor)
+        if publisher.has_evidence(assessment.id)
+        else None,
     )
 
 
@@ -175,9 +200,10 @@ def record_score(
 
     Not flushed here, so that re-scoring thousands of assessments writes them in batches.
     """
+    scored = inputs.scored_answers
     with metrics.SCORING_SECONDS.time():
-        score = inputs.engine.score(inputs.answers, inputs.client)
-    paths = improvement_paths(inputs.engine, inputs.answers, inputs.client, score)
+        score = inputs.engine.score(scored, inputs.client)
+    paths = improvement_paths(inputs.engine, scored, inputs.client, score)
     previous = assessment.latest_score
     record = ScoreRecord(
         id=uuid.uuid4(),
@@ -197,10 +223,12 @@ def record_score(
         inputs_hash=inputs.digest,
         computed_at=utcnow(),
         improvement_paths=stored_paths.dump(paths),
+        evidence=evidence_scoring.record(inputs.engine, inputs.evidence, score, inputs.client)
+        if inputs.evidence
+        else None,
     )
     session.add(record)
     assessment.latest_score = record
-    assessment.status = AssessmentStatus.SCORED
     return record
 
 
@@ -311,7 +339,10 @@ def read_score(record: ScoreRecord, *, with_paths: bool = True) -> ScoreRead:
         answers=record.answers,
         client_environment=record.client_environment,
     )
-    return present(score, engine, paths, provenance, record)
+    read = present(score, engine, paths, provenance, record)
+    if record.evidence:
+        read.evidence = ScoreEvidenceRead.model_validate(record.evidence)
+    return read
 
 
 def _paths(record: ScoreRecord, engine: Engine, score: Score) -> tuple[ImprovementPath, ...]:

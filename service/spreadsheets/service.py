@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from service.assessments import history as history_service
 from service.assessments import service as assessment_service
 from service.assessments.models import Assessment, AssessmentStatus, HistoryKind
 from service.assessments.presenters import to_summary
@@ -86,7 +87,7 @@ def import_questionnaire(
     before = assessment.revision
     assessment_service.update_answers(session, principal, assessment, plan.patch, None)
     if assessment.revision != before:
-        assessment_service.record_history(
+        history_service.record_history(
             session,
             assessment,
             principal,

@@ -20,7 +20,7 @@ from service.ratelimits.service import Limit, Verdict
 from service.users import passwords
 from service.users.models import User
 
-WEB_ROLES = (Role.ADMIN, Role.PROCUREMENT, Role.ACCOUNT_LEAD)
+WEB_ROLES = (Role.ADMIN, Role.PROCUREMENT, Role.REVIEWER, Role.ACCOUNT_LEAD)
 """Roles a person can have; `integration` is for API keys only."""
 
 _SCOPES = ("for this e-mail address", "from your network")
@@ -46,6 +46,10 @@ class SignInRefused:
     message: str
     status: int
     retry_after: int | None = None
+
+
+def looks_like_email(email: str) -> bool:
+    return bool(_EMAIL.match(email)) and len(email) <= 320
 
 
 def normalise_email(email: str) -> str:
@@ -127,6 +131,12 @@ def sign_in(
     if user is None:
         passwords.burn_time(password)
     elif passwords.verify_password(user.password_hash, password):
+        if user.deactivated_at is not None:
+            return SignInRefused(
+                "This account is deactivated. Ask an administrator of your organisation to "
+                "reactivate it.",
+                403,
+            )
         _signed_in(session, throttle, user, password)
         return user
     for limit, key in limits:

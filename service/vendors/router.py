@@ -7,14 +7,26 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
+from service import bulk
 from service.api_types import ExternalIdPath
 from service.auth.dependencies import DirectoryEditor, Reader
 from service.dependencies import DbSession
 from service.openapi import errors
 from service.pagination import Page, PageQuery
 from service.routing import api_router
+from service.tombstones import service as tombstones
+from service.tombstones.params import Cascade, IncludeDeleted
+from service.vendors import bulk as vendor_bulk
 from service.vendors import service as vendor_service
-from service.vendors.schemas import VendorCreate, VendorRead, VendorUpdate, VendorUpsert
+from service.vendors.schemas import (
+    VendorBulk,
+    VendorBulkRead,
+    VendorBulkResult,
+    VendorCreate,
+    VendorRead,
+    VendorUpdate,
+    VendorUpsert,
+)
 
 router = api_router("/api/v1/vendors", "Vendors")
 
@@ -34,6 +46,20 @@ def create_vendor(
     return VendorRead.model_validate(vendor)
 
 
+@router.post("/bulk", response_model=VendorBulkRead, responses=errors(401, 403, 409, 422))
+def bulk_upsert_vendors(
+    body: VendorBulk, session: DbSession, principal: DirectoryEditor
+) -> VendorBulkRead:
+    """Create or replace up to 500 vendors by CRM id in one transaction (all or nothing)."""
+    done = vendor_bulk.upsert_vendors(session, principal.organisation_id, body.items)
+    return VendorBulkRead(
+        **bulk.counts([outcome for _, outcome in done]).model_dump(),
+        items=[
+            VendorBulkResult(**VendorRead.model_validate(v).__dict__, result=o) for v, o in done
+        ],
+    )
+
+
 @router.get("", response_model=Page[VendorRead], responses=errors(401, 403, 422))
 def list_vendors(
     session: DbSession,
@@ -41,10 +67,16 @@ def list_vendors(
     page: PageQuery,
     external_id: Annotated[str | None, Query(description="Exact CRM id.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
+    include_deleted: IncludeDeleted = False,
 ) -> Page[VendorRead]:
-    """List vendors, oldest change first, with cursor pagination."""
+    """List vendors, oldest change first, with cursor pagination (deleted ones in syncs)."""
     rows, next_cursor = vendor_service.list_vendors(
-        session, principal.organisation_id, page, external_id=external_id, search=q
+        session,
+        principal.organisation_id,
+        page,
+        external_id=external_id,
+        search=q,
+        include_deleted=include_deleted,
     )
     return page.page([VendorRead.model_validate(r) for r in rows], next_cursor)
 
@@ -52,7 +84,7 @@ def list_vendors(
 @router.put(
     "/by-external-id/{external_id:path}",
     response_model=VendorRead,
-    responses={201: {"model": VendorRead, "description": "Created"}, **errors(401, 403, 422)},
+    responses={201: {"model": VendorRead, "description": "Created"}, **errors(401, 403, 409, 422)},
 )
 def upsert_vendor_by_external_id(
     external_id: ExternalIdPath,
@@ -97,3 +129,28 @@ def update_vendor(
     """Change a vendor; fields not sent are left as they are."""
     vendor = vendor_service.get_vendor(session, principal.organisation_id, vendor_id)
     return VendorRead.model_validate(vendor_service.update_vendor(session, vendor, body))
+
+
+@router.delete("/{vendor_id}", response_model=VendorRead, responses=errors(401, 403, 404, 409))
+def delete_vendor(
+    vendor_id: uuid.UUID, session: DbSession, principal: DirectoryEditor, cascade: Cascade = None
+) -> VendorRead:
+    """Delete a vendor (restorable for 30 days); 409 names its assessments unless cascaded."""
+    vendor = vendor_service.get_vendor(
+        session, principal.organisation_id, vendor_id, include_deleted=True
+    )
+    deleted = tombstones.delete_vendor(session, principal, vendor, cascade == "assessments")
+    return VendorRead.model_validate(deleted)
+
+
+@router.post(
+    "/{vendor_id}/restore", response_model=VendorRead, responses=errors(401, 403, 404, 409, 410)
+)
+def restore_vendor(
+    vendor_id: uuid.UUID, session: DbSession, principal: DirectoryEditor
+) -> VendorRead:
+    """Undo a delete within 30 days, with the assessments its cascade deleted."""
+    vendor = vendor_service.get_vendor(
+        session, principal.organisation_id, vendor_id, include_deleted=True
+    )
+    return VendorRead.model_validate(tombstones.restore_vendor(session, principal, vendor))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
+from service import bulk
 from service.api_types import ExternalId, LongText, Name, WebAddress, not_null
 
 
@@ -70,3 +71,40 @@ class VendorRead(BaseModel):
     external_id: str | None
     created_at: datetime
     updated_at: datetime
+    deleted_at: datetime | None = None
+
+    @computed_field(description="A tombstone: listed with include_deleted=true and in syncs.")
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class VendorBulkItem(VendorUpsert):
+    """One vendor of a bulk upsert: the whole vendor, with your CRM's id."""
+
+    external_id: ExternalId
+
+
+class VendorBulk(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"external_id": "hubspot-4412", "name": "OpenWeave AI"},
+                        {"external_id": "hubspot-4413", "name": "Monolith Intelligence"},
+                    ]
+                }
+            ]
+        },
+    )
+
+    items: list[VendorBulkItem] = bulk.ItemsField
+
+
+class VendorBulkResult(VendorRead):
+    result: bulk.Outcome = Field(description="What the upsert did to this vendor.")
+
+
+class VendorBulkRead(bulk.BulkCounts):
+    items: list[VendorBulkResult] = Field(description="In the order of the request's items.")

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import external_ids
-from service.errors import NotFound
+from service.errors import Conflict, NotFound
 from service.pagination import PageParams, contains, fetch_page
+from service.tombstones.rules import deleted_detail, live_or_gone, visible
 from service.vendors.models import Vendor
 from service.vendors.schemas import VendorCreate, VendorUpdate, VendorUpsert
 from service.webhooks import notify
@@ -34,10 +35,21 @@ def upsert_vendor(
     if vendor is None:
         create = VendorCreate(**data.model_dump(), external_id=external_id)
         return create_vendor(session, organisation_id, create), True
+    refuse_tombstone(vendor)
     for field, value in data.model_dump().items():
         setattr(vendor, field, value)
     _changed(session, vendor)
     return vendor, False
+
+
+def refuse_tombstone(vendor: Vendor) -> None:
+    """A CRM id whose vendor was deleted is not silently brought back by an upsert."""
+    if vendor.deleted_at is not None:
+        raise Conflict(
+            deleted_detail("vendor", vendor.id, vendor.deleted_at)
+            + " Restore it first to keep its history, or use another external_id.",
+            errors=[{"field": "path.external_id", "message": "belongs to a deleted vendor"}],
+        )
 
 
 def _changed(session: Session, vendor: Vendor) -> None:
@@ -60,14 +72,22 @@ def get_by_external_id(session: Session, organisation_id: uuid.UUID, external_id
     vendor = find_by_external_id(session, organisation_id, external_id)
     if vendor is None:
         raise NotFound(f"There is no vendor with external_id '{external_id}'.")
-    return vendor
+    found: Vendor = live_or_gone(vendor, "vendor", vendor.id)
+    return found
 
 
-def get_vendor(session: Session, organisation_id: uuid.UUID, vendor_id: uuid.UUID) -> Vendor:
+def get_vendor(
+    session: Session,
+    organisation_id: uuid.UUID,
+    vendor_id: uuid.UUID,
+    *,
+    include_deleted: bool = False,
+) -> Vendor:
     vendor = session.get(Vendor, vendor_id)
-    if vendor is None or vendor.organisation_id != organisation_id:
-        raise NotFound(f"There is no vendor {vendor_id}.")
-    return vendor
+    if vendor is not None and vendor.organisation_id != organisation_id:
+        vendor = None
+    found: Vendor = live_or_gone(vendor, "vendor", vendor_id, include_deleted)
+    return found
 
 
 def update_vendor(session: Session, vendor: Vendor, data: VendorUpdate) -> Vendor:
@@ -89,8 +109,12 @@ def list_vendors(
     *,
     external_id: str | None = None,
     search: str | None = None,
+    include_deleted: bool = False,
 ) -> tuple[Sequence[Vendor], str | None]:
+    """Tombstones are included with `include_deleted`, and in incremental syncs."""
     query = select(Vendor).where(Vendor.organisation_id == organisation_id)
+    syncing = page.updated_since is not None
+    query = visible(query, Vendor, include_deleted=include_deleted, syncing=syncing)
     if external_id is not None:
         query = query.where(Vendor.external_id == external_id)
     if search:

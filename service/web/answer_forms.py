@@ -9,6 +9,7 @@ Any question may be answered "unknown" (a "Don't know" radio or checkbox sending
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -75,3 +76,22 @@ def as_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+BASE_FIELD = "_base"
+"""A form's answers as the page loaded them (JSON), so a save sends only what this page changed."""
+
+
+def loaded(form: FormData) -> dict[str, Any] | None:
+    """The answers the page loaded with; None when absent or not intact (then all count)."""
+    raw = form.get(BASE_FIELD)
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def loaded_json(answers: Mapping[str, Any]) -> str:
+    """The `_base` value for a page showing `answers`."""
+    return json.dumps(dict(answers), sort_keys=True)

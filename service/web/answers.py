@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -17,13 +16,21 @@ from service.assessments import upgrade as upgrade_service
 from service.assessments.models import Assessment
 from service.dependencies import CatalogDep, DbSession, LibraryDep
 from service.errors import InvalidInput, PreconditionFailed, ServiceError
-from service.web import answer_forms
-from service.web.assessment_pages import questionnaire_page, unsaved_answers
+from service.web import draft_state, refused_forms
 from service.web.auth import Editor, Reopener, WebUser, signed_in_router
-from service.web.forms import Form, attempt
+from service.web.forms import Form, attempt, text
 from service.web.pages import redirect
-from service.web.questionnaire_view import questionnaire_view
-from service.web.saving import Saved, autosave_reply, expected_revision, refused_summary, save_form
+from service.web.refused_forms import owner_of
+from service.web.saving import (
+    STALE_PAGE_NOTICE,
+    Saved,
+    autosave_reply,
+    expected_revision,
+    missing_notice,
+    refused_summary,
+    save_choices,
+    save_form,
+)
 
 router = signed_in_router()
 
@@ -36,17 +43,29 @@ def _locked(session: Session, user: WebUser, assessment_id: uuid.UUID) -> Assess
 
 @router.post("/assessments/{assessment_id}/answers")
 def save_answers(
-    assessment_id: uuid.UUID, request: Request, session: DbSession, user: Editor, form: Form
+    assessment_id: uuid.UUID, session: DbSession, user: Editor, form: Form
 ) -> Response:
     """Save the draft (the Save button; works without JavaScript)."""
     assessment = _locked(session, user, assessment_id)
     saved = attempt(session, lambda: save_form(session, user.principal, assessment, form))
-    if not isinstance(saved, Saved):
-        return _refused(request, session, user, assessment, form, saved)
-    if saved.errors:
-        return _with_errors(request, session, user, assessment, saved, refused_summary(saved))
+    if not isinstance(saved, Saved) or saved.errors or saved.conflicted:
+        return _again(session, user, assessment, saved, form=form)
+    _done(session, user, assessment)
     flash = "Draft saved." if saved.changed else "No changes to save."
     return redirect(session, user, f"/assessments/{assessment_id}", flash)
+
+
+@router.post("/assessments/{assessment_id}/resolve")
+def resolve_conflicts(
+    assessment_id: uuid.UUID, session: DbSession, user: Editor, form: Form
+) -> Response:
+    """Keep, per question changed by two people, the answer the writer chose."""
+    assessment = _locked(session, user, assessment_id)
+    saved = attempt(session, lambda: save_choices(session, user.principal, assessment, form))
+    if not isinstance(saved, Saved) or saved.conflicted:
+        return _again(session, user, assessment, saved)
+    _done(session, user, assessment)
+    return redirect(session, user, f"/assessments/{assessment_id}", "Your choices are saved.")
 
 
 @router.post("/assessments/{assessment_id}/autosave")
@@ -56,13 +75,14 @@ def autosave_answers(
     """Save the draft from the page script; reply with what the page should now show."""
     assessment = _locked(session, user, assessment_id)
     saved = attempt(session, lambda: save_form(session, user.principal, assessment, form))
+    if isinstance(saved, Saved) and not saved.errors and not saved.conflicted:
+        _done(session, user, assessment)
     return autosave_reply(assessment, saved)
 
 
 @router.post("/assessments/{assessment_id}/submit")
 def submit_answers(
     assessment_id: uuid.UUID,
-    request: Request,
     session: DbSession,
     library: LibraryDep,
     user: Editor,
@@ -71,38 +91,43 @@ def submit_answers(
     """Save, then submit for scoring; what is still missing is listed by question."""
     assessment = _locked(session, user, assessment_id)
     saved = attempt(session, lambda: save_form(session, user.principal, assessment, form))
-    if not isinstance(saved, Saved):
-        return _refused(request, session, user, assessment, form, saved)
-    if saved.errors:
-        notice = "Not submitted. " + refused_summary(saved)
-        return _with_errors(request, session, user, assessment, saved, notice)
+    if not isinstance(saved, Saved) or saved.errors or saved.conflicted:
+        return _again(session, user, assessment, saved, "Not submitted. ", form)
     submitted = attempt(
         session,
         lambda: assessment_service.submit(session, library, user.principal, assessment, None),
     )
     if isinstance(submitted, InvalidInput):
-        questionnaire = assessment_service.questionnaire_for(assessment)
-        view = questionnaire_view(questionnaire, assessment.answers, show_missing=True)
-        count = len(view.missing)
-        notice = (
-            f"Not submitted yet: {count} required question{'s are' if count > 1 else ' is'} "
-            "unanswered. Your answers are saved."
-        )
-        return questionnaire_page(
-            request, session, user, assessment, view=view, status=422, notice=notice
+        kept = draft_state.payload(None, missing_notice(assessment), show_missing=True)
+        return refused_forms.again(
+            session, owner_of(user), _path(assessment), kept, anchor="missing"
         )
     if isinstance(submitted, ServiceError):
         raise submitted
-    return redirect(session, user, f"/assessments/{assessment_id}", "Submitted and scored.")
+    _done(session, user, assessment)
+    return redirect(
+        session,
+        user,
+        f"/assessments/{assessment_id}",
+        "Submitted for review. The score below is a preview for the agency until approved.",
+    )
 
 
 @router.post("/assessments/{assessment_id}/reopen")
 def reopen_draft(
     assessment_id: uuid.UUID, session: DbSession, user: Reopener, form: Form
 ) -> Response:
-    """Return a scored assessment to draft; scores and history are kept."""
+    """Back to draft; an approved version starts the next version (the approved one stays)."""
     assessment = _locked(session, user, assessment_id)
-    assessment_service.reopen(session, user.principal, assessment, expected_revision(form))
+    reopened = assessment_service.reopen(
+        session, user.principal, assessment, expected_revision(form), text(form, "reason") or None
+    )
+    if reopened.id != assessment.id:
+        flash = (
+            f"Version {reopened.version} started as a draft with every answer; version "
+            f"{assessment.version} and its report stay as they were."
+        )
+        return redirect(session, user, f"/assessments/{reopened.id}", flash)
     return redirect(
         session, user, f"/assessments/{assessment_id}", "Reopened: the answers can change again."
     )
@@ -135,35 +160,34 @@ def _upgraded(done: upgrade_service.Upgrade) -> str:
     return f"{message}; {len(dropped)} no longer valid, to answer again: {names}."
 
 
-def _with_errors(
-    request: Request,
+def _path(assessment: Assessment) -> str:
+    return f"/assessments/{assessment.id}"
+
+
+def _done(session: Session, user: WebUser, assessment: Assessment) -> None:
+    refused_forms.done(session, owner_of(user), _path(assessment))
+
+
+def _again(
     session: Session,
     user: WebUser,
     assessment: Assessment,
-    saved: Saved,
-    notice: str,
+    outcome: Saved | ServiceError,
+    prefix: str = "",
+    form: Form | None = None,
 ) -> Response:
-    questionnaire = assessment_service.questionnaire_for(assessment)
-    view = questionnaire_view(
-        questionnaire, assessment.answers, errors=saved.errors, entered=saved.entered
-    )
-    return questionnaire_page(
-        request, session, user, assessment, view=view, status=422, notice=notice
-    )
-
-
-def _refused(
-    request: Request,
-    session: Session,
-    user: WebUser,
-    assessment: Assessment,
-    form: Form,
-    error: ServiceError,
-) -> Response:
-    """A stale revision shows what was not saved; other refusals are error pages."""
-    if not isinstance(error, PreconditionFailed):
-        raise error
-    questionnaire = assessment_service.questionnaire_for(assessment)
-    patch = answer_forms.decode(questionnaire, form, assessment.answers)
-    unsaved = unsaved_answers(assessment, patch)
-    return questionnaire_page(request, session, user, assessment, status=409, unsaved=unsaved)
+    """Back to the questionnaire at its own URL, with what was refused or needs a choice
+    (`form`: the questionnaire form, to list what a stale save would have changed)."""
+    if isinstance(outcome, PreconditionFailed):
+        kept = (
+            draft_state.stale_payload(session, assessment, form, STALE_PAGE_NOTICE)
+            if form is not None
+            else draft_state.payload(None, STALE_PAGE_NOTICE)
+        )
+        return refused_forms.again(session, owner_of(user), _path(assessment), kept)
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    notice = prefix + refused_summary(outcome) if outcome.errors else None
+    anchor = "conflict" if outcome.conflicted else "missing"
+    kept = draft_state.payload(outcome, notice)
+    return refused_forms.again(session, owner_of(user), _path(assessment), kept, anchor=anchor)

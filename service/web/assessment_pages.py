@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -12,26 +10,23 @@ from packaging.version import Version
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
-from service.assessments.models import Assessment, AssessmentStatus
+from service.assessments.models import EDITABLE, Assessment
 from service.assessments.presenters import to_summary
 from service.auth.permissions import Permission
 from service.invitations import service as invitation_service
 from service.invitations.models import Invitation
 from service.invitations.service import InvitationStatus
-from service.questionnaires.answers import display
 from service.questionnaires.catalog import Catalog
 from service.scores import service as score_service
+from service.web import draft_state, refused_forms
 from service.web.auth import WebUser
+from service.web.draft_state import DraftState
+from service.web.evidence import context as evidence_context
 from service.web.pages import page
-from service.web.questionnaire_view import QuestionnaireView, questionnaire_view
+from service.web.questionnaire_view import questionnaire_view
 from service.web.result_view import result_view
+from service.web.review_view import review_panel
 from service.web.workbook_panel import WorkbookPanel, panel_for
-
-CONFLICT_MESSAGE = (
-    "Someone else saved changes to this assessment after you opened it, so your latest edits "
-    "were not saved. Note anything you need from the list below, then reload the page to see "
-    "the other changes and enter yours again."
-)
 
 
 @dataclass(frozen=True)
@@ -55,15 +50,11 @@ class InvitationRow:
     def active(self) -> bool:
         return self.status in {InvitationStatus.WAITING, InvitationStatus.OPENED}
 
-
-def unsaved_answers(assessment: Assessment, patch: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(question, answer) for the answers a refused save would have changed."""
-    questions = assessment_service.questionnaire_for(assessment).questions
-    return [
-        (questions[q].label, display(questions[q], value))
-        for q, value in patch.items()
-        if q in questions and assessment.answers.get(q) != value
-    ]
+    @property
+    def ended_label(self) -> str:
+        if self.status is InvitationStatus.SUPERSEDED and self.invitation.superseded_at:
+            return "replaced by a newer link"
+        return "sent" if self.invitation.sent_at else "created"
 
 
 def questionnaire_page(
@@ -72,32 +63,48 @@ def questionnaire_page(
     user: WebUser,
     assessment: Assessment,
     *,
-    view: QuestionnaireView | None = None,
+    state: DraftState | None = None,
     status: int = 200,
-    notice: str | None = None,
-    unsaved: list[tuple[str, str]] | None = None,
-    invite_values: Mapping[str, object] | None = None,
-    invite_errors: Mapping[str, str] | None = None,
     workbook: WorkbookPanel | None = None,
 ) -> HTMLResponse:
     questionnaire = assessment_service.questionnaire_for(assessment)
+    state = state or DraftState(view=questionnaire_view(questionnaire, assessment.answers))
+    invite = refused_forms.recalled(session, refused_forms.owner_of(user), invite_key(assessment))
     editable = user.can(Permission.EDIT_ASSESSMENTS)
     context = {
         "assessment": assessment,
         "summary": to_summary(assessment),
-        "form": view or questionnaire_view(questionnaire, assessment.answers),
-        "editable": user.can(Permission.EDIT_ASSESSMENTS),
+        "form": state.view,
+        "editable": editable,
         "urls": FormUrls.for_assessment(assessment),
-        "notice": notice,
-        "conflict": CONFLICT_MESSAGE if unsaved is not None else None,
-        "unsaved": unsaved or [],
+        "notice": state.notice,
+        "conflicts": state.conflicts,
+        "unsaved": state.unsaved,
         "invitations": invitation_rows(session, assessment),
-        "invite_values": invite_values or {"valid_days": invitation_service.DEFAULT_VALID_DAYS},
-        "invite_errors": invite_errors or {},
+        "invite_values": invite.get("values")
+        or {
+            "valid_days": invitation_service.DEFAULT_VALID_DAYS,
+            "send_email": "1",
+            "due_on": assessment.due_on.isoformat() if assessment.due_on else None,
+        },
+        "invite_errors": invite.get("errors") or {},
         "newer_version": newer_version(request, assessment),
         "workbook": workbook or panel_for(assessment, editable),
+        **evidence_context(session, assessment, f"/assessments/{assessment.id}", editable=editable),
+        **review_context(session, user, assessment),
     }
     return page(request, session, user, "assessments/questionnaire.html", context, status=status)
+
+
+def invite_key(assessment: Assessment) -> str:
+    """Where a refused invitation form is kept (the questionnaire page has two forms)."""
+    return f"/assessments/{assessment.id}#invite"
+
+
+def review_context(session: Session, user: WebUser, assessment: Assessment) -> dict[str, object]:
+    """The review panel, and the clarification notes shown next to their questions."""
+    review = review_panel(session, user.principal, assessment)
+    return {"review": review, "clarification_notes": review.by_question}
 
 
 def newer_version(request: Request, assessment: Assessment) -> str | None:
@@ -129,6 +136,13 @@ def result_page(
         "can_reopen": user.can(Permission.REOPEN_ASSESSMENTS),
         "invitations": invitation_rows(session, assessment),
         "workbook": panel_for(assessment, editable=False),
+        **evidence_context(
+            session,
+            assessment,
+            f"/assessments/{assessment.id}",
+            editable=user.can(Permission.EDIT_ASSESSMENTS),
+        ),
+        **review_context(session, user, assessment),
     }
     return page(request, session, user, "assessments/result.html", context)
 
@@ -136,7 +150,11 @@ def result_page(
 def assessment_page(
     request: Request, session: Session, user: WebUser, assessment: Assessment
 ) -> HTMLResponse:
-    """A draft shows its questionnaire; a scored assessment shows its result."""
-    if assessment.status is AssessmentStatus.DRAFT or assessment.latest_score_id is None:
-        return questionnaire_page(request, session, user, assessment)
+    """A draft (or one sent back) shows its questionnaire; a submitted one its (preview) result."""
+    if assessment.status in EDITABLE or assessment.latest_score_id is None:
+        kept = refused_forms.recalled(
+            session, refused_forms.owner_of(user), f"/assessments/{assessment.id}"
+        )
+        state = draft_state.restore(session, assessment, kept) if kept else None
+        return questionnaire_page(request, session, user, assessment, state=state)
     return result_page(request, session, user, assessment)

@@ -11,8 +11,9 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from service.assessments import history as assessment_history
 from service.assessments import service as assessment_service
-from service.assessments.models import AssessmentHistory, HistoryKind
+from service.assessments.models import TRANSITIONS, AssessmentHistory, HistoryKind
 from service.assessments.schemas import AssessmentCreate
 from service.clients import service as client_service
 from service.dependencies import CatalogDep, DbSession
@@ -20,17 +21,20 @@ from service.errors import ServiceError
 from service.questionnaires.answers import display
 from service.questionnaires.schema import Questionnaire
 from service.vendors import service as vendor_service
+from service.web import refused_forms
 from service.web.assessment_pages import assessment_page
 from service.web.auth import Editor, SignedIn, WebUser, signed_in_router
 from service.web.forms import Form, attempt, fields, service_messages, validation_messages
 from service.web.listing import every
 from service.web.pages import page, redirect
 from service.web.questionnaire_view import questionnaire_view
+from service.web.templating import words
 
 router = signed_in_router()
 
 Choice = Annotated[str, Query(max_length=100)]
 
+NEW = "/assessments/new"
 _CHOOSE = {"vendor_id": "choose a vendor", "client_id": "choose a client"}
 
 
@@ -39,7 +43,9 @@ def show_new_assessment(
     request: Request, session: DbSession, user: Editor, vendor: Choice = "", client: Choice = ""
 ) -> HTMLResponse:
     """The form to start an assessment of a vendor for a client."""
-    return _new_page(request, session, user, {"vendor_id": vendor, "client_id": client}, {})
+    values, errors = refused_forms.kept(session, user, NEW)
+    chosen = values or {"vendor_id": vendor, "client_id": client}
+    return _new_page(request, session, user, chosen, errors)
 
 
 @router.post("/assessments")
@@ -52,13 +58,14 @@ def start_assessment(
         data = AssessmentCreate.model_validate(values)
     except ValidationError as exc:
         errors = {k: _CHOOSE.get(k, m) for k, m in validation_messages(exc).items()}
-        return _new_page(request, session, user, values, errors)
+        return refused_forms.retry(session, user, NEW, values, errors)
     principal = user.principal
     created = attempt(
         session, lambda: assessment_service.create_assessment(session, catalog, principal, data)
     )
     if isinstance(created, ServiceError):
-        return _new_page(request, session, user, values, service_messages(created))
+        return refused_forms.retry(session, user, NEW, values, service_messages(created))
+    refused_forms.done(session, refused_forms.owner_of(user), NEW)
     return redirect(session, user, f"/assessments/{created.id}", "Draft started.")
 
 
@@ -106,7 +113,7 @@ def show_history(
         session, user.principal.organisation_id, assessment_id
     )
     questionnaire = assessment_service.questionnaire_for(assessment)
-    entries = assessment_service.history(session, assessment)
+    entries = assessment_history.history(session, assessment)
     rows = [_history_row(questionnaire, entry) for entry in reversed(entries)]
     context = {"assessment": assessment, "rows": rows}
     return page(request, session, user, "assessments/history.html", context)
@@ -124,13 +131,24 @@ def _history_row(questionnaire: Questionnaire, entry: AssessmentHistory) -> Hist
         return HistoryRow(
             entry, "", "", f"{count} answer{'s' if count != 1 else ''} from a workbook"
         )
+    if entry.kind in TRANSITIONS or entry.kind is HistoryKind.VERSION_CREATED:
+        return HistoryRow(entry, "", _moved(entry.old_value), _moved(entry.new_value, entry.reason))
     question = questionnaire.questions.get(entry.question_id or "")
+    if entry.kind is HistoryKind.CLARIFICATION:
+        label = question.label if question else (entry.question_id or "")
+        return HistoryRow(entry, label, "", f"{words(entry.new_value)}: {entry.reason or '-'}")
     return HistoryRow(
         entry,
         question.label if question else (entry.question_id or ""),
         display(question, entry.old_value) if entry.question_id else "",
         display(question, entry.new_value) if entry.question_id else "",
     )
+
+
+def _moved(value: Any, reason: str | None = None) -> str:
+    """A state ('in_review' -> 'In review') or a version link ({'version': 2} -> 'version 2')."""
+    shown = f"version {value.get('version')}" if isinstance(value, dict) else words(value or "")
+    return f"{shown} ({reason})" if reason else shown
 
 
 def _score_note(note: Mapping[str, Any]) -> str:
@@ -161,5 +179,4 @@ def _new_page(
             key=lambda c: c.name.lower(),
         ),
     }
-    status = 422 if errors else 200
-    return page(request, session, user, "assessments/new.html", context, status=status)
+    return page(request, session, user, "assessments/new.html", context)

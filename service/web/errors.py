@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Match
 
 from service.web.templating import render, secure
 
@@ -40,6 +41,9 @@ def html_error_page(request: Request, problem: JSONResponse) -> Response | None:
         return None
     if problem.status_code == 401 and not request.url.path.startswith("/invite/"):
         return secure(RedirectResponse(sign_in_path(request), status_code=303))
+    if problem.status_code == 405 and request.method == "GET":
+        # A form's address opened directly (bookmark, history): show the form's page instead.
+        return secure(RedirectResponse(page_above(request), status_code=303))
     return error_page(request, problem.status_code, _detail(problem), problem.headers)
 
 
@@ -60,6 +64,18 @@ def error_page(request: Request, status: int, detail: str, headers: object = Non
         status=status,
         headers=kept,
     )
+
+
+def page_above(request: Request) -> str:
+    """The nearest page (a GET route) above a POST-only address, such as a draft's page above
+    its /submit; the home page when there is none."""
+    path = request.url.path.rstrip("/")
+    while path.count("/") > 1:
+        path = path.rsplit("/", 1)[0]
+        scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            return path
+    return "/"
 
 
 def sign_in_path(request: Request) -> str:

@@ -8,27 +8,46 @@ the same service functions as everywhere else, with the vendor contact as the ac
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from service.assessments import service as assessment_service
-from service.assessments.models import Assessment
+from service.assessments.models import EDITABLE, Assessment
 from service.auth import service as auth_service
+from service.auth.principal import Principal
 from service.dependencies import DbSession, LibraryDep
 from service.errors import Forbidden, InvalidInput, PreconditionFailed, ServiceError
+from service.evidence import suggestions
 from service.invitations import service as invitation_service
 from service.invitations.models import Invitation
-from service.web import answer_forms
-from service.web.assessment_pages import CONFLICT_MESSAGE, FormUrls, unsaved_answers
+from service.reporting.documents import ascii_filename
+from service.reporting.vendor_copy import vendor_copy_pdf
+from service.reviews import clarifications
+from service.web import draft_state, refused_forms
+from service.web.assessment_pages import FormUrls
 from service.web.auth import CSRF_REFUSED, client_ip, csrf_from, refuse_cross_site, tokens_match
-from service.web.forms import Form, attempt
+from service.web.draft_state import DraftState
+from service.web.evidence import context as evidence_context
+from service.web.evidence import upload_from_form
+from service.web.forms import Form, attempt, text
 from service.web.limits import Limits
-from service.web.questionnaire_view import QuestionnaireView, questionnaire_view
-from service.web.saving import Saved, autosave_reply, refused_summary, save_form
+from service.web.questionnaire_view import questionnaire_view
+from service.web.review_view import thread_views
+from service.web.saving import (
+    STALE_PAGE_NOTICE,
+    Saved,
+    autosave_reply,
+    missing_notice,
+    refused_summary,
+    save_choices,
+    save_form,
+)
 from service.web.templating import render, secure
 from service.web.workbook_panel import WorkbookPanel
 
@@ -50,13 +69,26 @@ def save_invitation_answers(
     """Save the vendor's draft (the Save button)."""
 
     def action() -> Response:
-        _, _, saved = _save_draft(request, session, token, form)
-        if isinstance(saved, PreconditionFailed):
-            return _conflict(request, session, token, form)
-        if isinstance(saved, ServiceError):
-            raise saved
-        if saved.errors:
-            return _with_errors(request, session, token, saved, refused_summary(saved))
+        invitation, _, saved = _save_draft(request, session, token, form, save_form)
+        if not isinstance(saved, Saved) or saved.errors or saved.conflicted:
+            return _again(session, invitation, token, saved, form=form)
+        _done(session, invitation)
+        return secure(RedirectResponse(f"/invite/{token}?saved=1", status_code=303))
+
+    return _guarded(request, session, limits, token, action)
+
+
+@router.post("/invite/{token}/resolve")
+def resolve_invitation_answers(
+    token: Token, request: Request, session: DbSession, limits: Limits, form: Form
+) -> Response:
+    """Keep, per question changed by two people, the answer the vendor chose."""
+
+    def action() -> Response:
+        invitation, _, saved = _save_draft(request, session, token, form, save_choices)
+        if not isinstance(saved, Saved) or saved.conflicted:
+            return _again(session, invitation, token, saved)
+        _done(session, invitation)
         return secure(RedirectResponse(f"/invite/{token}?saved=1", status_code=303))
 
     return _guarded(request, session, limits, token, action)
@@ -69,10 +101,33 @@ def autosave_invitation_answers(
     """Save the vendor's draft from the page script (JSON)."""
 
     def action() -> Response:
-        _, assessment, saved = _save_draft(request, session, token, form)
+        invitation, assessment, saved = _save_draft(request, session, token, form, save_form)
+        if isinstance(saved, Saved) and not saved.errors and not saved.conflicted:
+            _done(session, invitation)
         return autosave_reply(assessment, saved)
 
     return _guarded(request, session, limits, token, action, as_json=True)
+
+
+@router.post("/invite/{token}/clarifications/{thread_id}/reply")
+def reply_invitation_clarification(
+    token: Token,
+    thread_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    limits: Limits,
+    form: Form,
+) -> Response:
+    """The vendor's reply to a clarification request (answers change in the form itself)."""
+
+    def action() -> Response:
+        invitation, assessment = _open_for_change(request, session, token, form)
+        thread = clarifications.get_thread(session, assessment, thread_id)
+        principal = invitation_service.principal_for(invitation)
+        clarifications.reply(session, principal, assessment, thread, text(form, "message"))
+        return secure(RedirectResponse(f"/invite/{token}?replied=1#requests", status_code=303))
+
+    return _guarded(request, session, limits, token, action)
 
 
 @router.post("/invite/{token}/submit")
@@ -84,18 +139,12 @@ def submit_invitation(
     limits: Limits,
     form: Form,
 ) -> Response:
-    """Save and submit; the link is closed afterwards."""
+    """Save and submit for review; the link stays open for the review's questions."""
 
     def action() -> Response:
-        invitation, assessment, saved = _save_draft(request, session, token, form)
-        if isinstance(saved, PreconditionFailed):
-            return _conflict(request, session, token, form)
-        if isinstance(saved, ServiceError):
-            raise saved
-        if saved.errors:
-            return _with_errors(
-                request, session, token, saved, "Not submitted. " + refused_summary(saved)
-            )
+        invitation, assessment, saved = _save_draft(request, session, token, form, save_form)
+        if not isinstance(saved, Saved) or saved.errors or saved.conflicted:
+            return _again(session, invitation, token, saved, "Not submitted. ", form)
         submitted = attempt(
             session,
             lambda: assessment_service.submit(
@@ -103,17 +152,96 @@ def submit_invitation(
             ),
         )
         if isinstance(submitted, InvalidInput):
-            return _missing(request, session, token)
+            kept = draft_state.payload(None, missing_notice(assessment), show_missing=True)
+            return refused_forms.again(
+                session,
+                _owner(invitation),
+                f"/invite/{token}",
+                kept,
+                anchor="missing",
+                key=_key(invitation),
+            )
         if isinstance(submitted, ServiceError):
             raise submitted
-        invitation_service.record_submission(session, invitation)
-        return render(request, "invite/thanks.html", _context(session, invitation))
+        _done(session, invitation)
+        invitation_service.record_submission(session, invitation, assessment)
+        context = {**_context(session, invitation), "copy_url": f"/invite/{token}/copy.pdf"}
+        return render(request, "invite/thanks.html", context)
 
     return _guarded(request, session, limits, token, action)
 
 
+@router.get("/invite/{token}/copy.pdf")
+def download_invitation_answers(
+    token: Token, request: Request, session: DbSession, limits: Limits
+) -> Response:
+    """The vendor's copy of the answers submitted with this link, as a PDF."""
+
+    def action() -> Response:
+        invitation, assessment = invitation_service.submitted_copy(session, token)
+        organisation = auth_service.get_organisation(session, invitation.organisation_id)
+        assert invitation.submitted_at is not None
+        pdf = vendor_copy_pdf(
+            agency=organisation.name,
+            vendor=assessment.vendor.name,
+            title=assessment.title,
+            contact=f"{invitation.contact_name} <{invitation.contact_email}>",
+            questionnaire=assessment_service.questionnaire_for(assessment),
+            answers=invitation.submitted_answers or assessment.answers,
+            submitted_at=invitation.submitted_at,
+        )
+        name = ascii_filename(
+            f"{assessment.vendor.name} answers {invitation.submitted_at:%Y-%m-%d}"
+        )
+        headers = {"Content-Disposition": f'attachment; filename="{name}.pdf"'}
+        return secure(Response(pdf, media_type="application/pdf", headers=headers))
+
+    return _guarded(request, session, limits, token, action)
+
+
+@router.post("/invite/{token}/evidence")
+def upload_invitation_evidence(
+    token: Token, request: Request, session: DbSession, limits: Limits, form: Form
+) -> Response:
+    """Attach an evidence file (a lock file, a model card…) to the vendor's draft."""
+
+    def action() -> Response:
+        invitation, assessment = _open_for_change(request, session, token, form)
+        principal = invitation_service.principal_for(invitation)
+        done = attempt(session, lambda: upload_from_form(session, principal, assessment, form))
+        if isinstance(done, ServiceError):
+            return _page(request, session, token, status=done.status, notice=done.detail)
+        return secure(RedirectResponse(f"/invite/{token}?evidence=added#evidence", status_code=303))
+
+    return _guarded(request, session, limits, token, action)
+
+
+@router.post("/invite/{token}/evidence/accept")
+def accept_invitation_evidence(
+    token: Token, request: Request, session: DbSession, limits: Limits, form: Form
+) -> Response:
+    """Answer a question with the value the vendor's own evidence suggests."""
+
+    def action() -> Response:
+        invitation, assessment = _open_for_change(request, session, token, form)
+        principal = invitation_service.principal_for(invitation)
+        question = text(form, "question")
+        done = attempt(
+            session, lambda: suggestions.accept(session, principal, assessment, question, None)
+        )
+        if isinstance(done, ServiceError):
+            return _page(request, session, token, status=done.status, notice=done.detail)
+        anchor = "q-" + question.replace(".", "-")
+        return secure(RedirectResponse(f"/invite/{token}?saved=1#{anchor}", status_code=303))
+
+    return _guarded(request, session, limits, token, action)
+
+
+Saver = Callable[[Session, Principal, Assessment, FormData], Saved]
+
+
 def _save_draft(
-    request: Request, session: Session, token: str, form: Form
+    request: Request, session: Session, token: str, form: Form, saver: Saver
 ) -> tuple[Invitation, Assessment, Saved | ServiceError]:
     """Check the link and the form's CSRF token, then save the answers the form carries."""
     invitation, assessment = _open_for_change(request, session, token, form)
@@ -121,7 +249,7 @@ def _save_draft(
     return (
         invitation,
         assessment,
-        attempt(session, lambda: save_form(session, principal, assessment, form)),
+        attempt(session, lambda: saver(session, principal, assessment, form)),
     )
 
 
@@ -140,30 +268,44 @@ def _page(
     session: Session,
     token: str,
     *,
-    view: QuestionnaireView | None = None,
     status: int = 200,
     notice: str | None = None,
-    unsaved: list[tuple[str, str]] | None = None,
     workbook: WorkbookPanel | None = None,
 ) -> Response:
     invitation, assessment = invitation_service.open_link(session, token)
     questionnaire = assessment_service.questionnaire_for(assessment)
+    kept = refused_forms.recalled(session, _owner(invitation), _key(invitation))
+    state = (
+        draft_state.restore(session, assessment, kept)
+        if kept
+        else DraftState(view=questionnaire_view(questionnaire, assessment.answers))
+    )
     base = f"/invite/{token}"
+    threads = thread_views(session, assessment)
     context = {
+        "token": token,
+        "threads": threads,
+        "open_threads": [t for t in threads if t.is_open],
+        "clarification_notes": {t.thread.question_id: t for t in threads},
+        "editable": assessment.status in EDITABLE,
+        "replied": bool(request.query_params.get("replied")),
         **_context(session, invitation),
         "assessment": assessment,
-        "form": view or questionnaire_view(questionnaire, assessment.answers),
+        "form": state.view,
         "urls": FormUrls(
             save=f"{base}/answers", autosave=f"{base}/autosave", submit=f"{base}/submit"
         ),
+        "resolve_url": f"{base}/resolve",
         "csrf_token": invitation.csrf_token,
-        "notice": notice,
-        "saved": bool(request.query_params.get("saved")),
-        "conflict": CONFLICT_MESSAGE if unsaved is not None else None,
-        "unsaved": unsaved or [],
+        "notice": notice or state.notice,
+        "conflicts": state.conflicts,
+        "unsaved": state.unsaved,
+        "saved": bool(request.query_params.get("saved")) and not kept,
+        "evidence_added": request.query_params.get("evidence") == "added",
         "workbook": workbook
         or WorkbookPanel(f"{base}/questionnaire.xlsx", f"{base}/questionnaire.xlsx"),
         "imported": request.query_params.get("imported", ""),
+        **evidence_context(session, assessment, base, editable=True),
     }
     return render(request, "invite/questionnaire.html", context, status=status)
 
@@ -174,36 +316,45 @@ def _context(session: Session, invitation: Invitation) -> dict[str, object]:
     return {"invitation": invitation, "agency": organisation.name}
 
 
-def _with_errors(
-    request: Request, session: Session, token: str, saved: Saved, notice: str
+def _owner(invitation: Invitation) -> str:
+    return f"invitation:{invitation.id}"
+
+
+def _key(invitation: Invitation) -> str:
+    """The page's key without the link's token (which is never stored in clear)."""
+    return f"/invite/{invitation.id}"
+
+
+def _done(session: Session, invitation: Invitation) -> None:
+    refused_forms.done(session, _owner(invitation), _key(invitation))
+
+
+def _again(
+    session: Session,
+    invitation: Invitation,
+    token: str,
+    outcome: Saved | ServiceError,
+    prefix: str = "",
+    form: Form | None = None,
 ) -> Response:
-    _, assessment = invitation_service.open_link(session, token)
-    questionnaire = assessment_service.questionnaire_for(assessment)
-    view = questionnaire_view(
-        questionnaire, assessment.answers, errors=saved.errors, entered=saved.entered
+    """Back to the questionnaire at the link's own URL, with what was refused."""
+    if isinstance(outcome, PreconditionFailed):
+        _, assessment = invitation_service.open_link(session, token)
+        kept = (
+            draft_state.stale_payload(session, assessment, form, STALE_PAGE_NOTICE)
+            if form is not None
+            else draft_state.payload(None, STALE_PAGE_NOTICE)
+        )
+        anchor = ""
+    elif isinstance(outcome, ServiceError):
+        raise outcome
+    else:
+        notice = prefix + refused_summary(outcome) if outcome.errors else None
+        kept = draft_state.payload(outcome, notice)
+        anchor = "conflict" if outcome.conflicted else "missing"
+    return refused_forms.again(
+        session, _owner(invitation), f"/invite/{token}", kept, anchor=anchor, key=_key(invitation)
     )
-    return _page(request, session, token, view=view, status=422, notice=notice)
-
-
-def _missing(request: Request, session: Session, token: str) -> Response:
-    _, assessment = invitation_service.open_link(session, token)
-    questionnaire = assessment_service.questionnaire_for(assessment)
-    view = questionnaire_view(questionnaire, assessment.answers, show_missing=True)
-    count = len(view.missing)
-    notice = (
-        f"Not submitted yet: {count} required question{'s are' if count > 1 else ' is'} "
-        "unanswered. Your answers are saved."
-    )
-    return _page(request, session, token, view=view, status=422, notice=notice)
-
-
-def _conflict(request: Request, session: Session, token: str, form: Form) -> Response:
-    _, assessment = invitation_service.open_link(session, token)
-    questionnaire = assessment_service.questionnaire_for(assessment)
-    unsaved = unsaved_answers(
-        assessment, answer_forms.decode(questionnaire, form, assessment.answers)
-    )
-    return _page(request, session, token, status=409, unsaved=unsaved)
 
 
 def _guarded(
@@ -228,7 +379,12 @@ def _guarded(
         return _closed(request, 429, detail, {"Retry-After": str(seconds)}, as_json=as_json)
     outcome = attempt(session, action)
     if isinstance(outcome, ServiceError):
-        return _closed(request, outcome.status, outcome.detail, outcome.headers, as_json=as_json)
+        copy = (
+            f"/invite/{token}/copy.pdf" if invitation_service.is_submitted(session, token) else None
+        )
+        return _closed(
+            request, outcome.status, outcome.detail, outcome.headers, as_json=as_json, copy=copy
+        )
     return outcome
 
 
@@ -247,6 +403,7 @@ def _closed(
     headers: Mapping[str, str],
     *,
     as_json: bool,
+    copy: str | None = None,
 ) -> Response:
     kept = {k: v for k, v in headers.items() if k.lower() == "retry-after"}
     if as_json:
@@ -256,5 +413,6 @@ def _closed(
         "status": status,
         "heading": _HEADINGS.get(status, "Something went wrong"),
         "detail": detail,
+        "copy_url": copy,
     }
     return render(request, "invite/closed.html", context, status=status, headers=kept)

@@ -18,6 +18,7 @@ from service.questionnaires.answers import (
     visible_questions,
 )
 from service.questionnaires.conditions import UNKNOWN
+from service.questionnaires.messages import DONT_KNOW
 from service.questionnaires.schema import Question, Questionnaire, QuestionType
 from service.web.answer_forms import as_text
 
@@ -65,8 +66,8 @@ class QuestionView:
 
     @property
     def shown(self) -> str:
-        """The answer as a person reads it."""
-        return display(self.question, self.value)
+        """The answer as a person reads it, "Don't know / won't say" as the form calls it."""
+        return DONT_KNOW if self.unknown else display(self.question, self.value)
 
     def chosen(self, option: object) -> bool:
         if isinstance(self.value, list):

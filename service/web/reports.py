@@ -9,16 +9,18 @@ from urllib.parse import quote
 
 from fastapi import Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from service.dependencies import DbSession, LibraryDep
 from service.reporting import service as reporting_service
+from service.reporting.delivery import admission, deliver
 from service.web.auth import SignedIn, signed_in_router
 
 router = signed_in_router()
 
 
 @router.get("/assessments/{assessment_id}/report.pdf")
-def download_report(
+async def download_report(
     assessment_id: uuid.UUID,
     request: Request,
     session: DbSession,
@@ -26,14 +28,21 @@ def download_report(
     user: SignedIn,
 ) -> Response:
     """The scored assessment's PDF report."""
-    report = reporting_service.assessment_report(
-        session, library, user.principal.organisation_id, assessment_id, "pdf"
+    prepared = await run_in_threadpool(
+        reporting_service.prepare_assessment_report,
+        session,
+        library,
+        user.principal.organisation_id,
+        assessment_id,
+        "pdf",
+        admission(request, user.principal.organisation_id),
     )
+    report = await deliver(request, prepared)
     return _download(request, report)
 
 
 @router.get("/compare/{client_id}/comparison.pdf")
-def download_comparison(
+async def download_comparison(
     client_id: uuid.UUID,
     request: Request,
     session: DbSession,
@@ -42,9 +51,17 @@ def download_comparison(
     assessment_id: Annotated[list[uuid.UUID] | None, Query()] = None,
 ) -> Response:
     """The client's vendors side by side, as a PDF (optionally a chosen subset)."""
-    report = reporting_service.comparison_report(
-        session, library, user.principal.organisation_id, client_id, assessment_id or None, "pdf"
+    prepared = await run_in_threadpool(
+        reporting_service.prepare_comparison_report,
+        session,
+        library,
+        user.principal.organisation_id,
+        client_id,
+        assessment_id or None,
+        "pdf",
+        admission(request, user.principal.organisation_id),
     )
+    report = await deliver(request, prepared)
     return _download(request, report)
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from service.auth.tokens import hash_token
 from service.dependencies import DbSession
 from service.errors import Forbidden
+from service.form_states import service as form_states
 from service.users import service as users_service
 from service.users import sessions
 from service.users.service import SignInRefused
@@ -34,6 +37,7 @@ from service.web.limits import Limits
 from service.web.templating import render, secure
 
 SIGN_IN_CSRF_COOKIE = "stackvet_signin"
+SIGN_IN_PATH = "/sign-in"
 
 router = APIRouter(include_in_schema=False)
 session_router = signed_in_router()
@@ -49,9 +53,21 @@ def safe_next(target: str) -> str:
 
 
 @router.get("/sign-in")
-def show_sign_in(request: Request, target: Next = "/") -> Response:
-    """The sign-in form."""
-    return _form(request, target=safe_next(target))
+def show_sign_in(request: Request, session: DbSession, target: Next = "/") -> Response:
+    """The sign-in form (after a refusal: the address typed and why, at the refusal's status)."""
+    owner = _owner(request)
+    kept = form_states.recall(session, owner, SIGN_IN_PATH) if owner else None
+    if not kept:
+        return _form(request, target=safe_next(target))
+    retry = kept.get("retry_after")
+    return _form(
+        request,
+        target=safe_next(target),
+        email=str(kept.get("email", "")),
+        error=str(kept.get("error", "")),
+        status=int(kept.get("status", 401)),
+        headers={"Retry-After": str(retry)} if retry else None,
+    )
 
 
 @router.post("/sign-in")
@@ -64,16 +80,17 @@ def sign_in(request: Request, session: DbSession, form: Form, limits: Limits) ->
     result = users_service.sign_in(
         session, limits.sign_in, email, text(form, "password"), client_ip(request)
     )
+    owner = _owner(request) or ""
     if isinstance(result, SignInRefused):
-        headers = {"Retry-After": str(result.retry_after)} if result.retry_after else None
-        return _form(
-            request,
-            target=target,
-            email=email,
-            error=result.message,
-            status=result.status,
-            headers=headers,
-        )
+        kept = {
+            "email": email,
+            "error": result.message,
+            "status": result.status,
+            "retry_after": result.retry_after,
+        }
+        form_states.keep(session, owner, SIGN_IN_PATH, kept)
+        return secure(RedirectResponse(f"/sign-in?{urlencode({'next': target})}", 303))
+    form_states.forget(session, owner, SIGN_IN_PATH)
     started = sessions.start(session, result, request.cookies.get(SESSION_COOKIE))
     response = secure(RedirectResponse(target, status_code=303))
     set_session_cookie(response, request, started.token)
@@ -90,6 +107,12 @@ def sign_out(request: Request, session: DbSession, user: SignedIn) -> Response:
     return response
 
 
+def _owner(request: Request) -> str | None:
+    """The browser's sign-in form, named by the hash of its double-submit cookie."""
+    token = request.cookies.get(SIGN_IN_CSRF_COOKIE)
+    return f"sign-in:{hash_token(token)}" if token else None
+
+
 def _form(
     request: Request,
     *,
@@ -100,7 +123,13 @@ def _form(
     headers: dict[str, str] | None = None,
 ) -> Response:
     token = request.cookies.get(SIGN_IN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    notice = "You have signed out." if request.query_params.get("signed_out") else None
+    notice = (
+        "You have signed out."
+        if request.query_params.get("signed_out")
+        else "Your password is set. Sign in with it now."
+        if request.query_params.get("password_set")
+        else None
+    )
     response = render(
         request,
         "sign_in.html",

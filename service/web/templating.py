@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
+from service.evidence.crosscheck import Status
+from service.evidence.kinds import LABELS, human_size
 from service.questionnaires.conditions import UNKNOWN
 from service.questionnaires.messages import DONT_KNOW, expected
 
@@ -59,7 +61,7 @@ def when(value: datetime | None) -> str:
     return value.strftime("%d %b %Y, %H:%M UTC") if value else ""
 
 
-def day(value: datetime | None) -> str:
+def day(value: date | None) -> str:
     return value.strftime("%d %b %Y") if value else ""
 
 
@@ -79,6 +81,8 @@ def _environment() -> Environment:
     )
     env.filters.update(tone=tone, words=words, when=when, day=day)
     env.globals.update(path_for=path_for, UNKNOWN=UNKNOWN, DONT_KNOW=DONT_KNOW, expected=expected)
+    env.filters.update(filesize=human_size)  # evidence files
+    env.globals.update(STATUS=Status, KIND_LABELS=LABELS)
     return env
 
 

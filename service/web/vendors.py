@@ -15,6 +15,7 @@ from service.dependencies import DbSession
 from service.errors import ServiceError
 from service.vendors import service as vendor_service
 from service.vendors.schemas import VendorCreate, VendorUpdate
+from service.web import refused_forms
 from service.web.auth import DirectoryEditor, SignedIn, WebUser, signed_in_router
 from service.web.forms import Form, attempt, fields, service_messages, validation_messages
 from service.web.listing import every
@@ -23,6 +24,7 @@ from service.web.pages import page, redirect
 router = signed_in_router()
 
 FIELDS = ("name", "website", "description", "external_id")
+DETAILS = "details-title"
 
 
 @router.get("/vendors")
@@ -37,8 +39,9 @@ def show_vendors(request: Request, session: DbSession, user: SignedIn) -> HTMLRe
 
 @router.get("/vendors/new")
 def show_new_vendor(request: Request, session: DbSession, user: DirectoryEditor) -> HTMLResponse:
-    """The form for a new vendor."""
-    return _form_page(request, session, user, {}, {})
+    """The form for a new vendor (with what was typed and the messages, after a refusal)."""
+    values, errors = refused_forms.kept(session, user, "/vendors/new")
+    return _form_page(request, session, user, values or {}, errors)
 
 
 @router.post("/vendors")
@@ -48,11 +51,12 @@ def add_vendor(request: Request, session: DbSession, user: DirectoryEditor, form
     try:
         data = VendorCreate.model_validate({**values, "name": values["name"] or ""})
     except ValidationError as exc:
-        return _form_page(request, session, user, values, validation_messages(exc))
+        return refused_forms.retry(session, user, "/vendors/new", values, validation_messages(exc))
     organisation_id = user.principal.organisation_id
     created = attempt(session, lambda: vendor_service.create_vendor(session, organisation_id, data))
     if isinstance(created, ServiceError):
-        return _form_page(request, session, user, values, service_messages(created))
+        return refused_forms.retry(session, user, "/vendors/new", values, service_messages(created))
+    refused_forms.done(session, refused_forms.owner_of(user), "/vendors/new")
     return redirect(session, user, f"/vendors/{created.id}", f"Vendor {created.name} added.")
 
 
@@ -62,8 +66,9 @@ def show_vendor(
 ) -> HTMLResponse:
     """A vendor, its assessments, and (for editors) the form to change it."""
     vendor = vendor_service.get_vendor(session, user.principal.organisation_id, vendor_id)
-    values = {name: getattr(vendor, name) for name in FIELDS}
-    return _vendor_page(request, session, user, vendor_id, values, {})
+    values, errors = refused_forms.kept(session, user, f"/vendors/{vendor_id}")
+    values = values or {name: getattr(vendor, name) for name in FIELDS}
+    return _vendor_page(request, session, user, vendor_id, values, errors)
 
 
 @router.post("/vendors/{vendor_id}")
@@ -72,14 +77,19 @@ def edit_vendor(
 ) -> Response:
     """Change a vendor; blank optional fields are cleared."""
     vendor = vendor_service.get_vendor(session, user.principal.organisation_id, vendor_id)
-    values = fields(form, *FIELDS)
+    url, values = f"/vendors/{vendor_id}", fields(form, *FIELDS)
     try:
         data = VendorUpdate.model_validate({**values, "name": values["name"] or ""})
     except ValidationError as exc:
-        return _vendor_page(request, session, user, vendor_id, values, validation_messages(exc))
+        return refused_forms.retry(
+            session, user, url, values, validation_messages(exc), anchor=DETAILS
+        )
     updated = attempt(session, lambda: vendor_service.update_vendor(session, vendor, data))
     if isinstance(updated, ServiceError):
-        return _vendor_page(request, session, user, vendor_id, values, service_messages(updated))
+        return refused_forms.retry(
+            session, user, url, values, service_messages(updated), anchor=DETAILS
+        )
+    refused_forms.done(session, refused_forms.owner_of(user), url)
     return redirect(session, user, f"/vendors/{vendor_id}", "Vendor details saved.")
 
 
@@ -90,9 +100,8 @@ def _form_page(
     values: Mapping[str, object],
     errors: Mapping[str, str],
 ) -> HTMLResponse:
-    status = 422 if errors else 200
     context = {"values": values, "errors": errors}
-    return page(request, session, user, "vendors/new.html", context, status=status, nav="vendors")
+    return page(request, session, user, "vendors/new.html", context, nav="vendors")
 
 
 def _vendor_page(
@@ -116,7 +125,4 @@ def _vendor_page(
         "errors": errors,
         "assessments": sorted(map(to_summary, rows), key=lambda s: s.updated_at, reverse=True),
     }
-    status = 422 if errors else 200
-    return page(
-        request, session, user, "vendors/detail.html", context, status=status, nav="vendors"
-    )
+    return page(request, session, user, "vendors/detail.html", context, nav="vendors")

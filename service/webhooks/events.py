@@ -19,7 +19,10 @@ class EventType(StrEnum):
     ASSESSMENT_UPGRADED = "assessment.upgraded"
     ASSESSMENT_CREATED = "assessment.created"
     ASSESSMENT_REOPENED = "assessment.reopened"
+    ASSESSMENT_CHANGES_REQUESTED = "assessment.changes_requested"
+    ASSESSMENT_APPROVED = "assessment.approved"
     ASSESSMENT_DELETED = "assessment.deleted"
+    ASSESSMENT_RESTORED = "assessment.restored"
     VENDOR_CREATED = "vendor.created"
     VENDOR_UPDATED = "vendor.updated"
     VENDOR_DELETED = "vendor.deleted"
@@ -33,16 +36,31 @@ PING = "ping"
 
 
 EVENT_DESCRIPTIONS = {
-    EventType.ASSESSMENT_SUBMITTED: "An assessment's answers were submitted (and locked).",
-    EventType.ASSESSMENT_SCORED: "A submitted assessment was scored.",
+    EventType.ASSESSMENT_SUBMITTED: (
+        "An assessment's answers were submitted (or resubmitted) for review, and locked."
+    ),
+    EventType.ASSESSMENT_SCORED: (
+        "A submitted assessment got its preview score (the reviewer has not approved it yet)."
+    ),
     EventType.ASSESSMENT_RESCORED: "An assessment got a new score after the rules changed.",
     EventType.REPORT_READY: "An assessment's PDF report was rendered and can be downloaded.",
     EventType.ASSESSMENT_UPGRADED: (
         "A draft moved to a newer questionnaire version; `data.upgrade` lists dropped answers."
     ),
     EventType.ASSESSMENT_CREATED: "An assessment was created (as a draft).",
-    EventType.ASSESSMENT_REOPENED: "A submitted assessment was reopened to a draft.",
+    EventType.ASSESSMENT_REOPENED: (
+        "A submitted assessment went back to draft; an approved one started a new version "
+        "(`data.assessment` is the new version, `data.previous_version` the approved one)."
+    ),
+    EventType.ASSESSMENT_CHANGES_REQUESTED: (
+        "A reviewer sent the assessment back; `data.transition.requests` names the questions."
+    ),
+    EventType.ASSESSMENT_APPROVED: (
+        "A reviewer approved the assessment (`data.assessment.conditions`); the report is "
+        "published and `report.ready` follows."
+    ),
     EventType.ASSESSMENT_DELETED: "An assessment was deleted (restorable for 30 days).",
+    EventType.ASSESSMENT_RESTORED: "A deleted assessment was restored.",
     EventType.VENDOR_CREATED: "A vendor was created.",
     EventType.VENDOR_UPDATED: "A vendor was changed or restored.",
     EventType.VENDOR_DELETED: "A vendor was deleted (restorable for 30 days).",
@@ -64,6 +82,9 @@ def assessment_data(
             "title": assessment.title,
             "status": assessment.status.value,
             "revision": assessment.revision,
+            "version": assessment.version,
+            "series_id": str(assessment.series_id),
+            "conditions": list(assessment.conditions),
             "url": f"{base}/api/v1/assessments/{assessment.id}",
         },
         "vendor": _party(

@@ -34,6 +34,48 @@ def submitted_and_scored(session: Session, assessment: Assessment, record: Score
         EventType.ASSESSMENT_SCORED,
         assessment_data(assessment, record, public_url),
     )
+
+
+def transitioned(
+    session: Session,
+    assessment: Assessment,
+    event_type: EventType,
+    reason: str | None,
+    *,
+    previous: Assessment | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """A review transition: the state, the version, the reason (and what else it carries).
+
+    `previous`: the approved version a reopen started this one from.
+    """
+    public_url = get_settings().public_url
+    data = assessment_data(assessment, None, public_url)
+    data["transition"] = {"status": assessment.status.value, "reason": reason, **(extra or {})}
+    if previous is not None:
+        earlier = assessment_data(previous, None, public_url)["assessment"]
+        earlier["report_url"] = f"{earlier['url']}/report.pdf"
+        data["previous_version"] = earlier
+    record_event(session, assessment.organisation_id, event_type, data)
+
+
+def approved(
+    session: Session, assessment: Assessment, record: ScoreRecord, reason: str | None
+) -> None:
+    """assessment.approved, and the job that renders (and so publishes) the report."""
+    record_event(
+        session,
+        assessment.organisation_id,
+        EventType.ASSESSMENT_APPROVED,
+        {
+            **assessment_data(assessment, record, get_settings().public_url),
+            "transition": {"status": assessment.status.value, "reason": reason},
+        },
+    )
+    _prerender(session, assessment, record)
+
+
+def _prerender(session: Session, assessment: Assessment, record: ScoreRecord) -> None:
     job_service.enqueue(
         session,
         job_service.PRERENDER_REPORT,

@@ -211,7 +211,7 @@ def test_submit_locks_answers_and_reopen_unlocks(
     assessment = create(procurement, parties, answers=example("openweave.answers"))
     submitted = procurement.post(f"/api/v1/assessments/{assessment['id']}/submit")
     assert submitted.status_code == 200
-    assert submitted.json()["status"] in {"submitted", "scored"}
+    assert submitted.json()["status"] == "submitted"
     assert submitted.json()["submitted_at"] is not None
 
     locked = answer(procurement, assessment, {"hardware.gpu": "optional"})

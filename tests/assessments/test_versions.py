@@ -81,7 +81,7 @@ def test_a_1_0_score_is_computed_and_explained_by_the_1_0_pack(
     procurement: Caller, on_v1: Assessment, library: Library
 ) -> None:
     assessment = procurement.get(f"/api/v1/assessments/{on_v1.id}").json()
-    assert assessment["status"] == "scored"
+    assert assessment["status"] == "submitted"
     assert assessment["questionnaire"]["version"] == "1.0"
 
     score = procurement.get(f"/api/v1/assessments/{on_v1.id}/score").json()

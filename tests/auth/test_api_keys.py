@@ -83,7 +83,7 @@ def test_key_creation_validates_the_body(admin: Caller) -> None:
     body = assert_problem(response, 422, "invalid-input")
     errors = problem_errors(body, key="field")
     assert set(errors) == {"name", "role"}
-    assert "'admin', 'procurement', 'account_lead' or 'integration'" in errors["role"]
+    assert "'admin', 'procurement', 'account_lead', 'integration' or 'reviewer'" in errors["role"]
 
 
 def test_only_admins_manage_keys(as_role: Callable[[Role], Caller]) -> None:

@@ -44,7 +44,7 @@ def submit(caller: Caller, assessment_id: str) -> dict[str, Any]:
 
 def test_submitting_scores_in_the_same_request(procurement: Caller, draft: str) -> None:
     body = submit(procurement, draft)
-    assert body["status"] == "scored"
+    assert body["status"] == "submitted"
     assert body["score"]["sequence"] == 1
     assert body["score"]["technical_currency"]["band"] == "current"
     assert body["score"]["integration_risk"]["band"] == "low"

@@ -47,7 +47,7 @@ def test_create_user_explains_every_problem(session: Session, org: Organisation)
     assert {e["field"]: e["message"] for e in caught.value.errors} == {
         "email": "'alice' is not an e-mail address",
         "name": "must be 1 to 200 characters",
-        "role": "people can be admin, procurement, account_lead; not integration",
+        "role": "people can be admin, procurement, reviewer, account_lead; not integration",
         "password": "must be at least 12 characters long",
     }
 

@@ -74,6 +74,8 @@ class World:
     scored: Assessment
     invitation: Invitation
     token: str
+    member: User
+    """A person of the organisation (an account lead), for the people pages."""
 
     def params(self) -> dict[str, str]:
         return {
@@ -82,7 +84,10 @@ class World:
             "assessment_id": str(self.draft.id),
             "invitation_id": str(self.invitation.id),
             "token": self.token,
+            "user_id": str(self.member.id),
             "fmt": "csv",
+            "file_id": "00000000-0000-4000-8000-000000000000",
+            "thread_id": "00000000-0000-4000-8000-000000000000",  # no such clarification
         }
 
 
@@ -100,8 +105,9 @@ def make_world(session: Session, catalog: Catalog, org: Organisation) -> World:
         submitted=True,
     )
     created = builders.invitation(session, draft)
+    member = builders.user(session, org, Role.ACCOUNT_LEAD)
     session.commit()
-    return World(org, draft, scored, created.invitation, created.token)
+    return World(org, draft, scored, created.invitation, created.token, member)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ fails `test_every_state_changing_route_is_covered` until it is added here, and s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.assessments.models import AssessmentHistory
+from service.auth.permissions import Role
 from service.vendors.models import Vendor
 from tests.web.conftest import World
 from tests.web.routes import STATE_CHANGING, fill, page_routes
@@ -28,10 +30,12 @@ FORMS: dict[str, dict[str, Any]] = {
     "edit_client": {"name": "Forged name"},
     "save_client_environment": {"orchestration": "vms"},
     "preview_client_environment": {"orchestration": "vms"},
+    "autosave_client_environment": {"orchestration": "vms"},
     "start_assessment": {},
     "save_answers": {"framework.primary": "jax", "_revision": "1"},
     "autosave_answers": {"framework.primary": "jax", "_revision": "1"},
     "submit_answers": {"framework.primary": "jax", "_revision": "1"},
+    "resolve_conflicts": {"choose:framework.primary": "yours", "yours:framework.primary": '"jax"'},
     "reopen_draft": {},
     "upgrade_draft": {"_revision": "1"},
     "invite_vendor": {"contact_name": "Mallory", "contact_email": "m@evil.example"},
@@ -39,9 +43,45 @@ FORMS: dict[str, dict[str, Any]] = {
     "save_invitation_answers": {"framework.primary": "jax", "_revision": "1"},
     "autosave_invitation_answers": {"framework.primary": "jax", "_revision": "1"},
     "submit_invitation": {"framework.primary": "jax", "_revision": "1"},
+    "set_assessment_due_date": {"due_on": "2030-01-31"},
+    "invite_person": {"name": "Mallory", "email": "m@evil.example", "role": "admin"},
+    "change_person_role": {"role": "admin"},
+    "deactivate_person": {},
+    "reactivate_person": {},
+    "resend_person_invitation": {},
+    "request_password_reset": {"email": "someone@agency.example"},
+    "choose_password": {"password": "a forged passphrase", "confirmation": "a forged passphrase"},
     "upload_questionnaire_workbook": {},
     "upload_invitation_workbook": {},
+    "upload_assessment_evidence": {"kind": "requirements"},
+    "accept_assessment_evidence": {"question": "framework.version"},
+    "delete_assessment_evidence": {},
+    "upload_invitation_evidence": {"kind": "requirements"},
+    "accept_invitation_evidence": {"question": "framework.version"},
+    "resolve_invitation_answers": {"_revision": "1"},
+    "reply_invitation_clarification": {"message": "Forged reply"},
+    "start_review": {},
+    "ask_clarification": {"question_id": "framework.primary", "message": "Forged?"},
+    "reply_clarification": {"message": "Forged reply"},
+    "resolve_clarification": {},
+    "request_changes": {},
+    "approve": {},
 }
+REVIEWER_ROUTES = {
+    "start_review",
+    "ask_clarification",
+    "resolve_clarification",
+    "request_changes",
+    "approve",
+}
+PEOPLE = {
+    "invite_person",
+    "change_person_role",
+    "deactivate_person",
+    "reactivate_person",
+    "resend_person_invitation",
+}
+"""Admins only: the control sends them as an admin."""
 
 
 def test_every_state_changing_route_is_covered(app: FastAPI) -> None:
@@ -82,20 +122,27 @@ def test_cross_site_requests_are_refused_even_with_the_token(buyer: Visitor) -> 
 
 
 def test_the_same_requests_with_the_right_token_get_through(
-    app: FastAPI, buyer: Visitor, world: World
+    app: FastAPI, buyer: Visitor, world: World, signed_in: Callable[[Role], Visitor]
 ) -> None:
     """The control: what refused the requests above was the token, not the role or the path."""
-    skip = {"sign_in", "sign_out"}  # the sign-in token lives in its own cookie; tested elsewhere
+    # these tokens live in their own cookies; tested in test_sign_in.py, test_password_reset.py
+    # and test_people.py
+    skip = {"sign_in", "sign_out", "request_password_reset", "choose_password"}
+    admin = signed_in(Role.ADMIN)
+    reviewer = signed_in(Role.REVIEWER)
     for name, method, template in page_routes(app, STATE_CHANGING):
         if name in skip:
             continue
+        who = admin if name in PEOPLE else reviewer if name in REVIEWER_ROUTES else buyer
         token = (
             world.invitation.csrf_token
             if "invitation_answers" in name
-            or name in {"submit_invitation", "upload_invitation_workbook"}
-            else buyer.csrf
+            or name
+            in {"submit_invitation", "upload_invitation_workbook", "reply_invitation_clarification"}
+            or "invitation_evidence" in name
+            else who.csrf
         )
-        response = buyer.http.request(
+        response = who.http.request(
             method,
             fill(template, world.params()),
             data=_form(FORMS[name], token),

@@ -33,7 +33,7 @@ def test_filters_and_search(
     builders.assessment(session, catalog, world.org, title="Quarterly AI review")
     session.commit()
     assert rows(buyer.get("/").text) == 3
-    assert rows(buyer.get("/?status=scored").text) == 1
+    assert rows(buyer.get("/?status=submitted").text) == 1
     assert rows(buyer.get("/?q=quarterly").text) == 1
     assert rows(buyer.get(f"/?client={world.draft.client_id}").text) == 2
     assert rows(buyer.get(f"/?vendor={world.draft.vendor_id}&status=draft").text) == 1

@@ -31,7 +31,7 @@ def test_download_the_assessment_report(lead: Visitor, world: World) -> None:
 def test_a_draft_has_no_report_yet(lead: Visitor, world: World) -> None:
     response = lead.get(f"/assessments/{world.draft.id}/report.pdf")
     assert response.status_code == 409
-    assert "reports are made from scored assessments" in response.text
+    assert "reports are made from submitted assessments" in response.text
 
 
 def test_download_the_comparison(lead: Visitor, world: World) -> None:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from service.auth.permissions import Role
 from tests.api import assert_problem
+from tests.web.conftest import World
+from tests.web.routes import STATE_CHANGING, fill, page_routes
 from tests.web.visitor import Visitor
 
 
@@ -51,3 +56,25 @@ def test_static_files_are_served(visitor: Visitor) -> None:
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
     assert visitor.get("/static/app.js").status_code == 200
+
+
+def test_opening_a_form_address_shows_its_page_not_a_405(
+    app: FastAPI, signed_in: Callable[[Role], Visitor], world: World
+) -> None:
+    """Post/redirect/get's other half: a GET of any POST-only address lands on a page.
+
+    Signed in as an admin, who may open every page (the people pages are admins' only)."""
+    buyer = signed_in(Role.ADMIN)
+    posts = {path for _, _, path in page_routes(app, STATE_CHANGING)}
+    gets = {path for _, _, path in page_routes(app, frozenset({"GET"}))}
+    for template in sorted(posts - gets):
+        path = fill(template, world.params())
+        response = buyer.get(path)
+        assert response.status_code == 303, (template, response.status_code)
+        target = response.headers["location"]
+        assert path.startswith(target), (template, target)
+        assert buyer.get(target).status_code in {200, 303}, (template, target)
+    moved = buyer.get(f"/assessments/{world.draft.id}/submit")
+    assert moved.headers["location"] == f"/assessments/{world.draft.id}"
+    link = buyer.get(f"/invite/{world.token}/answers")
+    assert link.headers["location"] == f"/invite/{world.token}"

@@ -55,18 +55,18 @@ def test_invitation_form_messages(buyer: Visitor, world: World) -> None:
         f"/assessments/{world.draft.id}/invitations",
         {"contact_name": " ", "contact_email": "not-an-address", "valid_days": "90"},
     )
-    assert response.status_code == 422
-    assert "Contact name: Enter the name of the person at the vendor" in response.text
-    assert "Contact e-mail: Enter their e-mail address, such as jane@vendor.example." in (
-        response.text
-    )
+    assert response.status_code == 303, "post/redirect/get"
+    assert response.headers["location"] == f"/assessments/{world.draft.id}#invite-form"
+    page = buyer.get(response.headers["location"]).text
+    assert "Contact name: Enter the name of the person at the vendor" in page
+    assert "Contact e-mail: Enter their e-mail address, such as jane@vendor.example." in page
     assert (
         "Valid for (days, 1 to 60): Enter how many days the link stays valid, a whole number "
-        "from 1 to 60." in response.text
+        "from 1 to 60." in page
     )
-    assert "Please correct 3 fields:" in response.text, "summarised above the form"
-    assert '<a href="#f-contact_email" data-focus-link>Contact e-mail</a>' in response.text
-    assert '/invitations#invite-form"' in response.text, "the reply opens at the form"
+    assert "Please correct 3 fields:" in page, "summarised above the form"
+    assert '<a href="#f-contact_email" data-focus-link>Contact e-mail</a>' in page
+    assert 'value="not-an-address"' in page, "what was typed is kept"
 
 
 def test_only_drafts_can_be_sent(buyer: Visitor, world: World) -> None:
@@ -75,7 +75,7 @@ def test_only_drafts_can_be_sent(buyer: Visitor, world: World) -> None:
         {"contact_name": "Jane", "contact_email": "jane@vendor.example"},
     )
     assert response.status_code == 409
-    assert "only a draft can be sent to a vendor" in response.text
+    assert "can be sent to a vendor" in response.text
 
 
 def test_the_vendor_sees_only_the_questionnaire(
@@ -129,21 +129,24 @@ def test_the_vendor_saves_comes_back_and_submits(
     incomplete = visitor.http.post(
         f"/invite/{world.token}/submit", data=vendor_form(latest, **{"framework.primary": "jax"})
     )
-    assert incomplete.status_code == 422
-    assert "to answer or correct, in" in incomplete.text
+    assert incomplete.status_code == 303, "post/redirect/get, to the link's own page"
+    assert incomplete.headers["location"] == f"/invite/{world.token}#missing"
+    shown = visitor.get(f"/invite/{world.token}").text
+    assert "to answer or correct, in" in shown
 
-    complete = vendor_form(incomplete.text, **builders.example("openweave.answers"))
+    complete = vendor_form(shown, **builders.example("openweave.answers"))
     done = visitor.http.post(f"/invite/{world.token}/submit", data=complete)
     assert done.status_code == 200
     assert "Thank you, Jane Doe" in done.text
     assert "Recommended" not in done.text
     assert "risk" not in done.text.lower()
     session.refresh(world.draft)
-    assert world.draft.status is AssessmentStatus.SCORED
+    assert world.draft.status is AssessmentStatus.SUBMITTED
 
-    closed = visitor.get(f"/invite/{world.token}")
-    assert closed.status_code == 410
-    assert "The questionnaire was submitted with this link" in closed.text
+    locked = visitor.get(f"/invite/{world.token}")
+    assert locked.status_code == 200
+    assert "for review and cannot be changed now" in locked.text
+    assert "Recommended" not in locked.text
     history = buyer.get(f"/assessments/{world.draft.id}/history").text
     assert "Jane Doe &lt;jane@vendor.example&gt; (vendor invitation)" in history
 
@@ -191,14 +194,15 @@ def test_an_unknown_link_is_a_clear_404(visitor: Visitor) -> None:
     assert "This link is not valid" in response.text
 
 
-def test_the_link_closes_when_the_agency_submits(
+def test_the_link_locks_when_the_agency_submits(
     visitor: Visitor, buyer: Visitor, world: World
 ) -> None:
     form = {"_revision": str(world.draft.revision), **builders.example("openweave.answers")}
     assert buyer.post(f"/assessments/{world.draft.id}/submit", form).status_code == 303
     response = visitor.get(f"/invite/{world.token}")
-    assert response.status_code == 410
-    assert "The agency has closed this questionnaire for answers" in response.text
+    assert response.status_code == 200
+    assert "for review and cannot be changed now" in response.text
+    assert 'action="/invite/' not in response.text  # no answer form while in review
 
 
 def test_the_token_reaches_nothing_else(visitor: Visitor, world: World) -> None:
@@ -237,3 +241,42 @@ def test_unknown_tokens_count_against_the_address(
     for number in range(3):
         assert visitor.get(f"/invite/svi_guess{number}").status_code == 404
     assert visitor.get(f"/invite/{world.token}").status_code == 429
+
+
+def test_the_vendor_and_the_agency_on_the_same_question_get_a_choice(
+    visitor: Visitor, buyer: Visitor, world: World, session: Session
+) -> None:
+    opened = visitor.get(f"/invite/{world.token}").text
+    agency = buyer.get(f"/assessments/{world.draft.id}").text
+    agency_form = {"_revision": revision_in(agency), "framework.primary": "jax"}
+    assert buyer.post(f"/assessments/{world.draft.id}/answers", agency_form).status_code == 303
+
+    # The vendor's page still shows PyTorch; a change elsewhere merges.
+    merged = visitor.http.post(
+        f"/invite/{world.token}/answers",
+        data=vendor_form(opened, **{"framework.primary": "pytorch", "hardware.gpu": "required"}),
+    )
+    assert merged.headers["location"] == f"/invite/{world.token}?saved=1"
+    clashing = visitor.http.post(
+        f"/invite/{world.token}/answers",
+        data=vendor_form(opened, **{"framework.primary": "tensorflow"}),
+    )
+    assert clashing.status_code == 303
+    assert clashing.headers["location"] == f"/invite/{world.token}#conflict"
+    page = visitor.get(f"/invite/{world.token}").text
+    box = page.split('id="conflict"')[1].split("</form>")[0]
+    assert "JAX" in box
+    assert "TensorFlow (including Keras on TensorFlow)" in box
+    assert f'action="/invite/{world.token}/resolve"' in page
+    choice = {
+        "_csrf": csrf_in(page),
+        "_revision": revision_in(page),
+        "choose:framework.primary": "yours",
+        "yours:framework.primary": '"tensorflow"',
+    }
+    chosen = visitor.http.post(f"/invite/{world.token}/resolve", data=choice)
+    assert chosen.status_code == 303
+    assert 'id="conflict"' not in visitor.get(f"/invite/{world.token}").text
+    session.refresh(world.draft)
+    assert world.draft.answers["framework.primary"] == "tensorflow"
+    assert world.draft.answers["hardware.gpu"] == "required"

@@ -167,3 +167,23 @@ def test_the_sign_in_page_sets_its_own_csrf_cookie(visitor: Visitor) -> None:
     assert "HttpOnly" in cookie
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert page.headers["x-frame-options"] == "DENY"
+
+
+def test_a_refused_sign_in_is_shown_at_its_own_url(
+    visitor: Visitor, person: Callable[[Role], User]
+) -> None:
+    """Post/redirect/get: a reload shows the message and the address again, posting nothing."""
+    user = person(Role.PROCUREMENT)
+    page = visitor.http.get("/sign-in", params={"next": "/clients"})
+    response = visitor.http.post(
+        "/sign-in",
+        data={"_csrf": csrf_in(page.text), "email": user.email, "password": "wrong password"},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=%2F"
+    for _ in range(2):
+        again = visitor.http.get(response.headers["location"])
+        assert again.status_code == 401
+        assert "That e-mail address and password do not match" in again.text
+        assert f'value="{user.email}"' in again.text
+    assert visitor.sign_in(user.email, PASSWORD).status_code == 303

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from service.assessments.history import history
 from service.assessments.models import Assessment, HistoryKind
-from service.assessments.service import history
 from service.catalog.models import QuestionnaireVersion
 from service.questionnaires.catalog import Catalog
 from tests import builders

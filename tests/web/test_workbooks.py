@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from service.assessments.models import AssessmentHistory
 from service.invitations import service as invitation_service
+from tests import builders
 from tests.spreadsheets.workbooks import XLSX, fill
 from tests.web.conftest import World
 from tests.web.visitor import Visitor, csrf_in
@@ -96,7 +97,8 @@ def test_the_vendor_round_trips_through_the_invitation(
 
 def test_a_revoked_link_gives_no_workbook(visitor: Visitor, world: World, session: Session) -> None:
     page = visitor.get(f"/invite/{world.token}")
-    invitation_service.revoke(session, world.invitation)
+    actor = builders.principal(session, world.org)
+    invitation_service.revoke(session, world.invitation, actor, world.draft)
     session.commit()
     url = f"/invite/{world.token}/questionnaire.xlsx"
     assert visitor.get(url).status_code == 410

@@ -69,6 +69,9 @@ class Visitor:
                 "next": target,
             },
         )
+        if response.status_code == 303 and response.headers["location"].startswith("/sign-in"):
+            # Refused: post/redirect/get shows the form again, at the refusal's status.
+            return self.http.get(response.headers["location"])
         if response.status_code == 303:
             self.csrf = csrf_in(self.http.get("/").text)
         return response

@@ -70,6 +70,11 @@ def test_a_scored_assessment_reaches_the_crm_signed(
     while worker.run_once():
         pass
     types = [json.loads(r.body)["type"] for r in receiver.received]
+    assert types == ["assessment.submitted", "assessment.scored"]  # the preview: no report yet
+    assert admin.post(f"/api/v1/assessments/{draft.id}/approve").status_code == 200
+    while worker.run_once():
+        pass
+    types = [json.loads(r.body)["type"] for r in receiver.received]
     assert types == ["assessment.submitted", "assessment.scored", "report.ready"]
     for request in receiver.received:
         payload = Webhook(hook["secret"]).verify(request.body, request.headers)

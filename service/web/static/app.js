@@ -63,6 +63,23 @@
     });
   }
 
+  /* Answers others saved meanwhile (merged by the server) replace what this page showed. */
+  function setValues(form, values) {
+    Object.keys(values || {}).forEach(function (id) {
+      var wanted = values[id];
+      $all("[name]", form).forEach(function (input) {
+        if (input.name !== id) { return; }
+        if (input.type === "radio" || input.type === "checkbox") {
+          input.checked = wanted.indexOf(input.value) !== -1;
+        } else if (input.tagName === "SELECT") {
+          input.value = wanted.length ? wanted[0] : "";
+        } else {
+          input.value = wanted.length && wanted[0] !== "unknown" ? wanted[0] : "";
+        }
+      });
+    });
+  }
+
   /* "Don't know" excludes the other answers of the same question, and the reverse. */
   function exclusiveUnknown(form) {
     form.addEventListener("change", function (event) {
@@ -99,6 +116,7 @@
     var url = form.getAttribute("data-autosave");
     var csrf = $("input[name=_csrf]", form).value;
     var revision = $("[data-revision]", form);
+    var base = $("[data-base]", form);
     var status = $("[data-save-status]", form);
     var conflict = $("[data-conflict]", form);
     var timer = null;
@@ -118,7 +136,7 @@
       timer = window.setTimeout(save, delay);
     }
 
-    function stop(message) {
+    function stop(message, choose) {
       stopped = true;
       window.clearTimeout(timer);
       setStatus(status, "Not saved", "bad");
@@ -131,22 +149,35 @@
       reload.href = window.location.pathname;
       reload.className = "btn btn--secondary btn--small";
       reload.textContent = "Reload the page";
-      conflict.appendChild(reload);
+      if (choose) {
+        /* Saving the page the ordinary way shows theirs and yours side by side, per question. */
+        var compare = document.createElement("button");
+        compare.type = "button";
+        compare.className = "btn btn--primary btn--small";
+        compare.textContent = "Compare and choose";
+        compare.addEventListener("click", function () { leaving = true; form.submit(); });
+        conflict.appendChild(compare);
+      } else {
+        conflict.appendChild(reload);
+      }
       conflict.scrollIntoView({ block: "center" });
     }
 
     function handle(response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.ok) {
-          revision.value = body.revision;
+          if (revision) { revision.value = body.revision; }
+          if (base && body.base) { base.value = body.base; }
+          setValues(form, body.values);
           applyState(form, body);
           remember(body.errors);
           if (body.message) { setStatus(status, body.message, "bad"); }
+          else if (body.merged) { setStatus(status, body.merged, "ok"); }
           else if (!dirty) { setStatus(status, "All changes saved at " + clock(), "ok"); }
           return;
         }
         if (response.status === 412 || response.status === 409 || response.status === 410 || response.status === 404) {
-          stop(body.message || body.detail || "This questionnaire can no longer be saved.");
+          stop(body.message || body.detail || "This questionnaire can no longer be saved.", body.status === "conflict");
         } else if (response.status === 401) {
           dirty = true;
           setStatus(status, "Your session has ended: sign in again in another tab, then save. Your answers are still here.", "bad");
@@ -191,6 +222,13 @@
       leaving = true;
     });
 
+    /* Leaving while a change is unsaved (waiting, in flight, refused or in conflict): ask first. */
+    window.addEventListener("beforeunload", function (event) {
+      if (leaving || !(dirty || inFlight || stopped)) { return; }
+      event.preventDefault();
+      event.returnValue = "";
+    });
+
     /* Leaving with changes not yet sent: send them (the CSRF token travels in the form body). */
     window.addEventListener("pagehide", function () {
       if (dirty && !stopped && !leaving && navigator.sendBeacon) {
@@ -226,9 +264,11 @@
       var el = event.target;
       if (!el.getBoundingClientRect || bar.contains(el)) { return; }
       var box = el.getBoundingClientRect();
-      var barTop = bar.getBoundingClientRect().top;
-      if (box.bottom > barTop - 8 && box.top < window.innerHeight) {
-        window.scrollBy(0, box.bottom - barTop + 16);
+      var barBox = bar.getBoundingClientRect();
+      /* Only an element the bar covers: one below a bar that is not stuck (the sections
+       * after the form) is in plain sight, and scrolling on its mousedown would lose the click. */
+      if (box.bottom > barBox.top - 8 && box.top < barBox.bottom) {
+        window.scrollBy(0, box.bottom - barBox.top + 16);
       }
     });
   }
@@ -322,8 +362,80 @@
     });
   }
 
+  /* A table wider than the screen scrolls sideways in its frame: the frame then takes keyboard
+   * focus (arrow keys scroll it) and is named for screen readers, and only then. */
+  function scrollableTables() {
+    function mark() {
+      $all(".table-wrap").forEach(function (wrap) {
+        var table = $("table", wrap);
+        var caption = table && (table.getAttribute("aria-label") || (table.caption && table.caption.textContent));
+        if (wrap.scrollWidth > wrap.clientWidth + 1) {
+          wrap.setAttribute("tabindex", "0");
+          wrap.setAttribute("role", "region");
+          wrap.setAttribute("aria-label", (caption || "Table") + " (scrolls sideways)");
+        } else {
+          wrap.removeAttribute("tabindex");
+          wrap.removeAttribute("role");
+          wrap.removeAttribute("aria-label");
+        }
+      });
+    }
+    mark();
+    window.addEventListener("resize", mark);
+  }
+
+  /* "Next unanswered": focus moves to the first visible question after the focused one that has
+   * no answer yet (from the top, after the last), so a keyboard user skips what is done. */
+  function answered(block) {
+    return $all("input, select, textarea", block).some(function (input) {
+      if (input.type === "radio" || input.type === "checkbox") { return input.checked; }
+      return input.value.trim() !== "";
+    });
+  }
+
+  function nextUnanswered(form) {
+    var button = $("[data-next-unanswered]", form);
+    var status = $("[data-save-status]", form);
+    if (!button) { return; }
+    button.hidden = false;
+    var last = null;
+    button.addEventListener("click", function () {
+      var blocks = $all("[data-question]", form).filter(function (b) { return !b.hidden; });
+      var from = last ? blocks.indexOf(last) : -1;
+      var open = blocks.filter(function (b) { return !answered(b); });
+      if (!open.length) { setStatus(status, "Every question on the page has an answer.", "ok"); return; }
+      var next = open.filter(function (b) { return blocks.indexOf(b) > from; })[0] || open[0];
+      var field = $("input, select, textarea", next);
+      last = next;
+      next.scrollIntoView({ block: "start" });
+      field.focus({ preventScroll: true });
+    });
+    form.addEventListener("focusin", function (event) {
+      var block = event.target.closest && event.target.closest("[data-question]");
+      if (block) { last = block; }
+    });
+  }
+
+  /* On phones the navigation and the account fold behind a Menu button (see the stylesheet). */
+  function menu() {
+    var button = $("[data-menu-toggle]");
+    var panel = button && document.getElementById(button.getAttribute("aria-controls"));
+    if (!panel) { return; }
+    document.documentElement.classList.add("has-menu");
+    function set(open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      panel.classList.toggle("is-open", open);
+    }
+    button.addEventListener("click", function () { set(button.getAttribute("aria-expanded") !== "true"); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") { set(false); button.focus(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    $all("form[data-autosave]").forEach(function (form) { exclusiveUnknown(form); numberChecks(form); autosave(form); });
+    menu();
+    scrollableTables();
+    $all("form[data-autosave]").forEach(function (form) { exclusiveUnknown(form); numberChecks(form); autosave(form); nextUnanswered(form); });
     $all("form[data-preview]").forEach(function (form) { exclusiveUnknown(form); numberChecks(form); preview(form); });
     $all(".formbar").forEach(keepFocusClear);
     focusLinks();

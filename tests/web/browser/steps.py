@@ -16,7 +16,11 @@ def sign_in(page: Page, base: str, email: str, password: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    # Signed in: Sign out shows in the bar, or (on a phone) behind the Menu button.
+    signed_in = page.get_by_role("button", name="Sign out").or_(
+        page.get_by_role("button", name="Menu")
+    )
+    expect(signed_in.locator("visible=true").first).to_be_visible()
 
 
 def go_to(page: Page, section: str) -> None:

@@ -17,8 +17,8 @@ from tests.web.browser.conftest import Server
 from tests.web.browser.steps import answer, question, sign_in, wait_saved
 
 WIDTHS: dict[str, ViewportSize] = {
-    "laptop": {"width": 1280, "height": 800},
-    "tablet": {"width": 768, "height": 1024},
+    "laptop": {"width": 1366, "height": 768},
+    "tablet": {"width": 820, "height": 1180},
     "phone": {"width": 390, "height": 844},
 }
 TAB_LIMIT = 400
@@ -117,7 +117,7 @@ def test_a_still_to_answer_link_moves_focus_to_its_field(
     page.set_viewport_size(WIDTHS[width])
     sign_in(page, server.url, seeded.email, builders.PASSWORD)
     page.goto(seeded.draft_url)
-    page.get_by_role("button", name="Submit for scoring").click()
+    page.get_by_role("button", name="Submit for review").click()
     summary = page.locator("#missing")
     expect(summary).to_contain_text("to answer or correct")
     expect(summary).to_be_focused()
@@ -195,11 +195,28 @@ def test_pages_fit_the_width_with_scores_navigation_and_user_visible(
     expect(row.locator(".badge").last).to_have_text("Not recommended")
     page.evaluate("window.scrollTo(0, 0)")
     nav = page.get_by_role("navigation", name="Main")
+    menu = page.get_by_role("button", name="Menu")
+    if width == "phone":  # the navigation and the account fold behind a menu button
+        expect(nav).to_be_hidden()
+        expect(menu).to_have_attribute("aria-expanded", "false")
+        menu.click()
+        expect(menu).to_have_attribute("aria-expanded", "true")
+    else:
+        expect(menu).to_be_hidden()
     for section in ("Assessments", "Clients", "Vendors", "Compare"):
         link = nav.get_by_role("link", name=section)
         expect(link).to_be_in_viewport(ratio=1)
-    expect(page.get_by_text("Alice Example")).to_be_visible()
+    expect(page.get_by_text("Alice Example")).to_be_in_viewport(ratio=1)
     expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport(ratio=1)
+    if width == "phone":
+        page.screenshot(path=screenshots / f"a11y-menu-{width}.png")
+        page.keyboard.press("Escape")
+        expect(menu).to_be_focused()
+        expect(nav).to_be_hidden()
+    # Every coloured label is explained in words, in a disclosure next to the table.
+    legend = page.locator("details.legend")
+    legend.get_by_text("What the coloured labels mean").click()
+    expect(legend).to_contain_text("Integration risk for this client, 0 to 100")
     page.screenshot(path=screenshots / f"a11y-dashboard-{width}.png", full_page=True)
 
     for name, url in (
@@ -224,3 +241,31 @@ def test_pages_fit_the_width_with_scores_navigation_and_user_visible(
     page.goto(seeded.draft_url)
     page.locator("#q-hardware-gpu-input").focus()
     page.screenshot(path=screenshots / f"a11y-form-bar-{width}.png")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_next_unanswered_moves_focus_past_what_is_answered(
+    page: Page, server: Server, catalog: Catalog, width: str, js_errors: list[str]
+) -> None:
+    seeded = seed(server, catalog)
+    page.set_viewport_size(WIDTHS[width])
+    sign_in(page, server.url, seeded.email, builders.PASSWORD)
+    page.goto(seeded.draft_url)
+    skip = page.get_by_role("button", name="Next unanswered")
+    skip.click()
+    first = page.evaluate("document.activeElement.closest('[data-question]').dataset.question")
+    assert first == "product.model_types", "the first question has no answer"
+    answer(page, "product.model_types", ["llm"])
+    skip.click()
+    second = page.evaluate("document.activeElement.closest('[data-question]').dataset.question")
+    assert second == "product.model_source"
+    # framework.primary is answered (PyTorch): keep going until past it, it is never focused.
+    seen = [second]
+    for _ in range(4):
+        skip.click()
+        seen.append(
+            page.evaluate("document.activeElement.closest('[data-question]').dataset.question")
+        )
+    assert "framework.primary" not in seen
+    assert not page.evaluate(FOCUS_STATE)["obscured"], "the focused field is clear of the bar"
+    assert js_errors == []

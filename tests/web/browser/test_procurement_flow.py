@@ -101,7 +101,7 @@ def test_procurement_flow(
     shoot(page, screenshots, "questionnaire")
 
     # Submit with a missing answer, then complete it and submit.
-    page.get_by_role("button", name="Submit for scoring").click()
+    page.get_by_role("button", name="Submit for review").click()
     expect(
         page.get_by_text("Not submitted yet: 1 required question is unanswered.")
     ).to_be_visible()
@@ -115,17 +115,17 @@ def test_procurement_flow(
     ).to_be_focused()
     shoot(page, screenshots, "submit-missing", tablet=False)
     answer(page, "hf.model_swappable", True)
-    page.get_by_role("button", name="Submit for scoring").click()
+    page.get_by_role("button", name="Submit for review").click()
 
     # The result: scores, bands, recommendation.
-    expect(page.get_by_text("Submitted and scored.")).to_be_visible()
+    expect(page.get_by_text("Submitted for review.")).to_be_visible()
     expect(page.locator(".verdict h2")).to_have_text("Recommended")
     expect(page.locator(".score-card").first).to_contain_text("Current")
     shoot(page, screenshots, "result", full_page=True)
 
     # The PDF report names the vendor.
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download PDF report").click()
+        page.get_by_role("link", name="Download preview report").click()
     assert "OpenWeave AI" in pdf_text(Path(download.value.path()))
 
     # A second vendor for the same client, scored elsewhere (the API), then compare.
@@ -184,12 +184,16 @@ def test_a_second_tab_sees_a_clear_conflict(
     answer(page, "framework.primary", "tensorflow")
     conflict = page.locator("[data-conflict]")
     expect(conflict).to_be_visible()
-    expect(conflict).to_contain_text("Not saved: someone else changed this assessment")
+    expect(conflict).to_contain_text("someone else changed the same question meanwhile")
     expect(page.locator("[data-save-status]")).to_have_text("Not saved")
 
     page.get_by_role("button", name="Save draft").click()  # without the script's help
-    expect(page.locator("#conflict")).to_contain_text("Your answers that were not saved:")
-    expect(page.locator("#conflict")).to_contain_text("TensorFlow")
-    page.get_by_role("link", name="Reload the page").click()
+    choice = page.locator("#conflict")
+    expect(choice).to_contain_text("Choose which answer to keep")
+    expect(choice.get_by_role("radio", name="Theirs")).to_be_checked()
+    expect(choice).to_contain_text("JAX")
+    expect(choice).to_contain_text("TensorFlow")
+    choice.get_by_role("button", name="Save my choices").click()  # keeping theirs
     expect(question(page, "framework.primary").locator("select")).to_have_value("jax")
+    expect(page.locator("#conflict")).to_have_count(0)
     assert js_errors == []

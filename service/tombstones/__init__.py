@@ -1,0 +1,2 @@
+"""Soft deletion of vendors, clients and assessments: tombstones that sync returns, restorable
+for 30 days."""
