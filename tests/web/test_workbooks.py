@@ -52,13 +52,13 @@ def test_no_file_is_a_clear_message(buyer: Visitor, world: World) -> None:
 
 
 def test_exports_from_the_dashboard_and_the_result(buyer: Visitor, world: World) -> None:
-    dashboard = buyer.get("/", params={"status": "scored"})
-    assert "/assessments.csv?status=scored" in dashboard.text
-    listed = buyer.get("/assessments.csv", params={"status": "scored"})
+    dashboard = buyer.get("/", params={"status": "draft"})
+    assert "/assessments.csv?status=draft" in dashboard.text
+    listed = buyer.get("/assessments.csv", params={"status": "draft"})
     assert listed.status_code == 200
     text = listed.content.decode("utf-8-sig")
-    assert str(world.scored.id) in text
-    assert str(world.draft.id) not in text
+    assert str(world.draft.id) in text
+    assert str(world.scored.id) not in text
     result = buyer.get(f"/assessments/{world.scored.id}")
     assert f"/assessments/{world.scored.id}/findings.xlsx" in result.text
     assert buyer.get(f"/assessments/{world.scored.id}/findings.xlsx").status_code == 200
