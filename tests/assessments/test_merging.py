@@ -112,3 +112,13 @@ def test_a_submission_since_the_revision_is_not_merged(
 )
 def test_same(a: Any, b: Any, expected: bool) -> None:
     assert same(a, b) is expected
+
+
+def test_a_revision_from_the_future_is_not_merged(
+    procurement: Caller, parties: dict[str, str]
+) -> None:
+    assessment = create(procurement, parties)
+    stale = answer(
+        procurement, assessment, {"hardware.gpu": "required"}, headers={"If-Match": '"9"'}
+    )
+    assert_problem(stale, 412, "precondition-failed", detail_contains="revision 1, not 9")
