@@ -66,6 +66,7 @@ def assessment_data(
             "title": assessment.title,
             "status": assessment.status.value,
             "revision": assessment.revision,
+            "deleted": assessment.deleted_at is not None,
             "url": f"{base}/api/v1/assessments/{assessment.id}",
         },
         "vendor": _party(
