@@ -10,15 +10,17 @@ from typing import NoReturn
 
 import click
 import uvicorn
+from sqlalchemy.orm import Session
 
 from service import migration
 from service.auth import service as auth_service
+from service.auth.models import Organisation
 from service.auth.permissions import Role
 from service.catalog import service as catalog_service
 from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
 from service.demo import seed as demo
-from service.errors import ServiceError
+from service.errors import NotFound, ServiceError
 from service.http_protocol import HeaderTimeoutProtocol
 from service.knowledge import commands as knowledge_commands
 from service.observability import logs, metrics
@@ -183,7 +185,10 @@ def users() -> None:
 
 
 @users.command("create")
-@click.option("--org", "organisation", required=True, help="Organisation name (created if new).")
+@click.option("--org", "organisation", required=True, help="Organisation name.")
+@click.option(
+    "--create-org", is_flag=True, help="Create the organisation if there is none of that name."
+)
 @click.option("--email", required=True, help="Their e-mail address; they sign in with it.")
 @click.option(
     "--role", type=click.Choice([r.value for r in users_service.WEB_ROLES]), required=True
@@ -196,12 +201,14 @@ def users() -> None:
     confirmation_prompt=True,
     help=f"At least {passwords.MIN_LENGTH} characters; prompted (twice, hidden) when left out.",
 )
-def create_user(organisation: str, email: str, role: str, name: str | None, password: str) -> None:
+def create_user(
+    organisation: str, create_org: bool, email: str, role: str, name: str | None, password: str
+) -> None:
     """Create a user who signs in at /sign-in with e-mail and password."""
     engine = create_db_engine(get_settings().database_url)
     try:
         with create_session_factory(engine).begin() as session:
-            org = auth_service.get_or_create_organisation(session, organisation)
+            org = _organisation(session, organisation, create=create_org)
             user = users_service.create_user(
                 session,
                 org,
@@ -216,6 +223,20 @@ def create_user(organisation: str, email: str, role: str, name: str | None, pass
     finally:
         engine.dispose()
     click.echo(f"Created {role} user {user.email} ({user.name}) in organisation '{org.name}'.")
+
+
+def _organisation(session: Session, name: str, *, create: bool) -> Organisation:
+    """The named organisation; a typo must not quietly start a new, empty one."""
+    found = auth_service.find_organisation(session, name)
+    if found is not None:
+        return found
+    if not create:
+        known = ", ".join(f"'{n}'" for n in auth_service.organisation_names(session)) or "none yet"
+        raise NotFound(
+            f"There is no organisation '{name}' (known: {known}). Check the spelling, or add "
+            "--create-org to create it."
+        )
+    return auth_service.get_or_create_organisation(session, name)
 
 
 @main.group()

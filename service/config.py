@@ -22,13 +22,15 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from service.mail.schedule import parse_schedule
+from service.mail.sender import parse_url
 from service.resources import definitions_dir
 
 # Relative to the working directory (never inside the installed package); the folder is
 # created on first use.
 DEFAULT_DATABASE_URL = "sqlite:///var/stackvet.db"
 ENV_PREFIX = "STACKVET_"
-SECRET_SETTINGS = ("database_url", "webhook_proxy", "redis_url")
+SECRET_SETTINGS = ("database_url", "webhook_proxy", "redis_url", "smtp_url")
 
 
 class SecretFiles(PydanticBaseSettingsSource):
@@ -192,6 +194,45 @@ class Settings(BaseSettings):
     @property
     def runs_embedded_worker(self) -> bool:
         return self.is_sqlite if self.embedded_worker is None else self.embedded_worker
+
+    # -- e-mail and reminders (see service/mail) --
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465 (TLS) or "
+        "smtp://host:25?tls=none (a local relay). Unset: e-mails are written to the log.",
+    )
+    mail_from: str = Field(
+        default="stackvet <stackvet@localhost>",
+        description="The From address of every e-mail, e.g. "
+        "'Acme procurement <vetting@acme.example>'.",
+    )
+    mail_lease_seconds: int = Field(
+        default=120,
+        ge=5,
+        description="How long a worker holds an e-mail it is sending; a worker that dies "
+        "mid-send has its messages sent by another after this long.",
+    )
+    reminder_schedule: str = Field(
+        default="-3,0,+3",
+        description="Days relative to the due date on which reminders go out (negative: before).",
+    )
+    reminder_overdue_every_days: int = Field(
+        default=3, ge=0, description="After the schedule, remind again this often (0: never)."
+    )
+    reminder_max: int = Field(default=6, ge=0, description="Reminders per due date at most.")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if value:
+            parse_url(value)
+        return value or None
+
+    @field_validator("reminder_schedule")
+    @classmethod
+    def _check_schedule(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
 
     # -- operations: metrics, logs, tracing, shutdown (see service/observability) --
     metrics: Literal["enabled", "disabled"] = Field(

@@ -10,6 +10,7 @@
     ├── PreconditionFailed (412)           If-Match names a stale revision
     ├── Gone (410)                         a link that worked once and no longer does
     ├── PayloadTooLarge (413)
+    ├── UnsupportedMediaType (415)         a JSON endpoint sent another media type
     ├── TooManyRequests (429)
     ├── RenderFailed (500)                 a report could not be rendered (time, pages, crash)
     └── Unavailable (503)                  a dependency (the database) is not ready
@@ -40,11 +41,20 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.config import get_settings
+from service.http_semantics import allowed_methods, sent_other_than_json
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "/problems/"
-"""Problem types are relative URIs; `GET /problems/{slug}` explains each one."""
+"""Problem types are absolute URLs under the public URL; `GET /problems/{slug}` explains each."""
+
+
+def problem_type(slug: str, public_url: str | None = None) -> str:
+    """The absolute URL of the page that explains a problem type."""
+    base = public_url if public_url is not None else get_settings().public_url
+    return base.rstrip("/") + PROBLEM_BASE + slug
 
 
 class ServiceError(Exception):
@@ -119,6 +129,12 @@ class PayloadTooLarge(ServiceError):
     title = "Request body too large"
 
 
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 class TooManyRequests(ServiceError):
     status = 429
     slug = "too-many-requests"
@@ -159,7 +175,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
-        "type": PROBLEM_BASE + slug,
+        "type": problem_type(slug, _public_url(request)),
         "title": title,
         "status": status,
         "detail": detail,
@@ -174,6 +190,11 @@ def problem_response(
     return JSONResponse(
         jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
     )
+
+
+def _public_url(request: Request | None) -> str | None:
+    settings = getattr(request.app.state, "settings", None) if request is not None else None
+    return settings.public_url if settings is not None else None
 
 
 def _service_error(request: Request, exc: Exception) -> JSONResponse:
@@ -199,20 +220,37 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else status.description
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"There is no endpoint at {request.url.path}; the API is described at /docs."
-    elif exc.status_code == 405:
-        detail = f"{request.method} is not supported on {request.url.path}."
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allowed = allowed_methods(request.app.routes, request.url.path)
+        headers["Allow"] = ", ".join(allowed)
+        detail = (
+            f"{request.method} is not supported on {request.url.path}; "
+            f"it supports {', '.join(allowed)}."
+        )
     return problem_response(
         request,
         status=exc.status_code,
         slug=known.slug if known else status.phrase.lower().replace(" ", "-"),
         title=known.title if known else status.phrase,
         detail=detail,
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
 
 
 def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    media_type = sent_other_than_json(request, exc.errors())
+    if media_type is not None:
+        return problem_response(
+            request,
+            status=UnsupportedMediaType.status,
+            slug=UnsupportedMediaType.slug,
+            title=UnsupportedMediaType.title,
+            detail=f"This endpoint takes a JSON body (Content-Type: application/json), "
+            f"not {media_type}.",
+            headers={"Accept-Post": "application/json"} if request.method == "POST" else None,
+        )
     errors = [_describe(err) for err in exc.errors()]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:3])
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""

@@ -15,7 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.middleware.gzip import GZipMiddleware
 
+from service import openapi_contract
 from service.api_limits.dependency import RateLimitHeadersMiddleware
 from service.api_limits.service import DatabaseCounters, Limiter, Policy, RedisCounters
 from service.assessments.router import router as assessments_router
@@ -29,6 +31,7 @@ from service.errors import install_error_handlers
 from service.events.router import router as events_router
 from service.health import service as health_service
 from service.health.router import router as health_router
+from service.http_semantics import HeadAndConditionalMiddleware
 from service.idempotency.dependency import NOT_IDEMPOTENT_PATHS, ReplayResponse, replay
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware, UnhandledErrors
 from service.observability import metrics, tracing
@@ -126,6 +129,8 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(UnhandledErrors)  # innermost: its 500s pass through the others
     app.add_middleware(RateLimitHeadersMiddleware)
+    app.add_middleware(HeadAndConditionalMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessMiddleware, record_metrics=settings.metrics == "enabled")
     app.add_middleware(RequestIdMiddleware)
@@ -193,7 +198,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         )
         spec = problem_validation_errors(spec)
         spec = add_idempotency_header(spec, NOT_IDEMPOTENT_PATHS)
-        app.openapi_schema = malformed_request_errors(spec)
+        spec = malformed_request_errors(spec)
+        app.openapi_schema = openapi_contract.complete(
+            spec,
+            public_url=app.state.settings.public_url,
+            not_idempotent=NOT_IDEMPOTENT_PATHS,
+        )
     return app.openapi_schema
 
 

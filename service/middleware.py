@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import PROBLEM_BASE, PROBLEM_JSON, PayloadTooLarge, unhandled_error
+from service.errors import PROBLEM_JSON, PayloadTooLarge, problem_type, unhandled_error
 from service.observability import logs
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class BodyLimitMiddleware:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         body = {
-            "type": PROBLEM_BASE + PayloadTooLarge.slug,
+            "type": problem_type(PayloadTooLarge.slug, _public_url(scope)),
             "title": PayloadTooLarge.title,
             "status": 413,
             "detail": self._detail(),
@@ -150,3 +150,9 @@ def _header(scope: Scope, name: str) -> str | None:
         if key.lower() == wanted:
             return str(value.decode("latin-1"))
     return None
+
+
+def _public_url(scope: Scope) -> str | None:
+    app = scope.get("app")
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    return settings.public_url if settings is not None else None

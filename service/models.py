@@ -8,10 +8,11 @@ from service.clients.models import Client
 from service.idempotency.models import IdempotencyKey
 from service.invitations.models import Invitation
 from service.jobs.models import Job
+from service.mail.models import MailMessage
 from service.ratelimits.models import RateLimitHit
 from service.reporting.models import RenderedReport
 from service.scores.models import KnowledgeSnapshot, RulePackVersion, ScoreRecord
-from service.users.models import User, WebSession
+from service.users.models import PasswordToken, User, WebSession
 from service.vendors.models import Vendor
 from service.webhooks.models import (
     WebhookAttempt,
@@ -30,7 +31,9 @@ __all__ = [
     "Invitation",
     "Job",
     "KnowledgeSnapshot",
+    "MailMessage",
     "Organisation",
+    "PasswordToken",
     "QuestionnaireVersion",
     "RateLimitHit",
     "RenderedReport",

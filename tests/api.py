@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2 as httpx
 from fastapi.testclient import TestClient
@@ -55,7 +56,9 @@ def assert_problem(
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     body: dict[str, Any] = response.json()
-    assert body["type"] == f"/problems/{slug}"
+    problem_type = urlsplit(body["type"])
+    assert problem_type.scheme in {"http", "https"}, body["type"]
+    assert problem_type.path == f"/problems/{slug}", body["type"]
     assert body["status"] == status
     assert body["title"]
     assert detail_contains in body["detail"], body["detail"]

@@ -34,6 +34,7 @@ from tests.cli import Invoke
 from tests.databases import ScratchDatabases, wipe
 from tests.receiver import receiver  # noqa: F401 - a fixture for every test package
 from tests.repository import REPO_ROOT
+from tests.smtp import mailbox  # noqa: F401 - a fixture for every test package
 
 BACKEND = os.environ.get("STACKVET_TEST_BACKEND", "sqlite")
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import socket
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2 as httpx
@@ -53,3 +58,29 @@ def environment(**values: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("STACKVET_")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     return {**env, **values}
+
+
+@contextmanager
+def demo_server(tmp_path: Path, **settings: str) -> Iterator[tuple[str, str]]:
+    """(base URL, admin API key) of a live `stackvet serve` on a scratch SQLite database with
+    the demo data and these extra STACKVET_ settings, stopped (SIGTERM) on exit."""
+    stackvet = Path(sys.executable).parent / "stackvet"
+    env = environment(STACKVET_DATABASE_URL=f"sqlite:///{tmp_path / 'live.db'}", **settings)
+    subprocess.run([stackvet, "migrate"], env=env, check=True, capture_output=True)
+    demo = subprocess.run(
+        [stackvet, "demo"], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    key = re.search(r"Admin API key.*?\n\s+(\S+)", demo, re.DOTALL)
+    assert key is not None, demo
+    port = free_port()
+    with (tmp_path / "server.log").open("w") as log:
+        server = subprocess.Popen(
+            [stackvet, "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(lambda: answers(f"{base}/readyz"), BOOT_SECONDS, "stackvet serve")
+            yield base, key.group(1)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=60)

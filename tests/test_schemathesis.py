@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import BOOT_SECONDS, answers, environment, free_port, wait_for
+from tests.processes import demo_server
 
 SEED = 11
 EXAMPLES = int(os.environ.get("STACKVET_SCHEMATHESIS_EXAMPLES", "10"))
@@ -28,26 +27,8 @@ BIN = Path(sys.executable).parent
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(base URL, admin API key) of a server on a scratch SQLite database with the demo data."""
-    env = environment(STACKVET_DATABASE_URL=f"sqlite:///{tmp_path / 'fuzz.db'}")
-    subprocess.run([BIN / "stackvet", "migrate"], env=env, check=True, capture_output=True)
-    demo = subprocess.run(
-        [BIN / "stackvet", "demo"], env=env, check=True, capture_output=True, text=True
-    ).stdout
-    key = re.search(r"Admin API key.*?\n\s+(\S+)", demo, re.DOTALL)
-    assert key is not None, demo
-    port = free_port()
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(
-        [BIN / "stackvet", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: answers(f"{base}/readyz"), BOOT_SECONDS, "stackvet serve")
-        yield base, key.group(1)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-        log.close()
+    with demo_server(tmp_path) as server:
+        yield server
 
 
 def test_schemathesis_finds_no_server_errors_or_contract_breaks(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -47,6 +47,8 @@ class Assessment(IdMixin, TimestampMixin, Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     revision: Mapped[int] = mapped_column(default=1)
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    due_on: Mapped[date | None] = mapped_column(default=None)
+    """When the answers are due; reminders follow STACKVET_REMINDER_SCHEDULE."""
     latest_score_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("scores.id", use_alter=True), default=None
     )
@@ -69,6 +71,12 @@ class HistoryKind(StrEnum):
     """Moved to a newer questionnaire version; old/new values name the versions."""
     DELETED = "deleted"
     RESTORED = "restored"
+    INVITATION_CREATED = "invitation_created"
+    INVITATION_SENT = "invitation_sent"
+    INVITATION_OPENED = "invitation_opened"
+    INVITATION_REVOKED = "invitation_revoked"
+    INVITATION_SUBMITTED = "invitation_submitted"
+    DUE_DATE_CHANGED = "due_date_changed"
 
 
 class AssessmentHistory(IdMixin, Base):

@@ -58,6 +58,7 @@ def _summary_fields(assessment: Assessment) -> dict[str, object]:
         "updated_at": assessment.updated_at,
         "submitted_at": assessment.submitted_at,
         "deleted_at": assessment.deleted_at,
+        "due_on": assessment.due_on,
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
@@ -25,6 +25,12 @@ ANSWERS_EXAMPLE = {
     "hf.weight_formats": ["safetensors"],
     "hardware.dedicated_server_required": "unknown",
 }
+
+
+DUE_ON_DESCRIPTION = (
+    "When the answers are due (YYYY-MM-DD). The respondent is reminded before and after it "
+    "(STACKVET_REMINDER_SCHEDULE); null: no due date."
+)
 
 
 class AssessmentCreate(BaseModel):
@@ -49,6 +55,7 @@ class AssessmentCreate(BaseModel):
     answers: dict[str, Any] = Field(
         default_factory=dict, description=ANSWERS_DESCRIPTION, examples=[ANSWERS_EXAMPLE]
     )
+    due_on: date | None = Field(default=None, description=DUE_ON_DESCRIPTION)
 
 
 class AssessmentUpdate(BaseModel):
@@ -58,6 +65,7 @@ class AssessmentUpdate(BaseModel):
 
     title: Name | None = None
     external_id: ExternalId | None = None
+    due_on: date | None = Field(default=None, description=DUE_ON_DESCRIPTION)
 
     _title_required = field_validator("title")(not_null)
 
@@ -114,6 +122,7 @@ class AssessmentSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
+    due_on: date | None = Field(default=None, description=DUE_ON_DESCRIPTION)
     deleted_at: datetime | None = None
 
     @computed_field(description="A tombstone: listed with include_deleted=true and in syncs.")

@@ -64,6 +64,7 @@ def create_assessment(
         questionnaire=catalog_service.publish(session, definition),
         title=data.title or default_title(vendor.name, client.name),
         external_id=data.external_id,
+        due_on=data.due_on,
         status=AssessmentStatus.DRAFT,
         answers={},
         revision=1,

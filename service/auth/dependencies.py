@@ -55,6 +55,7 @@ _ACTIONS = {
     Permission.REOPEN_ASSESSMENTS: "reopen assessments",
     Permission.MANAGE_KEYS: "manage API keys",
     Permission.MANAGE_WEBHOOKS: "manage webhooks",
+    Permission.MANAGE_USERS: "manage people",
 }
 
 Reader = Annotated[Principal, Depends(require(Permission.READ))]

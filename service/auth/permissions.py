@@ -21,6 +21,8 @@ class Permission(StrEnum):
     REOPEN_ASSESSMENTS = "reopen_assessments"
     MANAGE_KEYS = "manage_keys"
     MANAGE_WEBHOOKS = "manage_webhooks"
+    MANAGE_USERS = "manage_users"
+    """Invite people, change their roles, deactivate them (admins)."""
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -33,6 +33,15 @@ def get_or_create_organisation(session: Session, name: str) -> Organisation:
     return organisation
 
 
+def find_organisation(session: Session, name: str) -> Organisation | None:
+    return session.scalar(select(Organisation).where(Organisation.name == name))
+
+
+def organisation_names(session: Session, limit: int = 10) -> list[str]:
+    query = select(Organisation.name).order_by(Organisation.name).limit(limit)
+    return list(session.scalars(query))
+
+
 def get_organisation(session: Session, organisation_id: uuid.UUID) -> Organisation:
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:

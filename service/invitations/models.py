@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base, IdMixin, utcnow
+from service.db import Base, IdMixin, JSONDocument, utcnow
 
 
 class Invitation(IdMixin, Base):
@@ -32,3 +33,12 @@ class Invitation(IdMixin, Base):
     last_opened_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    due_on: Mapped[date | None] = mapped_column(default=None)
+    superseded_at: Mapped[datetime | None] = mapped_column(default=None)
+    """A newer link for the same contact and assessment replaced this one."""
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the invitation e-mail was queued (None: the link was only copied by hand)."""
+    submitted_answers: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, default=None)
+    """The answers as the vendor submitted them: their downloadable copy is made from this."""
+    agency_contact: Mapped[str | None] = mapped_column(String(320), default=None)
+    """Who the vendor should contact at the agency: the inviter's name and e-mail."""

@@ -1,11 +1,16 @@
-"""`GET /problems/{slug}`: what each problem type means and what to do about it."""
+"""`GET /problems/{slug}`: a page that says what each problem type means and what to do.
+
+Problem `type` fields are absolute URLs of these pages, so a person reading an error in a log
+or a CRM can open the link; `GET /problems` lists every type.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 
-from service.errors import NotFound
+from service.errors import NotFound, ServiceError
+from service.web.templating import render
 
 router = APIRouter(tags=["Problems"], include_in_schema=False)
 
@@ -29,6 +34,10 @@ PROBLEMS = {
     ),
     "gone": "The link or object existed once and no longer does (for example an expired link).",
     "payload-too-large": "The body is larger than the limit (1 MiB by default).",
+    "unsupported-media-type": (
+        "The endpoint takes a JSON body: send it with `Content-Type: application/json`. Uploads "
+        "(files) go to the endpoints that document `multipart/form-data`."
+    ),
     "too-many-requests": "Slow down; retry after the time given in Retry-After.",
     "unavailable": "The service cannot serve requests right now; see /readyz.",
     "render-failed": (
@@ -39,9 +48,30 @@ PROBLEMS = {
 }
 
 
-@router.get("/problems/{slug}", response_class=PlainTextResponse)
-def get_problem_type(slug: str) -> str:
+def problem_types() -> dict[str, type[ServiceError]]:
+    """Every problem type the service answers with, by slug (the error hierarchy's leaves)."""
+    found: dict[str, type[ServiceError]] = {ServiceError.slug: ServiceError}
+    pending = list(ServiceError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.setdefault(cls.slug, cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+@router.get("/problems", response_class=HTMLResponse)
+def list_problem_types(request: Request) -> HTMLResponse:
+    """Every problem type, with what it means."""
+    types = sorted(problem_types().items(), key=lambda item: (item[1].status, item[0]))
+    rows = [(slug, cls, PROBLEMS.get(slug, "")) for slug, cls in types]
+    return render(request, "problems/index.html", {"rows": rows})
+
+
+@router.get("/problems/{slug}", response_class=HTMLResponse)
+def get_problem_type(request: Request, slug: str) -> HTMLResponse:
     """Explain one problem type."""
-    if slug not in PROBLEMS:
-        raise NotFound(f"There is no problem type '{slug}'.")
-    return f"{slug}\n\n{PROBLEMS[slug]}\n"
+    cls = problem_types().get(slug)
+    if cls is None or slug not in PROBLEMS:
+        raise NotFound(f"There is no problem type '{slug}'; GET /problems lists them all.")
+    context = {"slug": slug, "cls": cls, "explanation": PROBLEMS[slug]}
+    return render(request, "problems/type.html", context)

@@ -32,6 +32,7 @@ from service.questionnaires.conditions import (
     leaves,
     parse_version,
 )
+from service.questionnaires.connectives import Step, all_of, any_of, call_step, simple_step
 from service.questionnaires.matching import (
     OTHER,
     OTHER_NAME_SUFFIX,
@@ -144,36 +145,13 @@ def compile_truth(condition: Condition, knowledge: Knowledge = NO_KNOWLEDGE) -> 
 
         return negate
     children = condition.all if isinstance(condition, All) else condition.any
-    parts = tuple(compile_truth(child, knowledge) for child in children)
-    return _any_of(parts) if isinstance(condition, AnyOf) else _all_of(parts)
+    steps = tuple(_step(child, knowledge) for child in children)
+    return any_of(steps) if isinstance(condition, AnyOf) else all_of(steps)
 
 
-def _all_of(parts: tuple[Truth, ...]) -> Truth:
-    def all_true(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
-        result: Tri = True
-        for part in parts:
-            value = part(answers, client)
-            if value is False:
-                return False
-            if value is None:
-                result = None
-        return result
-
-    return all_true
-
-
-def _any_of(parts: tuple[Truth, ...]) -> Truth:
-    def any_true(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
-        result: Tri = False
-        for part in parts:
-            value = part(answers, client)
-            if value is True:
-                return True
-            if value is None:
-                result = None
-        return result
-
-    return any_true
+def _step(condition: Condition, knowledge: Knowledge) -> Step:
+    simple = simple_step(condition) if isinstance(condition, Leaf) else None
+    return simple or call_step(compile_truth(condition, knowledge))
 
 
 def _leaf_test(leaf: Leaf, knowledge: Knowledge) -> Truth:

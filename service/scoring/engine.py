@@ -21,14 +21,19 @@ Pure: plain data in, plain data out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
-from service.questionnaires.answers import resolve
-from service.questionnaires.conditions import UNKNOWN, Fact, Source, is_known
-from service.questionnaires.evaluation import FactsOf, Truth, compile_facts, compile_truth, reads_of
+from service.questionnaires.conditions import is_known
 from service.questionnaires.schema import Questionnaire, QuestionType
+from service.scoring.compiled import (
+    DIMENSIONS,
+    CompiledRule,
+    Responses,
+    Visibility,
+    compile_rules,
+)
 from service.scoring.findings import (
     Basis,
     CategoryTotal,
@@ -38,28 +43,14 @@ from service.scoring.findings import (
     Score,
 )
 from service.scoring.knowledge import KnowledgeBase
-from service.scoring.rules import (
-    BANDS,
-    SEVERITY_ORDER,
-    Dimension,
-    Rule,
-    RulePack,
-    Severity,
-    Verdict,
-)
+from service.scoring.rules import BANDS, Dimension, RulePack, Severity, Verdict
 from service.scoring.verdict import recommend
 
 ENGINE_VERSION = "2.0.0"
 Recommendation = Verdict
 
-
-@dataclass(frozen=True)
-class _CompiledRule:
-    rule: Rule
-    truth: Truth
-    facts: FactsOf
-    vendor_reads: tuple[str, ...]
-    client_reads: tuple[str, ...]
+_Totals = tuple[list[float], list[float], list[CompiledRule]]
+"""One dimension's points per category, of which from unknowns, and its known blockers."""
 
 
 class Engine:
@@ -76,42 +67,54 @@ class Engine:
         self.vendor = vendor
         self.client = client
         self.knowledge = knowledge
-        self.rules = tuple(_compile(rule, knowledge) for rule in pack.rules)
-        self._declared = {d: pack.categories.of(d) for d in Dimension}
+        self.rules = compile_rules(pack, knowledge)
+        self._by_rule = {compiled.rule.id: compiled for compiled in self.rules}
+        self._vendor_visibility = Visibility(vendor)
+        self._client_visibility = Visibility(client)
+        self._declared = tuple(tuple(pack.categories.of(d).items()) for d in DIMENSIONS)
         # One value per answer: rules that hinge on its being unknown cannot all be true.
         self._single_valued = frozenset(
             q.id for q in vendor.questions.values() if q.type is not QuestionType.MULTIPLE_CHOICE
         )
 
     def score(self, answers: Mapping[str, Any], client: Mapping[str, Any]) -> Score:
-        vendor_visible, vendor_active = resolve(self.vendor, answers)
-        client_visible, client_active = resolve(self.client, client)
-        outcomes = self.outcomes(vendor_active, client_active)
+        vendor = self._vendor_visibility.responses(answers)
+        environment = self._client_visibility.responses(client)
+        findings, assumed = self._findings(vendor, environment)
+        completeness = Completeness(
+            vendor_known=vendor.known,
+            vendor_visible=vendor.visible,
+            client_known=environment.known,
+            client_visible=environment.visible,
+        )
+        return self.assemble(tuple(findings), completeness, tuple(sorted(assumed)))
+
+    def _findings(
+        self, vendor: Responses, environment: Responses
+    ) -> tuple[list[Finding], set[str]]:
+        """The rules that fire, in pack order, and the client facts assumed on the way."""
+        answers, client, unsettled = vendor.active, environment.active, vendor.unsettled
         findings: list[Finding] = []
-        assumed: dict[str, None] = {}
-        visible = frozenset(q.id for q in vendor_visible)
-        for compiled, value in zip(self.rules, outcomes, strict=True):
+        assumed: set[str] = set()
+        contested: dict[tuple[int, str], list[int]] = {}
+        for compiled in self.rules:
+            value = compiled.truth(answers, client)
             if value is False:
                 continue
             rule = compiled.rule
-            facts = _lazy_facts(compiled, vendor_active, client_active, value)
+            facts = partial(compiled.facts, answers, client, value)
             if value is True:
                 findings.append(Finding(rule, rule.points, Basis.KNOWN, facts))
                 continue
-            key = _unknown_vendor_answer(compiled, vendor_active, visible)
-            if key is None:  # only the client's gaps: assumed, not counted
-                gaps = (q for q in compiled.client_reads if not is_known(client_active.get(q)))
-                assumed.update(dict.fromkeys(gaps))
-            else:
-                findings.append(Finding(rule, rule.unknown_points, Basis.UNKNOWN, facts, key))
-        completeness = Completeness(
-            vendor_known=_known(vendor_active),
-            vendor_visible=len(vendor_visible),
-            client_known=_known(client_active),
-            client_visible=len(client_visible),
-        )
-        merged = _count_exclusive_unknowns_once(findings, self._single_valued)
-        return self.assemble(tuple(merged), completeness, tuple(sorted(assumed)))
+            question = next((q for q in compiled.vendor_reads if q in unsettled), None)
+            if question is None:  # only the client's gaps: assumed, not counted
+                assumed.update(q for q in compiled.client_reads if not is_known(client.get(q)))
+                continue
+            if question in self._single_valued:
+                contested.setdefault((compiled.dimension, question), []).append(len(findings))
+            findings.append(Finding(rule, rule.unknown_points, Basis.UNKNOWN, facts, question))
+        _count_exclusive_unknowns_once(findings, contested)
+        return findings, assumed
 
     def outcomes(
         self, vendor_active: Mapping[str, Any], client_active: Mapping[str, Any]
@@ -125,58 +128,70 @@ class Engine:
         completeness: Completeness,
         assumed: tuple[str, ...] = (),
     ) -> Score:
-        currency = self.dimension_score(Dimension.TECHNICAL_CURRENCY, findings)
-        risk = self.dimension_score(Dimension.INTEGRATION_RISK, findings)
+        compiled = [self._by_rule[finding.rule.id] for finding in findings]
+        totals = self._totals(findings, compiled)
+        currency = self._dimension_score(0, totals[0])
+        risk = self._dimension_score(1, totals[1])
+        ordered = sorted(
+            zip(
+                [(*c.order, -f.points, f.rule.id) for f, c in zip(findings, compiled, strict=True)],
+                findings,
+                strict=True,
+            )
+        )
         return Score(
             technical_currency=currency,
             integration_risk=risk,
             recommendation=recommend(self.pack, currency, risk, completeness, findings),
             completeness=completeness,
-            findings=tuple(sorted(findings, key=_finding_order)),
+            findings=tuple(finding for _, finding in ordered),
             assumed_client_facts=assumed,
         )
 
     def dimension_score(self, dimension: Dimension, findings: Sequence[Finding]) -> DimensionScore:
-        declared = self._declared[dimension]
-        points = dict.fromkeys(declared, 0.0)
-        unknown = dict.fromkeys(declared, 0.0)
-        mine = [f for f in findings if f.rule.dimension is dimension]
-        for finding in mine:
-            category, value = finding.rule.category, finding.points
-            points[category] += value
+        compiled = [self._by_rule[finding.rule.id] for finding in findings]
+        position = DIMENSIONS.index(dimension)
+        return self._dimension_score(position, self._totals(findings, compiled)[position])
+
+    def _totals(
+        self, findings: Sequence[Finding], compiled: Sequence[CompiledRule]
+    ) -> tuple[_Totals, _Totals]:
+        """Both dimensions' totals in one pass over the findings, in their order."""
+        totals: list[_Totals] = [
+            ([0.0] * len(declared), [0.0] * len(declared), []) for declared in self._declared
+        ]
+        for finding, rule in zip(findings, compiled, strict=True):
+            points, unknown, blockers = totals[rule.dimension]
+            points[rule.category] += finding.points
             if finding.basis is Basis.UNKNOWN:
-                unknown[category] += value
-        categories = tuple(CategoryTotal(n, points[n], c.cap) for n, c in declared.items())
+                unknown[rule.category] += finding.points
+            elif rule.min_band >= 0:
+                blockers.append(rule)
+        return totals[0], totals[1]
+
+    def _dimension_score(self, position: int, totals: _Totals) -> DimensionScore:
+        dimension = DIMENSIONS[position]
+        points, unknown, candidates = totals
+        categories = tuple(
+            CategoryTotal(name, points[i], category.cap)
+            for i, (name, category) in enumerate(self._declared[position])
+        )
         total = min(100.0, sum(c.capped for c in categories))
         score = round(100 - total) if dimension is Dimension.TECHNICAL_CURRENCY else round(total)
-        band, blockers = self._band(dimension, score, mine)
+        rank = self._band_rank(dimension, score)
+        # Blockers confirmed by known answers can only make the band worse.
+        blockers = [c for c in candidates if c.min_band > rank]
+        if blockers:
+            rank = max(c.min_band for c in blockers)
         return DimensionScore(
             dimension=dimension,
             score=score,
-            band=band,
+            band=BANDS[dimension][rank],
             points=total,
             unknown_points=min(total, _unknown_share(categories, unknown)),
             categories=categories,
-            blockers=blockers,
+            blockers=tuple(c.rule.id for c in blockers),
         )
-
-    def _band(
-        self, dimension: Dimension, score: int, findings: Sequence[Finding]
-    ) -> tuple[str, tuple[str, ...]]:
-        """The band from the score, made worse by blockers that known answers confirm."""
-        order = BANDS[dimension]
-        band = order[self._band_rank(dimension, score)]
-        blockers = tuple(
-            f.rule.id
-            for f in findings
-            if f.basis is Basis.KNOWN
-            and f.rule.min_band is not None
-            and order.index(f.rule.min_band) > order.index(band)
-        )
-        if blockers:
-            worst = max(order.index(str(self.pack.by_id[b].min_band)) for b in blockers)
-            band = order[worst]
-        return band, blockers
 
     def _band_rank(self, dimension: Dimension, score: int) -> int:
         if dimension is Dimension.TECHNICAL_CURRENCY:
@@ -186,82 +201,30 @@ class Engine:
         return 0 if score <= risk.low else 1 if score <= risk.moderate else 2
 
 
-def _compile(rule: Rule, knowledge: KnowledgeBase) -> _CompiledRule:
-    reads = reads_of(rule.when)
-    return _CompiledRule(
-        rule=rule,
-        truth=compile_truth(rule.when, knowledge),
-        facts=compile_facts(rule.when, knowledge),
-        vendor_reads=tuple(q for source, q in reads if source is Source.VENDOR),
-        client_reads=tuple(q for source, q in reads if source is Source.CLIENT),
-    )
-
-
-def _lazy_facts(
-    compiled: _CompiledRule,
-    vendor_active: Mapping[str, Any],
-    client_active: Mapping[str, Any],
-    value: bool | None,
-) -> Callable[[], tuple[Fact, ...]]:
-    return lambda: compiled.facts(vendor_active, client_active, value)
-
-
-def _unknown_vendor_answer(
-    compiled: _CompiledRule, vendor_active: Mapping[str, Any], visible: frozenset[str]
-) -> str | None:
-    """The first visible vendor question the rule could not be settled on (None: only the
-    client's gaps)."""
-    return next(
-        (q for q in compiled.vendor_reads if q in visible and not is_known(vendor_active.get(q))),
-        None,
-    )
-
-
 def _count_exclusive_unknowns_once(
-    findings: list[Finding], single_valued: frozenset[str]
-) -> list[Finding]:
+    findings: list[Finding], contested: Mapping[tuple[int, str], list[int]]
+) -> None:
     """Rules that hinge on one unknown single-valued answer cannot all be true of one value
     chosen at random; only the largest counts (the others stay listed, with no points of their
-    own). The best real answer still scores no worse than not answering."""
-    largest: dict[tuple[Dimension, str], Finding] = {}
-    for finding in findings:
-        question = finding.unknown_question
-        if finding.basis is Basis.UNKNOWN and question in single_valued:
-            key = (finding.rule.dimension, question)
-            best = largest.get(key)
-            if best is None or _points_order(finding) < _points_order(best):
-                largest[key] = finding
-    keep = {id(f) for f in largest.values()}
-    return [
-        f
-        if f.basis is not Basis.UNKNOWN or f.unknown_question not in single_valued or id(f) in keep
-        else f.without_points()
-        for f in findings
-    ]
+    own). The best real answer still scores no worse than not answering. `contested` holds the
+    positions of the unknown findings per dimension and question."""
+    for positions in contested.values():
+        if len(positions) < 2:
+            continue
+        largest = min(positions, key=lambda i: (-findings[i].points, findings[i].rule.id))
+        for i in positions:
+            if i != largest:
+                findings[i] = findings[i].without_points()
 
 
-def _points_order(finding: Finding) -> tuple[float, str]:
-    return (-finding.points, finding.rule.id)
-
-
-def _known(active: Mapping[str, Any]) -> int:
-    return sum(1 for value in active.values() if value is not None and value != UNKNOWN)
-
-
-def _unknown_share(categories: Sequence[CategoryTotal], unknown: Mapping[str, float]) -> float:
+def _unknown_share(categories: Sequence[CategoryTotal], unknown: Sequence[float]) -> float:
     """Points from unknowns, after caps (a capped category keeps the same unknown share)."""
     total = sum(
-        c.capped * unknown[c.category] / c.points
-        for c in categories
-        if c.points and unknown[c.category]
+        c.capped * unknown[i] / c.points
+        for i, c in enumerate(categories)
+        if c.points and unknown[i]
     )
     return round(total, 2)
-
-
-def _finding_order(finding: Finding) -> tuple[int, int, float, str]:
-    dimension = 0 if finding.rule.dimension is Dimension.TECHNICAL_CURRENCY else 1
-    severity = -SEVERITY_ORDER[finding.rule.severity]
-    return (dimension, severity, -finding.points, finding.rule.id)
 
 
 __all__ = [

@@ -48,6 +48,10 @@ class SignInRefused:
     retry_after: int | None = None
 
 
+def looks_like_email(email: str) -> bool:
+    return bool(_EMAIL.match(email)) and len(email) <= 320
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -127,6 +131,12 @@ def sign_in(
     if user is None:
         passwords.burn_time(password)
     elif passwords.verify_password(user.password_hash, password):
+        if user.deactivated_at is not None:
+            return SignInRefused(
+                "This account is deactivated. Ask an administrator of your organisation to "
+                "reactivate it.",
+                403,
+            )
         _signed_in(session, throttle, user, password)
         return user
     for limit, key in limits:

@@ -13,6 +13,8 @@ from service.web import (
     dashboard,
     invitations,
     invite,
+    passwords,
+    people,
     reports,
     sign_in,
     vendors,
@@ -33,6 +35,8 @@ ROUTERS = (
     reports.router,
     compare.router,
     invite.router,
+    people.router,
+    passwords.router,
 )
 
 

@@ -54,6 +54,12 @@ class InvitationRow:
     def active(self) -> bool:
         return self.status in {InvitationStatus.WAITING, InvitationStatus.OPENED}
 
+    @property
+    def ended_label(self) -> str:
+        if self.status is InvitationStatus.SUPERSEDED and self.invitation.superseded_at:
+            return "replaced by a newer link"
+        return "sent" if self.invitation.sent_at else "created"
+
 
 def unsaved_answers(assessment: Assessment, patch: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(question, answer) for the answers a refused save would have changed."""
@@ -89,7 +95,12 @@ def questionnaire_page(
         "conflict": CONFLICT_MESSAGE if unsaved is not None else None,
         "unsaved": unsaved or [],
         "invitations": invitation_rows(session, assessment),
-        "invite_values": invite_values or {"valid_days": invitation_service.DEFAULT_VALID_DAYS},
+        "invite_values": invite_values
+        or {
+            "valid_days": invitation_service.DEFAULT_VALID_DAYS,
+            "send_email": "1",
+            "due_on": assessment.due_on.isoformat() if assessment.due_on else None,
+        },
         "invite_errors": invite_errors or {},
         "newer_version": newer_version(request, assessment),
     }

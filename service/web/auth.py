@@ -58,7 +58,7 @@ class WebUser:
 def current_user(request: Request, session: DbSession) -> WebUser:
     token = request.cookies.get(SESSION_COOKIE)
     row = sessions.resolve(session, token) if token else None
-    if row is None:
+    if row is None or row.user.deactivated_at is not None:
         raise Unauthenticated("Sign in to continue.")
     return WebUser(row.user, row, users_service.principal_for_user(row.user))
 
@@ -69,6 +69,7 @@ _ACTIONS = {
     Permission.EDIT_DIRECTORY: "add or change vendors and clients",
     Permission.EDIT_ASSESSMENTS: "start, answer or submit assessments, or invite vendors",
     Permission.REOPEN_ASSESSMENTS: "reopen assessments",
+    Permission.MANAGE_USERS: "manage people",
 }
 
 
@@ -84,6 +85,7 @@ def require(permission: Permission) -> Callable[[WebUser], WebUser]:
 DirectoryEditor = Annotated[WebUser, Depends(require(Permission.EDIT_DIRECTORY))]
 Editor = Annotated[WebUser, Depends(require(Permission.EDIT_ASSESSMENTS))]
 Reopener = Annotated[WebUser, Depends(require(Permission.REOPEN_ASSESSMENTS))]
+PeopleAdmin = Annotated[WebUser, Depends(require(Permission.MANAGE_USERS))]
 
 
 async def sent_csrf_token(request: Request) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -14,6 +15,7 @@ from service.assessments.models import AssessmentStatus
 from service.assessments.presenters import to_summary
 from service.assessments.schemas import AssessmentSummary
 from service.clients import service as client_service
+from service.db import utcnow
 from service.dependencies import DbSession
 from service.vendors import service as vendor_service
 from service.web.auth import SignedIn, signed_in_router
@@ -21,6 +23,9 @@ from service.web.listing import every
 from service.web.pages import page
 
 router = signed_in_router()
+
+ANSWERING = frozenset({"draft", "changes_requested"})
+"""States in which the respondent still owes answers, so a due date matters."""
 
 Text = Annotated[str, Query(max_length=200)]
 
@@ -75,10 +80,12 @@ def show_dashboard(
         )
     )
     summaries = sorted((to_summary(r) for r in rows), key=lambda s: s.updated_at, reverse=True)
+    today = utcnow().date()
     context = {
         "filters": filters,
         "assessments": summaries,
-        "counts": _counts(summaries),
+        "due": {s.id: note for s in summaries if (note := due_note(s, today)) is not None},
+        "counts": _counts(summaries, today),
         "clients": sorted(
             every(lambda p: client_service.list_clients(session, organisation_id, p)),
             key=lambda c: c.name.lower(),
@@ -92,9 +99,34 @@ def show_dashboard(
     return page(request, session, user, "dashboard.html", context, nav="dashboard")
 
 
-def _counts(summaries: list[AssessmentSummary]) -> dict[str, int]:
+@dataclass(frozen=True)
+class DueNote:
+    text: str
+    tone: str
+    """`overdue`, `soon` (within a week) or `later`."""
+
+
+def due_note(summary: AssessmentSummary, today: date) -> DueNote | None:
+    """ "Due in 3 days", "Overdue by 2 days": only while answers are still owed."""
+    if summary.due_on is None or summary.status.value not in ANSWERING:
+        return None
+    days = (summary.due_on - today).days
+    when = f"{summary.due_on.day} {summary.due_on:%b %Y}"
+    if days < 0:
+        return DueNote(f"Overdue by {-days} day{'s' if days < -1 else ''} (due {when})", "overdue")
+    if days == 0:
+        return DueNote("Due today", "soon")
+    return DueNote(
+        f"Due in {days} day{'s' if days > 1 else ''} ({when})", "soon" if days <= 7 else "later"
+    )
+
+
+def _counts(summaries: list[AssessmentSummary], today: date) -> dict[str, int]:
+    notes = [due_note(s, today) for s in summaries]
     return {
         "total": len(summaries),
+        "overdue": sum(1 for n in notes if n and n.tone == "overdue"),
+        "due_soon": sum(1 for n in notes if n and n.tone == "soon"),
         "draft": sum(1 for s in summaries if s.status is AssessmentStatus.DRAFT),
         "scored": sum(1 for s in summaries if s.score is not None),
         "recommended": sum(

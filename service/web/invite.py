@@ -22,6 +22,8 @@ from service.dependencies import DbSession, LibraryDep
 from service.errors import Forbidden, InvalidInput, PreconditionFailed, ServiceError
 from service.invitations import service as invitation_service
 from service.invitations.models import Invitation
+from service.reporting.documents import ascii_filename
+from service.reporting.vendor_copy import vendor_copy_pdf
 from service.web import answer_forms
 from service.web.assessment_pages import CONFLICT_MESSAGE, FormUrls, unsaved_answers
 from service.web.auth import CSRF_REFUSED, client_ip, csrf_from, refuse_cross_site, tokens_match
@@ -105,8 +107,37 @@ def submit_invitation(
             return _missing(request, session, token)
         if isinstance(submitted, ServiceError):
             raise submitted
-        invitation_service.record_submission(session, invitation)
-        return render(request, "invite/thanks.html", _context(session, invitation))
+        invitation_service.record_submission(session, invitation, assessment)
+        context = {**_context(session, invitation), "copy_url": f"/invite/{token}/copy.pdf"}
+        return render(request, "invite/thanks.html", context)
+
+    return _guarded(request, session, limits, token, action)
+
+
+@router.get("/invite/{token}/copy.pdf")
+def download_invitation_answers(
+    token: Token, request: Request, session: DbSession, limits: Limits
+) -> Response:
+    """The vendor's copy of the answers submitted with this link, as a PDF."""
+
+    def action() -> Response:
+        invitation, assessment = invitation_service.submitted_copy(session, token)
+        organisation = auth_service.get_organisation(session, invitation.organisation_id)
+        assert invitation.submitted_at is not None
+        pdf = vendor_copy_pdf(
+            agency=organisation.name,
+            vendor=assessment.vendor.name,
+            title=assessment.title,
+            contact=f"{invitation.contact_name} <{invitation.contact_email}>",
+            questionnaire=assessment_service.questionnaire_for(assessment),
+            answers=invitation.submitted_answers or assessment.answers,
+            submitted_at=invitation.submitted_at,
+        )
+        name = ascii_filename(
+            f"{assessment.vendor.name} answers {invitation.submitted_at:%Y-%m-%d}"
+        )
+        headers = {"Content-Disposition": f'attachment; filename="{name}.pdf"'}
+        return secure(Response(pdf, media_type="application/pdf", headers=headers))
 
     return _guarded(request, session, limits, token, action)
 
@@ -223,7 +254,12 @@ def _guarded(
         return _closed(request, 429, detail, {"Retry-After": str(seconds)}, as_json=as_json)
     outcome = attempt(session, action)
     if isinstance(outcome, ServiceError):
-        return _closed(request, outcome.status, outcome.detail, outcome.headers, as_json=as_json)
+        copy = (
+            f"/invite/{token}/copy.pdf" if invitation_service.is_submitted(session, token) else None
+        )
+        return _closed(
+            request, outcome.status, outcome.detail, outcome.headers, as_json=as_json, copy=copy
+        )
     return outcome
 
 
@@ -242,6 +278,7 @@ def _closed(
     headers: Mapping[str, str],
     *,
     as_json: bool,
+    copy: str | None = None,
 ) -> Response:
     kept = {k: v for k, v in headers.items() if k.lower() == "retry-after"}
     if as_json:
@@ -251,5 +288,6 @@ def _closed(
         "status": status,
         "heading": _HEADINGS.get(status, "Something went wrong"),
         "detail": detail,
+        "copy_url": copy,
     }
     return render(request, "invite/closed.html", context, status=status, headers=kept)

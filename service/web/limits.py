@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from service.invitations.service import LinkLimits
+from service.users.password_links import ResetThrottle
 from service.users.service import SignInThrottle
 
 
@@ -15,6 +16,7 @@ from service.users.service import SignInThrottle
 class WebLimits:
     sign_in: SignInThrottle = field(default_factory=SignInThrottle)
     invitation_links: LinkLimits = field(default_factory=LinkLimits)
+    password_resets: ResetThrottle = field(default_factory=ResetThrottle)
 
 
 def get_limits(request: Request) -> WebLimits:

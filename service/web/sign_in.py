@@ -100,7 +100,13 @@ def _form(
     headers: dict[str, str] | None = None,
 ) -> Response:
     token = request.cookies.get(SIGN_IN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    notice = "You have signed out." if request.query_params.get("signed_out") else None
+    notice = (
+        "You have signed out."
+        if request.query_params.get("signed_out")
+        else "Your password is set. Sign in with it now."
+        if request.query_params.get("password_set")
+        else None
+    )
     response = render(
         request,
         "sign_in.html",

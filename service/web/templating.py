@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,7 +59,7 @@ def when(value: datetime | None) -> str:
     return value.strftime("%d %b %Y, %H:%M UTC") if value else ""
 
 
-def day(value: datetime | None) -> str:
+def day(value: date | None) -> str:
     return value.strftime("%d %b %Y") if value else ""
 
 

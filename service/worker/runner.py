@@ -35,6 +35,9 @@ from service.db import utcnow
 from service.errors import ServiceError
 from service.idempotency.models import IdempotencyKey
 from service.jobs import service as job_service
+from service.mail import outbox, reminders
+from service.mail.schedule import Schedule, parse_schedule
+from service.mail.sender import Sender, sender_for
 from service.observability import metrics
 from service.ratelimits import service as ratelimits
 from service.reporting import service as report_service
@@ -45,6 +48,8 @@ from service.webhooks import delivery, notify, sender
 logger = logging.getLogger(__name__)
 
 DELIVERIES_PER_ROUND = 10
+MAILS_PER_ROUND = 10
+REMINDERS_EVERY = timedelta(minutes=5)
 JOBS_PER_ROUND = 2
 HOUSEKEEPING_EVERY = timedelta(minutes=10)
 
@@ -58,13 +63,20 @@ class Worker:
         self.stop = threading.Event()
         self._senders: ThreadPoolExecutor | None = None
         self._in_flight: set[Future[None]] = set()
+        self.mail_sender: Sender = sender_for(settings.smtp_url)
+        self._last_reminders = utcnow() - REMINDERS_EVERY
 
     def run_once(self) -> int:
         """One round; returns how many deliveries and jobs it handled."""
-        handled = self.deliver() + self.run_jobs()
+        handled = self.deliver() + self.run_jobs() + self.send_mail()
+        self._periodic()
+        return handled
+
+    def _periodic(self) -> None:
+        if utcnow() - self._last_reminders >= REMINDERS_EVERY:
+            self.queue_reminders()
         if utcnow() - self._last_housekeeping >= HOUSEKEEPING_EVERY:
             self.housekeeping()
-        return handled
 
     def run_forever(self, stop: threading.Event) -> None:
         self.stop = stop
@@ -75,9 +87,8 @@ class Worker:
         try:
             while not stop.is_set():
                 try:
-                    handled = self.deliver(wait=False) + self.run_jobs()
-                    if utcnow() - self._last_housekeeping >= HOUSEKEEPING_EVERY:
-                        self.housekeeping()
+                    handled = self.deliver(wait=False) + self.run_jobs() + self.send_mail()
+                    self._periodic()
                 except Exception:
                     logger.exception("worker round failed; retrying shortly")
                     handled = 0
@@ -156,6 +167,47 @@ class Worker:
                 delivery.release(session, item)
         metrics.WEBHOOK_DELIVERIES.labels("released").inc(len(items))
         logger.info("stopping: released %d claimed webhook deliveries", len(items))
+
+    def send_mail(self) -> int:
+        """Claim due e-mails and send them one by one, in this thread."""
+        lease = timedelta(seconds=self.settings.mail_lease_seconds)
+        with self.factory.begin() as session:
+            claimed = outbox.claim(session, MAILS_PER_ROUND, self.settings.mail_from, lease)
+        for index, item in enumerate(claimed):
+            if self.stop.is_set():
+                with self.factory.begin() as session:
+                    for unsent in claimed[index:]:
+                        outbox.release(session, unsent)
+                break
+            self._send_one(item)
+        return len(claimed)
+
+    def _send_one(self, item: outbox.Claimed) -> None:
+        with self.factory() as session:
+            if not outbox.still_ours(session, item):
+                return
+        sent = self.mail_sender.send(item.outgoing)
+        with self.factory.begin() as session:
+            outbox.finish(session, item, sent)
+        log = logger.info if sent.ok else logger.warning
+        log(
+            "e-mail %s to %s attempt %s: %s",
+            item.message_id,
+            item.outgoing.recipient,
+            item.attempt,
+            "sent" if sent.ok else sent.error,
+        )
+
+    def queue_reminders(self) -> int:
+        schedule = Schedule(
+            parse_schedule(self.settings.reminder_schedule),
+            self.settings.reminder_overdue_every_days,
+            self.settings.reminder_max,
+        )
+        with self.factory.begin() as session:
+            queued = reminders.queue_due(session, schedule, utcnow().date())
+        self._last_reminders = utcnow()
+        return queued
 
     def run_jobs(self) -> int:
         with self.factory.begin() as session:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from service.assessments import service as assessment_service
 from service.assessments.models import AssessmentStatus
 from service.auth.models import Organisation
 from service.auth.principal import ActorType
@@ -87,12 +88,13 @@ def test_why_a_link_is_shut(
     assert invitation_service.status_of(expired.invitation) is InvitationStatus.EXPIRED
 
     revoked = builders.invitation(session, draft)
-    invitation_service.revoke(session, revoked.invitation)
+    actor = builders.principal(session, org)
+    invitation_service.revoke(session, revoked.invitation, actor, draft)
     with pytest.raises(Gone, match="The agency has withdrawn this link"):
         invitation_service.open_link(session, revoked.token)
 
     used = builders.invitation(session, draft)
-    invitation_service.record_submission(session, used.invitation)
+    invitation_service.record_submission(session, used.invitation, draft)
     with pytest.raises(Gone, match="The questionnaire was submitted with this link"):
         invitation_service.open_link(session, used.token)
 
@@ -117,3 +119,72 @@ def test_an_invitation_is_found_only_under_its_assessment(
     )
     with pytest.raises(NotFound, match="There is no invitation"):
         invitation_service.get_invitation(session, other, created.invitation.id)
+
+
+def test_a_new_link_for_the_same_contact_supersedes_the_old_one(
+    session: Session, catalog: Catalog, org: Organisation
+) -> None:
+    draft = builders.assessment(session, catalog, org)
+    first = builders.invitation(session, draft)
+    other_contact = builders.invitation(session, draft, contact_email="sam@vendor.example")
+    second = builders.invitation(session, draft, contact_email="JANE@vendor.example")
+    assert invitation_service.status_of(first.invitation) is InvitationStatus.SUPERSEDED
+    with pytest.raises(Gone, match="This link was replaced by a newer one") as caught:
+        invitation_service.open_link(session, first.token)
+    assert "Contact the agency that sent it" in caught.value.detail
+    invitation_service.open_link(session, second.token)
+    invitation_service.open_link(session, other_contact.token)
+
+
+def test_the_closed_link_names_the_agency_contact(
+    session: Session, catalog: Catalog, org: Organisation
+) -> None:
+    draft = builders.assessment(session, catalog, org)
+    actor = builders.principal(session, org)
+    created = invitation_service.create_invitation(
+        session,
+        actor,
+        draft,
+        contact_name="Jane Doe",
+        contact_email="jane@vendor.example",
+        agency_contact="Alice Buyer <alice@agency.example>",
+    )
+    invitation_service.revoke(session, created.invitation, actor, draft)
+    with pytest.raises(Gone) as caught:
+        invitation_service.open_link(session, created.token)
+    assert "Contact Alice Buyer <alice@agency.example> if you still need to answer" in (
+        caught.value.detail
+    )
+
+
+def test_the_history_tells_the_invitation_story(
+    session: Session, catalog: Catalog, org: Organisation
+) -> None:
+    draft = builders.assessment(session, catalog, org)
+    actor = builders.principal(session, org)
+    created = invitation_service.create_invitation(
+        session,
+        actor,
+        draft,
+        contact_name="Jane Doe",
+        contact_email="jane@vendor.example",
+        due_on=utcnow().date() + timedelta(days=10),
+    )
+    invitation_service.email_invitation(
+        session, actor, draft, created, "https://x.example/invite/t", "Alice"
+    )
+    invitation_service.open_link(session, created.token)
+    invitation_service.open_link(session, created.token)
+    invitation_service.record_submission(session, created.invitation, draft)
+    invitation_service.revoke(session, created.invitation, actor, draft)
+    kinds = [entry.kind.value for entry in assessment_service.history(session, draft)]
+    assert kinds == [
+        "created",
+        "due_date_changed",
+        "invitation_created",
+        "invitation_sent",
+        "invitation_opened",
+        "invitation_submitted",
+        "invitation_revoked",
+    ]
+    assert draft.due_on == utcnow().date() + timedelta(days=10)

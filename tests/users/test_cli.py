@@ -53,6 +53,7 @@ def test_users_create_with_a_password(database: str) -> None:
         "create",
         "--org",
         "Acme Agency",
+        "--create-org",
         "--email",
         "Pat@Acme.example",
         "--role",
@@ -72,7 +73,8 @@ def test_users_create_with_a_password(database: str) -> None:
 
 
 def test_users_create_prompts_twice_for_a_hidden_password(database: str) -> None:
-    args = ("users", "create", "--org", "Acme", "--email", "kim@acme.example", "--role", "admin")
+    args = ["users", "create", "--org", "Acme", "--create-org", "--email", "kim@acme.example"]
+    args += ["--role", "admin"]
     result = invoke(*args, stdin=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert "Password: \nRepeat for confirmation: \n" in result.output, "input is not echoed"
@@ -85,13 +87,63 @@ def test_users_create_prompts_twice_for_a_hidden_password(database: str) -> None
 def test_users_create_explains_a_refusal(database: str) -> None:
     result = CliRunner().invoke(
         main,
-        ["users", "create", "--org", "A", "--email", "bad", "--role", "admin", "--password", "x"],
+        [
+            "users",
+            "create",
+            "--org",
+            "A",
+            "--create-org",
+            "--email",
+            "bad",
+            "--role",
+            "admin",
+            "--password",
+            "x",
+        ],
     )
     assert result.exit_code == 1
     assert (
         "error  The user cannot be created: email: 'bad' is not an e-mail address; password: "
         "must be at least 12 characters long." in result.output
     )
+
+
+def test_users_create_refuses_an_unknown_organisation_unless_told_to_create_it(
+    database: str,
+) -> None:
+    base = ["users", "create", "--email", "lee@acme.example", "--role", "admin"]
+    created = invoke(*base, "--org", "Acme Agency", "--create-org", "--password", PASSWORD)
+    assert created.exit_code == 0, created.output
+    typo = invoke(
+        *base[:2],
+        "--org",
+        "Acme Agncy",
+        "--email",
+        "sam@acme.example",
+        "--role",
+        "admin",
+        "--password",
+        PASSWORD,
+    )
+    assert typo.exit_code == 1
+    assert (
+        "error  There is no organisation 'Acme Agncy' (known: 'Acme Agency'). Check the "
+        "spelling, or add --create-org to create it." in typo.output
+    )
+    assert isinstance(signs_in(database, "sam@acme.example", PASSWORD), SignInRefused)
+    again = invoke(
+        *base[:2],
+        "--org",
+        "Acme Agency",
+        "--email",
+        "sam@acme.example",
+        "--role",
+        "admin",
+        "--password",
+        PASSWORD,
+    )
+    assert again.exit_code == 0, again.output
+    assert "in organisation 'Acme Agency'" in again.output
 
 
 def test_users_create_offers_only_the_web_roles() -> None:

@@ -74,6 +74,8 @@ class World:
     scored: Assessment
     invitation: Invitation
     token: str
+    member: User
+    """A person of the organisation (an account lead), for the people pages."""
 
     def params(self) -> dict[str, str]:
         return {
@@ -82,6 +84,7 @@ class World:
             "assessment_id": str(self.draft.id),
             "invitation_id": str(self.invitation.id),
             "token": self.token,
+            "user_id": str(self.member.id),
         }
 
 
@@ -99,8 +102,9 @@ def make_world(session: Session, catalog: Catalog, org: Organisation) -> World:
         submitted=True,
     )
     created = builders.invitation(session, draft)
+    member = builders.user(session, org, Role.ACCOUNT_LEAD)
     session.commit()
-    return World(org, draft, scored, created.invitation, created.token)
+    return World(org, draft, scored, created.invitation, created.token, member)
 
 
 @pytest.fixture

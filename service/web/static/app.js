@@ -226,9 +226,11 @@
       var el = event.target;
       if (!el.getBoundingClientRect || bar.contains(el)) { return; }
       var box = el.getBoundingClientRect();
-      var barTop = bar.getBoundingClientRect().top;
-      if (box.bottom > barTop - 8 && box.top < window.innerHeight) {
-        window.scrollBy(0, box.bottom - barTop + 16);
+      var barBox = bar.getBoundingClientRect();
+      /* Only an element the bar covers: one below a bar that is not stuck (the sections
+       * after the form) is in plain sight, and scrolling on its mousedown would lose the click. */
+      if (box.bottom > barBox.top - 8 && box.top < barBox.bottom) {
+        window.scrollBy(0, box.bottom - barBox.top + 16);
       }
     });
   }

@@ -24,7 +24,8 @@ def invite(page: Page, base: str, assessment_id: object, name: str, email: str) 
     page.get_by_label("Contact name").fill(name)
     page.get_by_label("Contact e-mail").fill(email)
     page.get_by_role("button", name="Create invitation link").click()
-    expect(page.get_by_text("Copy this link now:")).to_be_visible()
+    expect(page.get_by_text(f"The invitation is on its way to {email}")).to_be_visible()
+    expect(page.get_by_text("The link, if you also need it:")).to_be_visible()
     return page.locator("#invite-link").input_value()
 
 
@@ -126,6 +127,7 @@ def test_vendor_invitation_flow(
     shoot(page, screenshots, "invitations", tablet=False)
     vendor_page.goto(revoked_link)
     expect(vendor_page.get_by_text("The agency has withdrawn this link")).to_be_visible()
+    expect(vendor_page.get_by_text(f"Contact Alice Example <{user.email}>")).to_be_visible()
     vendor_page.goto(f"{base}/invite/{expired.token}")
     expect(vendor_page.get_by_text("This link expired on")).to_be_visible()
     shoot(vendor_page, screenshots, "vendor-link-expired", tablet=False)
