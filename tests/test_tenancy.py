@@ -48,6 +48,12 @@ BODIES: dict[str, dict[str, Any] | None] = {
     "revoke_api_key": None,
     "get_vendor_by_external_id": None,
     "get_client_by_external_id": None,
+    "delete_vendor": None,
+    "restore_vendor": None,
+    "delete_client": None,
+    "restore_client": None,
+    "delete_assessment": None,
+    "restore_assessment": None,
 }
 # Routes whose path parameters are not organisation objects. (A PUT by external id creates the
 # record in the caller's own organisation: see the test below.)
