@@ -105,12 +105,12 @@ bench-scale: $(INSTALLED)
 # 60 concurrent downloads of unrendered reports plus cheap reads, against `stackvet serve`; with
 # BASELINE=<commit>, the same load first runs against that commit's code.
 bench-backpressure: $(INSTALLED)
-	$(BIN)/python benchmarks/backpressure.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL)) \
+	$(BIN)/python -m benchmarks.backpressure $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL)) \
 		$(if $(BASELINE),--baseline $(BASELINE))
 
 # 500 vendor and client upserts one request at a time against one bulk request, same run.
 bench-bulk: $(INSTALLED)
-	$(BIN)/python benchmarks/bulk.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
+	$(BIN)/python -m benchmarks.bulk $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
 
 # The sample reports linked from the README (rendered from the example answer files).
 SAMPLES := docs/samples

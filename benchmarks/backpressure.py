@@ -1,8 +1,8 @@
 """Back-pressure: 60 concurrent downloads of unrendered reports, with cheap reads alongside.
 
-    .venv/bin/python benchmarks/backpressure.py                     # SQLite in a temporary folder
-    .venv/bin/python benchmarks/backpressure.py --postgres URL      # a schema of its own
-    .venv/bin/python benchmarks/backpressure.py --baseline c6ca38c  # and that commit, same load
+    .venv/bin/python -m benchmarks.backpressure                     # SQLite in a temporary folder
+    .venv/bin/python -m benchmarks.backpressure --postgres URL      # a schema of its own
+    .venv/bin/python -m benchmarks.backpressure --baseline c6ca38c  # and that commit, same load
 
 Seeds 60 scored assessments (no report rendered yet), starts `stackvet serve` on loopback with
 the production defaults (pool 5 + 5, two render workers; rate limits off, so that only the
@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from live import environment, postgres_schema, stackvet_serve
 from sqlalchemy import create_engine, text
 
+from benchmarks.live import environment, postgres_schema, stackvet_serve
 from service import migration
 from service.assessments import service as assessment_service
 from service.assessments.schemas import AssessmentCreate

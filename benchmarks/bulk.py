@@ -1,7 +1,7 @@
 """Bulk upserts against single upserts, through a real `stackvet serve`, in the same run.
 
-    .venv/bin/python benchmarks/bulk.py                  # SQLite in a temporary folder
-    .venv/bin/python benchmarks/bulk.py --postgres URL   # a schema of its own
+    .venv/bin/python -m benchmarks.bulk                  # SQLite in a temporary folder
+    .venv/bin/python -m benchmarks.bulk --postgres URL   # a schema of its own
 
 Seeds an organisation with an admin key and a webhook endpoint subscribed to every event (so
 each upsert also writes its event and delivery, as in production), then times:
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from live import ROOT, environment, postgres_schema, stackvet_serve
 
+from benchmarks.live import ROOT, environment, postgres_schema, stackvet_serve
 from service import migration
 from service.auth import service as auth_service
 from service.auth.permissions import Role

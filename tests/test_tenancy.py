@@ -51,6 +51,12 @@ BODIES: dict[str, dict[str, Any] | None] = {
     "get_questionnaire_workbook": None,
     "import_questionnaire_workbook": None,
     "get_assessment_findings_export": None,
+    "delete_vendor": None,
+    "restore_vendor": None,
+    "delete_client": None,
+    "restore_client": None,
+    "delete_assessment": None,
+    "restore_assessment": None,
 }
 # Routes whose path parameters are not organisation objects. (A PUT by external id creates the
 # record in the caller's own organisation: see the test below.)

@@ -18,7 +18,6 @@ import contextlib
 import gc
 import logging
 import multiprocessing
-import os
 import queue
 import resource
 import signal
@@ -34,7 +33,6 @@ from service.reporting.render import RenderedPdf, RenderError
 
 logger = logging.getLogger(__name__)
 
-RENDER_NICENESS = 10
 RENDERS_PER_WORKER = 200  # then the worker is replaced, returning what it accumulated
 _STOP_GRACE_SECONDS = 2.0
 
@@ -45,8 +43,6 @@ _STOP_GRACE_SECONDS = 2.0
 def _serve(connection: Connection, memory_bytes: int) -> None:
     """A worker's life: answer requests on its pipe until told to stop or the pipe closes."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    # Below the API process: when the cores are busy rendering, interactive requests go first.
-    os.nice(RENDER_NICENESS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the parent, which stops us
     from service.reporting import pdf  # noqa: PLC0415 - imported in the worker only
 

@@ -85,6 +85,7 @@ def assessment_data(
             "version": assessment.version,
             "series_id": str(assessment.series_id),
             "conditions": list(assessment.conditions),
+            "deleted": assessment.deleted_at is not None,
             "url": f"{base}/api/v1/assessments/{assessment.id}",
         },
         "vendor": _party(
