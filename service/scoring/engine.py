@@ -50,6 +50,7 @@ from service.scoring.verdict import recommend
 ENGINE_VERSION = "2.0.0"
 Recommendation = Verdict
 
+_KNOWN, _UNKNOWN = Basis.KNOWN, Basis.UNKNOWN  # a module global is read faster than an enum member
 _Fired = tuple[Finding, CompiledRule]
 """A finding and its rule as compiled (where its points go)."""
 _Totals = tuple[list[float], list[float], list[CompiledRule]]
@@ -106,7 +107,7 @@ class Engine:
             compiled = live.compiled
             facts = partial(compiled.facts, answers, client, value)
             if value is True:
-                finding = Finding(compiled.rule, compiled.points, Basis.KNOWN, facts)
+                finding = Finding(compiled.rule, compiled.points, _KNOWN, facts)
                 fired.append((finding, compiled))
                 continue
             question = _first_unsettled(compiled.vendor_reads, vendor)
@@ -116,7 +117,7 @@ class Engine:
             if question in self._single_valued:
                 contested.setdefault((compiled.dimension, question), []).append(len(fired))
             points = compiled.unknown_points
-            finding = Finding(compiled.rule, points, Basis.UNKNOWN, facts, question)
+            finding = Finding(compiled.rule, points, _UNKNOWN, facts, question)
             fired.append((finding, compiled))
         _count_exclusive_unknowns_once(fired, contested)
         return fired, assumed
@@ -166,7 +167,7 @@ class Engine:
         for finding, rule in fired:
             points, unknown, blockers = totals[rule.dimension]
             points[rule.category] += finding.points
-            if finding.basis is Basis.UNKNOWN:
+            if finding.basis is _UNKNOWN:
                 unknown[rule.category] += finding.points
             elif rule.min_band >= 0:
                 blockers.append(rule)
