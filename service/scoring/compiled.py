@@ -15,7 +15,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from service.questionnaires.conditions import UNKNOWN, Leaf, Source, Tri, is_known
+from service.questionnaires.conditions import UNKNOWN, Leaf, Source, Tri
 from service.questionnaires.evaluation import FactsOf, Truth, compile_facts, compile_truth, reads_of
 from service.questionnaires.folding import Folded, fold_client
 from service.questionnaires.schema import Questionnaire
@@ -136,11 +136,10 @@ def _reads_only_earlier(questionnaire: Questionnaire) -> bool:
 @dataclass(frozen=True, slots=True)
 class LiveRule:
     """A rule that can still fire for one client: its condition with the client's facts folded
-    in, and the client facts it would assume if only they left it open."""
+    in (or whole, before the profile is folded)."""
 
     compiled: CompiledRule
     truth: Truth
-    gaps: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +151,9 @@ class ClientPlan:
 
 
 class ClientPlans:
-    """Plans by client profile, built on first use and kept for the next assessment of the same
-    client (at most `size`, oldest dropped first). Safe to share between threads."""
+    """Plans by client profile. A profile seen once is scored with the whole pack; from its
+    second assessment on, with the pack folded for it (which costs a few scores' time once).
+    At most `size` profiles are kept, oldest dropped first. Safe to share between threads."""
 
     def __init__(
         self,
@@ -162,39 +162,35 @@ class ClientPlans:
         knowledge: KnowledgeBase,
         size: int = 256,
     ) -> None:
-        self._rules = rules
+        self._whole = tuple(LiveRule(compiled, compiled.truth) for compiled in rules)
         self._visibility = visibility
         self._knowledge = knowledge
         self._size = size
-        self._plans: dict[Hashable, ClientPlan] = {}
+        self._plans: dict[Hashable, ClientPlan | None] = {}
         self._leaves: dict[int, Truth] = {}
         self._lock = threading.Lock()
 
     def plan(self, client: Mapping[str, Any]) -> ClientPlan:
         key = profile_key(client)
-        found = self._plans.get(key)
-        if found is not None:
+        found = self._plans.get(key, _UNSEEN)
+        if isinstance(found, ClientPlan):
             return found
-        plan = self._build(client)
+        plan = self._fold(client) if found is None else None
         with self._lock:
             if len(self._plans) >= self._size:
-                del self._plans[next(iter(self._plans))]
+                self._plans.pop(next(iter(self._plans)), None)
             self._plans[key] = plan
-        return plan
+        return plan or ClientPlan(self._visibility.responses(client), self._whole)
 
-    def _build(self, client: Mapping[str, Any]) -> ClientPlan:
+    def _fold(self, client: Mapping[str, Any]) -> ClientPlan:
         # A private copy: a caller changing its lists later must not change a kept plan.
         own = {q: list(v) if isinstance(v, list) else v for q, v in client.items()}
         environment = self._visibility.responses(own)
         live = []
-        for compiled in self._rules:
-            folded = fold_client(compiled.rule.when, environment.active, self._leaf_truth)
-            if folded is False:
-                continue  # cannot fire for this client, whatever the vendor answers
-            gaps = tuple(
-                q for q in compiled.client_reads if not is_known(environment.active.get(q))
-            )
-            live.append(LiveRule(compiled, _callable(folded), gaps))
+        for whole in self._whole:
+            folded = fold_client(whole.compiled.rule.when, environment.active, self._leaf_truth)
+            if folded is not False:  # False: cannot fire for this client, whatever the answers
+                live.append(LiveRule(whole.compiled, _callable(folded)))
         return ClientPlan(environment, tuple(live))
 
     def _leaf_truth(self, leaf: Leaf) -> Truth:
@@ -202,6 +198,9 @@ class ClientPlans:
         if truth is None:
             truth = self._leaves[id(leaf)] = compile_truth(leaf, self._knowledge)
         return truth
+
+
+_UNSEEN = object()
 
 
 def profile_key(client: Mapping[str, Any]) -> Hashable:

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from service.questionnaires.conditions import is_known
 from service.questionnaires.schema import Questionnaire, QuestionType
 from service.scoring.compiled import (
     DIMENSIONS,
@@ -112,7 +113,7 @@ class Engine:
                 continue
             question = _first_unsettled(compiled.vendor_reads, vendor)
             if question is None:  # only the client's gaps: assumed, not counted
-                assumed.update(live.gaps)
+                assumed.update(q for q in compiled.client_reads if not is_known(client.get(q)))
                 continue
             if question in self._single_valued:
                 contested.setdefault((compiled.dimension, question), []).append(len(fired))
