@@ -43,19 +43,21 @@ def call_step(truth: Truth) -> Step:
 
 def all_of(steps: tuple[Step, ...]) -> Truth:
     """False if any step is false, else unknown if any is unknown, else true."""
-    return _junction(steps, stop=False)
+    return junction(steps, stop=False)
 
 
 def any_of(steps: tuple[Step, ...]) -> Truth:
     """True if any step is true, else unknown if any is unknown, else false."""
-    return _junction(steps, stop=True)
+    return junction(steps, stop=True)
 
 
-def _junction(steps: tuple[Step, ...], stop: bool) -> Truth:
-    """The loop both connectives share: the first step whose value is `stop` decides."""
+def junction(steps: tuple[Step, ...], stop: bool, unknown: bool = False) -> Truth:
+    """The loop both connectives share: the first step whose value is `stop` decides (False
+    for `all`, True for `any`). `unknown`: a child already known to be unknown was left out."""
+    otherwise: Tri = None if unknown else not stop
 
-    def junction(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
-        result: Tri = not stop
+    def decide(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
+        result = otherwise
         for from_client, subject, kind, operand, wanted in steps:
             value: Tri
             if kind == CALL:
@@ -78,4 +80,4 @@ def _junction(steps: tuple[Step, ...], stop: bool) -> Truth:
                 result = None
         return result
 
-    return junction
+    return decide

@@ -221,7 +221,7 @@ def _knowledge_test(leaf: Leaf, knowledge: Knowledge) -> Truth | None:
     entry_question = leaf.entry_question
     if entry_question is None:
         return None
-    judge = _version_judge(leaf, knowledge)
+    judge = _remembered(_version_judge(leaf, knowledge))
     version_question = leaf.subject
 
     def graded(answers: Mapping[str, Any], client: Mapping[str, Any]) -> Tri:
@@ -234,6 +234,28 @@ def _knowledge_test(leaf: Leaf, knowledge: Knowledge) -> Truth | None:
         return judge(entry, version)
 
     return graded
+
+
+REMEMBERED_VERSIONS = 4096
+_UNSET = object()
+
+
+def _remembered(judge: Callable[[str, str], Tri]) -> Callable[[str, str], Tri]:
+    """The judge with its verdicts kept: the knowledge base is immutable, and a pack grades
+    the same few (entry, version) pairs again and again (forgotten all at once when full)."""
+    verdicts: dict[tuple[str, str], Tri] = {}
+
+    def remembered(entry: str, version: str) -> Tri:
+        key = (entry, version)
+        found = verdicts.get(key, _UNSET)  # one lookup: safe while another thread clears
+        if found is not _UNSET:
+            return found  # type: ignore[return-value]
+        if len(verdicts) >= REMEMBERED_VERSIONS:
+            verdicts.clear()
+        verdict = verdicts[key] = judge(entry, version)
+        return verdict
+
+    return remembered
 
 
 def _version_judge(leaf: Leaf, knowledge: Knowledge) -> Callable[[str, str], Tri]:

@@ -29,6 +29,8 @@ from service.questionnaires.conditions import is_known
 from service.questionnaires.schema import Questionnaire, QuestionType
 from service.scoring.compiled import (
     DIMENSIONS,
+    ClientPlan,
+    ClientPlans,
     CompiledRule,
     Responses,
     Visibility,
@@ -49,6 +51,9 @@ from service.scoring.verdict import recommend
 ENGINE_VERSION = "2.0.0"
 Recommendation = Verdict
 
+_KNOWN, _UNKNOWN = Basis.KNOWN, Basis.UNKNOWN  # a module global is read faster than an enum member
+_Fired = tuple[Finding, CompiledRule]
+"""A finding and its rule as compiled (where its points go)."""
 _Totals = tuple[list[float], list[float], list[CompiledRule]]
 """One dimension's points per category, of which from unknowns, and its known blockers."""
 
@@ -70,7 +75,7 @@ class Engine:
         self.rules = compile_rules(pack, knowledge)
         self._by_rule = {compiled.rule.id: compiled for compiled in self.rules}
         self._vendor_visibility = Visibility(vendor)
-        self._client_visibility = Visibility(client)
+        self._plans = ClientPlans(self.rules, Visibility(client), knowledge)
         self._declared = tuple(tuple(pack.categories.of(d).items()) for d in DIMENSIONS)
         # One value per answer: rules that hinge on its being unknown cannot all be true.
         self._single_valued = frozenset(
@@ -79,42 +84,44 @@ class Engine:
 
     def score(self, answers: Mapping[str, Any], client: Mapping[str, Any]) -> Score:
         vendor = self._vendor_visibility.responses(answers)
-        environment = self._client_visibility.responses(client)
-        findings, assumed = self._findings(vendor, environment)
+        plan = self._plans.plan(client)
+        environment = plan.environment
+        fired, assumed = self._fired(vendor, plan)
         completeness = Completeness(
             vendor_known=vendor.known,
             vendor_visible=vendor.visible,
             client_known=environment.known,
             client_visible=environment.visible,
         )
-        return self.assemble(tuple(findings), completeness, tuple(sorted(assumed)))
+        return self._assemble(fired, completeness, tuple(sorted(assumed)))
 
-    def _findings(
-        self, vendor: Responses, environment: Responses
-    ) -> tuple[list[Finding], set[str]]:
+    def _fired(self, vendor: Responses, plan: ClientPlan) -> tuple[list[_Fired], set[str]]:
         """The rules that fire, in pack order, and the client facts assumed on the way."""
-        answers, client, unsettled = vendor.active, environment.active, vendor.unsettled
-        findings: list[Finding] = []
+        answers, client = vendor.active, plan.environment.active
+        fired: list[_Fired] = []
         assumed: set[str] = set()
         contested: dict[tuple[int, str], list[int]] = {}
-        for compiled in self.rules:
-            value = compiled.truth(answers, client)
+        for live in plan.rules:
+            value = live.truth(answers, client)
             if value is False:
                 continue
-            rule = compiled.rule
+            compiled = live.compiled
             facts = partial(compiled.facts, answers, client, value)
             if value is True:
-                findings.append(Finding(rule, rule.points, Basis.KNOWN, facts))
+                finding = Finding(compiled.rule, compiled.points, _KNOWN, facts)
+                fired.append((finding, compiled))
                 continue
-            question = next((q for q in compiled.vendor_reads if q in unsettled), None)
+            question = _first_unsettled(compiled.vendor_reads, vendor)
             if question is None:  # only the client's gaps: assumed, not counted
                 assumed.update(q for q in compiled.client_reads if not is_known(client.get(q)))
                 continue
             if question in self._single_valued:
-                contested.setdefault((compiled.dimension, question), []).append(len(findings))
-            findings.append(Finding(rule, rule.unknown_points, Basis.UNKNOWN, facts, question))
-        _count_exclusive_unknowns_once(findings, contested)
-        return findings, assumed
+                contested.setdefault((compiled.dimension, question), []).append(len(fired))
+            points = compiled.unknown_points
+            finding = Finding(compiled.rule, points, _UNKNOWN, facts, question)
+            fired.append((finding, compiled))
+        _count_exclusive_unknowns_once(fired, contested)
+        return fired, assumed
 
     def outcomes(
         self, vendor_active: Mapping[str, Any], client_active: Mapping[str, Any]
@@ -128,42 +135,40 @@ class Engine:
         completeness: Completeness,
         assumed: tuple[str, ...] = (),
     ) -> Score:
-        compiled = [self._by_rule[finding.rule.id] for finding in findings]
-        totals = self._totals(findings, compiled)
+        fired = [(finding, self._by_rule[finding.rule.id]) for finding in findings]
+        return self._assemble(fired, completeness, assumed)
+
+    def _assemble(
+        self, fired: list[_Fired], completeness: Completeness, assumed: tuple[str, ...]
+    ) -> Score:
+        totals = self._totals(fired)
         currency = self._dimension_score(0, totals[0])
         risk = self._dimension_score(1, totals[1])
-        ordered = sorted(
-            zip(
-                [(*c.order, -f.points, f.rule.id) for f, c in zip(findings, compiled, strict=True)],
-                findings,
-                strict=True,
-            )
-        )
+        findings = tuple([finding for finding, _ in fired])
+        ordered = sorted([(c.order, -f.points, c.rule.id, f) for f, c in fired])
         return Score(
             technical_currency=currency,
             integration_risk=risk,
             recommendation=recommend(self.pack, currency, risk, completeness, findings),
             completeness=completeness,
-            findings=tuple(finding for _, finding in ordered),
+            findings=tuple([finding for *_, finding in ordered]),
             assumed_client_facts=assumed,
         )
 
     def dimension_score(self, dimension: Dimension, findings: Sequence[Finding]) -> DimensionScore:
-        compiled = [self._by_rule[finding.rule.id] for finding in findings]
+        fired = [(finding, self._by_rule[finding.rule.id]) for finding in findings]
         position = DIMENSIONS.index(dimension)
-        return self._dimension_score(position, self._totals(findings, compiled)[position])
+        return self._dimension_score(position, self._totals(fired)[position])
 
-    def _totals(
-        self, findings: Sequence[Finding], compiled: Sequence[CompiledRule]
-    ) -> tuple[_Totals, _Totals]:
+    def _totals(self, fired: Sequence[_Fired]) -> tuple[_Totals, _Totals]:
         """Both dimensions' totals in one pass over the findings, in their order."""
         totals: list[_Totals] = [
             ([0.0] * len(declared), [0.0] * len(declared), []) for declared in self._declared
         ]
-        for finding, rule in zip(findings, compiled, strict=True):
+        for finding, rule in fired:
             points, unknown, blockers = totals[rule.dimension]
             points[rule.category] += finding.points
-            if finding.basis is Basis.UNKNOWN:
+            if finding.basis is _UNKNOWN:
                 unknown[rule.category] += finding.points
             elif rule.min_band >= 0:
                 blockers.append(rule)
@@ -201,8 +206,16 @@ class Engine:
         return 0 if score <= risk.low else 1 if score <= risk.moderate else 2
 
 
+def _first_unsettled(questions: tuple[str, ...], vendor: Responses) -> str | None:
+    """The first visible vendor question the rule could not be settled on."""
+    for question in questions:
+        if vendor.unsettled(question):
+            return question
+    return None
+
+
 def _count_exclusive_unknowns_once(
-    findings: list[Finding], contested: Mapping[tuple[int, str], list[int]]
+    fired: list[_Fired], contested: Mapping[tuple[int, str], list[int]]
 ) -> None:
     """Rules that hinge on one unknown single-valued answer cannot all be true of one value
     chosen at random; only the largest counts (the others stay listed, with no points of their
@@ -211,10 +224,11 @@ def _count_exclusive_unknowns_once(
     for positions in contested.values():
         if len(positions) < 2:
             continue
-        largest = min(positions, key=lambda i: (-findings[i].points, findings[i].rule.id))
+        largest = min(positions, key=lambda i: (-fired[i][0].points, fired[i][0].rule.id))
         for i in positions:
             if i != largest:
-                findings[i] = findings[i].without_points()
+                finding, compiled = fired[i]
+                fired[i] = (finding.without_points(), compiled)
 
 
 def _unknown_share(categories: Sequence[CategoryTotal], unknown: Sequence[float]) -> float:

@@ -28,7 +28,7 @@ class Basis(StrEnum):
 FactSource = tuple[Fact, ...] | Callable[[], tuple[Fact, ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Finding:
     rule: Rule
     points: float
@@ -38,6 +38,20 @@ class Finding:
     reading the facts of every finding, so the engine lists them only when asked."""
     unknown_question: str | None = None
     """For an unknown finding: the vendor question whose answer would settle it."""
+
+    def __init__(
+        self,
+        rule: Rule,
+        points: float,
+        basis: Basis,
+        source: FactSource,
+        unknown_question: str | None = None,
+    ) -> None:
+        # Made ~30 times per score: one update of the instance dict costs half of a frozen
+        # dataclass's five object.__setattr__ calls. Still frozen: assignment raises.
+        self.__dict__.update(
+            rule=rule, points=points, basis=basis, source=source, unknown_question=unknown_question
+        )
 
     @cached_property
     def facts(self) -> tuple[Fact, ...]:
@@ -95,11 +109,14 @@ class RootFinding:
         return any(decides_verdict(f.rule) for f in self.findings)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class CategoryTotal:
     category: str
     points: float
     cap: float
+
+    def __init__(self, category: str, points: float, cap: float) -> None:
+        self.__dict__.update(category=category, points=points, cap=cap)  # as Finding
 
     @property
     def capped(self) -> float:
