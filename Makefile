@@ -89,8 +89,15 @@ samples: $(INSTALLED)
 		--client questionnaires/examples/northwind.environment.json --vendor-name "Monolith Intelligence" \
 		--client-name "Northwind Retail" --organisation "Demo Agency" --scored-on 2026-11-24 \
 		-o $(SAMPLES)/monolith-report.pdf
+	$(BIN)/stackvet report --answers questionnaires/examples/lumen.answers.json \
+		--client questionnaires/examples/northwind.environment.json --vendor-name "Lumen Labs" \
+		--client-name "Northwind Retail" --organisation "Demo Agency" --scored-on 2026-11-24 \
+		-o $(SAMPLES)/lumen-report.pdf
 	@if command -v pdftoppm >/dev/null; then \
-		pdftoppm -r 60 -png -f 1 -l 3 $(SAMPLES)/monolith-report.pdf $(SAMPLES)/monolith-page; \
+		rm -f $(SAMPLES)/*-page-*.png; \
+		for name in openweave monolith lumen; do \
+			pdftoppm -r 60 -png -f 1 -l 2 $(SAMPLES)/$$name-report.pdf $(SAMPLES)/$$name-page; \
+		done; \
 	else echo "pdftoppm (poppler-utils) not installed: page previews not refreshed"; fi
 
 clean:

@@ -11,7 +11,7 @@ from service.assessments.models import Assessment
 from service.clients.models import Client
 from service.reporting.comparison import Entry, comparison_report
 from service.reporting.render import render_html
-from service.reporting.view import Party, assessment_report
+from service.reporting.view import Brand, Party, assessment_report
 from service.scores import service as score_service
 from service.scores.models import ScoreRecord
 from service.scores.schemas import ScoreRead
@@ -24,7 +24,11 @@ HtmlMaker = Callable[[str], str]
 
 
 def assessment_html(
-    organisation: str, assessment: Assessment, record: ScoreRecord, assets: str
+    organisation: str,
+    assessment: Assessment,
+    record: ScoreRecord,
+    assets: str,
+    brand: Brand | None = None,
 ) -> str:
     engine = score_service.engine_for(record)
     view = assessment_report(
@@ -35,11 +39,10 @@ def assessment_html(
         status=assessment.status.value,
         reference=assessment.external_id or str(assessment.id),
         score=score_service.read_score(record),
-        pack=engine.pack,
-        vendor_questionnaire=engine.vendor,
-        client_questionnaire=engine.client,
+        engine=engine,
+        brand=brand,
     )
-    return render_html("assessment.html.j2", {"r": view, "assets": assets})
+    return render_html("assessment.html.j2", {"r": view, "assets": assets, "review": None})
 
 
 def comparison_html(
@@ -94,6 +97,7 @@ def offline_assessment_html(
     score: ScoreRead,
     engine: Engine,
     scored_on: datetime,
+    brand: Brand | None = None,
 ) -> str:
     """A report straight from answer files, without a database (the CLI, rule-pack authors)."""
     provenance = score.provenance.model_copy(update={"computed_at": scored_on})
@@ -105,8 +109,7 @@ def offline_assessment_html(
         status="scored from files",
         reference="not stored",
         score=score.model_copy(update={"provenance": provenance}),
-        pack=engine.pack,
-        vendor_questionnaire=engine.vendor,
-        client_questionnaire=engine.client,
+        engine=engine,
+        brand=brand,
     )
-    return render_html("assessment.html.j2", {"r": view, "assets": ""})
+    return render_html("assessment.html.j2", {"r": view, "assets": "", "review": None})
