@@ -51,6 +51,7 @@ def comparison_html(
     assessments: Sequence[Assessment],
     records: Sequence[ScoreRecord],
     assets: str,
+    available: int | None = None,
 ) -> str:
     entries = []
     for assessment, record in zip(assessments, records, strict=True):
@@ -59,12 +60,13 @@ def comparison_html(
             Entry(
                 vendor=assessment.vendor.name,
                 title=assessment.title,
+                scored_on=record.computed_at,
                 score=score_service.read_score(record, with_paths=False),
                 pack=engine.pack,
                 questionnaire=engine.vendor,
             )
         )
-    view = comparison_report(organisation, client.name, entries)
+    view = comparison_report(organisation, client.name, entries, available or len(entries))
     return render_html("comparison.html.j2", {"r": view, "assets": assets})
 
 

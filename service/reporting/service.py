@@ -32,6 +32,7 @@ from service.reporting import documents
 from service.reporting.models import RenderedReport
 from service.reporting.pool import default_pool
 from service.reporting.render import RenderError, template_version
+from service.reporting.selection import Selection, check_count, default_selection
 from service.scores import service as score_service
 from service.scores.models import ScoreRecord
 from service.scoring.library import Library
@@ -133,13 +134,15 @@ def comparison_report(
     fmt: Format,
 ) -> Report:
     client = client_service.get_client(session, organisation_id, client_id)
-    chosen = _compared(session, organisation_id, client_id, assessment_ids)
+    selection = _compared(session, organisation_id, client_id, assessment_ids)
+    chosen = selection.chosen
     records = [score_service.latest_score(session, a) for a in chosen]
     organisation = auth_service.get_organisation(session, organisation_id).name
     key = _key(
         "comparison",
         organisation,
         client.updated_at.isoformat(),
+        str(selection.available),
         *sorted(
             f"{r.id}:{a.revision}:{a.vendor.updated_at.isoformat()}"
             for a, r in zip(chosen, records, strict=True)
@@ -152,7 +155,9 @@ def comparison_report(
         key,
         documents.comparison_filename(client, records),
         fmt,
-        lambda assets: documents.comparison_html(organisation, client, chosen, records, assets),
+        lambda assets: documents.comparison_html(
+            organisation, client, chosen, records, assets, selection.available
+        ),
     )
 
 
@@ -173,11 +178,10 @@ def _compared(
     organisation_id: uuid.UUID,
     client_id: uuid.UUID,
     assessment_ids: Sequence[uuid.UUID] | None,
-) -> list[Assessment]:
+) -> Selection:
     if assessment_ids:
-        chosen = [
-            assessment_service.get_assessment(session, organisation_id, i) for i in assessment_ids
-        ]
+        ids = check_count(assessment_ids)
+        chosen = [assessment_service.get_assessment(session, organisation_id, i) for i in ids]
         wrong = [a for a in chosen if a.client_id != client_id]
         if wrong:
             raise InvalidInput(
@@ -189,13 +193,13 @@ def _compared(
             )
         for assessment in chosen:
             _require_scored(assessment)
-        return chosen
+        return Selection(chosen, len(chosen))
     scored = assessment_service.scored_for_client(session, organisation_id, client_id)
     if not scored:
         raise Conflict(
             "This client has no scored assessments yet: submit at least one to compare vendors."
         )
-    return list(scored)
+    return default_selection(scored)
 
 
 def _key(kind: str, *parts: str) -> str:
