@@ -55,6 +55,7 @@ _ACTIONS = {
     Permission.REOPEN_ASSESSMENTS: "reopen assessments",
     Permission.MANAGE_KEYS: "manage API keys",
     Permission.MANAGE_WEBHOOKS: "manage webhooks",
+    Permission.MANAGE_BRANDING: "change the organisation's report branding (admins do)",
 }
 
 Reader = Annotated[Principal, Depends(require(Permission.READ))]
@@ -63,3 +64,4 @@ AssessmentEditor = Annotated[Principal, Depends(require(Permission.EDIT_ASSESSME
 AssessmentReopener = Annotated[Principal, Depends(require(Permission.REOPEN_ASSESSMENTS))]
 KeyManager = Annotated[Principal, Depends(require(Permission.MANAGE_KEYS))]
 WebhookManager = Annotated[Principal, Depends(require(Permission.MANAGE_WEBHOOKS))]
+BrandingManager = Annotated[Principal, Depends(require(Permission.MANAGE_BRANDING))]

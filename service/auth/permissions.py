@@ -21,6 +21,8 @@ class Permission(StrEnum):
     REOPEN_ASSESSMENTS = "reopen_assessments"
     MANAGE_KEYS = "manage_keys"
     MANAGE_WEBHOOKS = "manage_webhooks"
+    MANAGE_BRANDING = "manage_branding"
+    """The organisation's logo, accent colour and contact on reports."""
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,6 +24,8 @@ from service.assessments import service as assessment_service
 from service.assessments.models import Assessment, AssessmentStatus
 from service.auth import service as auth_service
 from service.auth.models import Organisation
+from service.branding import service as branding_service
+from service.branding.models import Branding
 from service.clients import service as client_service
 from service.clients.models import Client
 from service.errors import Conflict, InvalidInput, NotFound, RenderFailed
@@ -41,6 +43,7 @@ from service.vendors.models import Vendor
 logger = logging.getLogger(__name__)
 
 Format = Literal["pdf", "html"]
+Images = Mapping[str, tuple[bytes, str]]
 PDF = "application/pdf"
 HTML = "text/html; charset=utf-8"
 
@@ -66,6 +69,7 @@ def assessment_report(
         return Report(stored.content, PDF, facts.filename + ".pdf", stored.etag)
     assessment = assessment_service.get_assessment(session, organisation_id, assessment_id)
     record = score_service.latest_score(session, assessment)
+    branding = branding_service.get_branding(session, organisation_id)
     return _produce(
         session,
         organisation_id,
@@ -73,7 +77,14 @@ def assessment_report(
         key,
         facts.filename,
         fmt,
-        lambda assets: documents.assessment_html(facts.organisation, assessment, record, assets),
+        lambda assets: documents.assessment_html(
+            facts.organisation,
+            assessment,
+            record,
+            assets,
+            branding_service.brand(branding, preview=bool(assets)),
+        ),
+        branding_service.renderer_images(branding),
     )
 
 
@@ -97,17 +108,30 @@ def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: u
             Client.name,
             Client.updated_at,
             ScoreRecord.computed_at,
+            Branding.updated_at,
         )
         .join(Organisation, Organisation.id == Assessment.organisation_id)
         .join(Vendor, Vendor.id == Assessment.vendor_id)
         .join(Client, Client.id == Assessment.client_id)
         .outerjoin(ScoreRecord, ScoreRecord.id == Assessment.latest_score_id)
+        .outerjoin(Branding, Branding.organisation_id == Assessment.organisation_id)
         .where(Assessment.id == assessment_id, Assessment.organisation_id == organisation_id)
     )
     row = session.execute(query).one_or_none()
     if row is None:
         raise NotFound(f"There is no assessment {assessment_id}.")
-    status, revision, score_id, organisation, vendor, vendor_at, client, client_at, scored = row
+    (
+        status,
+        revision,
+        score_id,
+        organisation,
+        vendor,
+        vendor_at,
+        client,
+        client_at,
+        scored,
+        brand_at,
+    ) = row
     if status is AssessmentStatus.DRAFT or score_id is None:
         raise _draft(assessment_id)
     return _Facts(
@@ -121,6 +145,7 @@ def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: u
             str(revision),
             vendor_at.isoformat(),
             client_at.isoformat(),
+            brand_at.isoformat() if brand_at else "no branding",
         ),
     )
 
@@ -215,12 +240,13 @@ def _produce(
     filename: str,
     fmt: Format,
     html_for: documents.HtmlMaker,
+    images: Images | None = None,
 ) -> Report:
     if fmt == "html":
         html = html_for(documents.PREVIEW_ASSETS).encode()
         return Report(html, HTML, filename + ".html", _etag(html))
     stored = _stored(session, key) or _render_and_store(
-        session, organisation_id, kind, key, html_for("")
+        session, organisation_id, kind, key, html_for(""), images
     )
     return Report(stored.content, PDF, filename + ".pdf", stored.etag)
 
@@ -230,11 +256,16 @@ def _stored(session: Session, key: str) -> RenderedReport | None:
 
 
 def _render_and_store(
-    session: Session, organisation_id: uuid.UUID, kind: str, key: str, html: str
+    session: Session,
+    organisation_id: uuid.UUID,
+    kind: str,
+    key: str,
+    html: str,
+    images: Images | None = None,
 ) -> RenderedReport:
     started = time.perf_counter()
     try:
-        pdf = default_pool().render(html)
+        pdf = default_pool().render(html, images)
     except RenderError as exc:
         metrics.RENDER_FAILURES.labels(kind).inc()
         logger.error("%s report %s failed to render: %s", kind, key[:12], exc)
