@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from service.web import (
     answers,
     assessments,
+    branding,
     clients,
     compare,
     dashboard,
@@ -32,6 +33,7 @@ ROUTERS = (
     invitations.router,
     reports.router,
     compare.router,
+    branding.router,
     invite.router,
 )
 
