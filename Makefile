@@ -79,19 +79,21 @@ bench-load: $(INSTALLED)
 
 # The sample reports linked from the README (rendered from the example answer files).
 SAMPLES := docs/samples
+SAMPLE_BRAND := --organisation "Demo Agency" --contact-name "Dana Reyes" \
+	--contact-email "dana.reyes@demo-agency.example" --accent "\#0b6e4f" --logo $(SAMPLES)/demo-agency-logo.svg
 samples: $(INSTALLED)
 	mkdir -p $(SAMPLES)
 	$(BIN)/stackvet report --answers questionnaires/examples/openweave.answers.json \
 		--client questionnaires/examples/northwind.environment.json --vendor-name "OpenWeave AI" \
-		--client-name "Northwind Retail" --organisation "Demo Agency" --scored-on 2026-11-24 \
+		--client-name "Northwind Retail" $(SAMPLE_BRAND) --scored-on 2026-11-24 \
 		-o $(SAMPLES)/openweave-report.pdf
 	$(BIN)/stackvet report --answers questionnaires/examples/monolith.answers.json \
 		--client questionnaires/examples/northwind.environment.json --vendor-name "Monolith Intelligence" \
-		--client-name "Northwind Retail" --organisation "Demo Agency" --scored-on 2026-11-24 \
+		--client-name "Northwind Retail" $(SAMPLE_BRAND) --scored-on 2026-11-24 \
 		-o $(SAMPLES)/monolith-report.pdf
 	$(BIN)/stackvet report --answers questionnaires/examples/lumen.answers.json \
 		--client questionnaires/examples/northwind.environment.json --vendor-name "Lumen Labs" \
-		--client-name "Northwind Retail" --organisation "Demo Agency" --scored-on 2026-11-24 \
+		--client-name "Northwind Retail" $(SAMPLE_BRAND) --scored-on 2026-11-24 \
 		-o $(SAMPLES)/lumen-report.pdf
 	@if command -v pdftoppm >/dev/null; then \
 		rm -f $(SAMPLES)/*-page-*.png; \
