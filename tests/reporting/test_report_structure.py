@@ -6,11 +6,15 @@ rendered from their answer files, as the CLI renders them, and read back from th
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
+from html import unescape
 from io import BytesIO
+from pathlib import Path
 
 import pytest
+import yaml
 from pypdf import PdfReader
 
 from service.questionnaires.catalog import Catalog
@@ -200,3 +204,33 @@ def test_the_deployment_model_row_says_when_it_fits(catalog: Catalog, library: L
     assert deployment.condition == (
         "Fits if it runs in the client's own cloud account; the vendor's other options do not."
     )
+
+
+def test_an_open_verdict_lists_the_questions_that_decide_it(
+    catalog: Catalog, library: Library, tmp_path: Path
+) -> None:
+    scenario = yaml.safe_load(
+        (REPO_ROOT / "tests/scoring/scenarios/19-all-unknown-vendor.yaml").read_text()
+    )
+    answers = tmp_path / "unknown.answers.json"
+    answers.write_text(json.dumps(scenario["answers"]))
+    score = score_files(
+        catalog, library, "ai-framework", answers, EXAMPLES / "northwind.environment.json"
+    )
+    assert score.recommendation.value == "insufficient_information"
+    engine = library.engine("ai-framework@2.0")
+    assert engine is not None
+    html = documents.offline_assessment_html(
+        organisation="Demo Agency",
+        vendor="Quiet Vendor",
+        client="Northwind Retail",
+        score=score,
+        engine=engine,
+        scored_on=datetime(2026, 11, 24, tzinfo=UTC),
+    )
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert "No verdict yet for Northwind Retail: Quiet Vendor's answers leave" in text
+    assert "What Quiet Vendor must answer first" in text
+    deciding = [c.label for c in score.to_confirm if c.blocking]
+    assert deciding
+    assert f"{deciding[0]}. Could decide the verdict." in text
