@@ -100,7 +100,7 @@ bench-load: $(INSTALLED)
 # list pages, filters, sync and the dashboard by server time, with EXPLAIN ANALYZE and memory.
 bench-scale: $(INSTALLED)
 	@test -n "$(BENCH_DATABASE_URL)" || (echo "bench-scale needs PostgreSQL: set BENCH_DATABASE_URL"; exit 2)
-	$(BIN)/python benchmarks/scale.py --postgres $(BENCH_DATABASE_URL)
+	$(BIN)/python -m benchmarks.scale --postgres $(BENCH_DATABASE_URL)
 
 # 60 concurrent downloads of unrendered reports plus cheap reads, against `stackvet serve`; with
 # BASELINE=<commit>, the same load first runs against that commit's code.
@@ -114,18 +114,27 @@ bench-bulk: $(INSTALLED)
 
 # The sample reports linked from the README (rendered from the example answer files).
 SAMPLES := docs/samples
+SAMPLE_BRAND := --organisation "Demo Agency" --contact-name "Dana Reyes" \
+	--contact-email "dana.reyes@demo-agency.example" --accent "\#0b6e4f" --logo $(SAMPLES)/demo-agency-logo.svg
 samples: $(INSTALLED)
 	mkdir -p $(SAMPLES)
 	$(BIN)/stackvet report --answers questionnaires/examples/openweave.answers.json \
 		--client questionnaires/examples/northwind.environment.json --vendor-name "OpenWeave AI" \
-		--client-name "Northwind Retail" --organisation "Demo Agency" --scored-on 2026-11-24 \
+		--client-name "Northwind Retail" $(SAMPLE_BRAND) --scored-on 2026-11-24 \
 		-o $(SAMPLES)/openweave-report.pdf
 	$(BIN)/stackvet report --answers questionnaires/examples/monolith.answers.json \
 		--client questionnaires/examples/northwind.environment.json --vendor-name "Monolith Intelligence" \
-		--client-name "Northwind Retail" --organisation "Demo Agency" --scored-on 2026-11-24 \
+		--client-name "Northwind Retail" $(SAMPLE_BRAND) --scored-on 2026-11-24 \
 		-o $(SAMPLES)/monolith-report.pdf
+	$(BIN)/stackvet report --answers questionnaires/examples/lumen.answers.json \
+		--client questionnaires/examples/northwind.environment.json --vendor-name "Lumen Labs" \
+		--client-name "Northwind Retail" $(SAMPLE_BRAND) --scored-on 2026-11-24 \
+		-o $(SAMPLES)/lumen-report.pdf
 	@if command -v pdftoppm >/dev/null; then \
-		pdftoppm -r 60 -png -f 1 -l 3 $(SAMPLES)/monolith-report.pdf $(SAMPLES)/monolith-page; \
+		rm -f $(SAMPLES)/*-page-*.png; \
+		for name in openweave monolith lumen; do \
+			pdftoppm -r 60 -png -f 1 -l 2 $(SAMPLES)/$$name-report.pdf $(SAMPLES)/$$name-page; \
+		done; \
 	else echo "pdftoppm (poppler-utils) not installed: page previews not refreshed"; fi
 
 clean:

@@ -6,6 +6,7 @@ Figures (medians of 7 renders by a warm worker, timed through the service's rend
 - the demo vendor's full assessment report, ours vs. naive (automatic table layout, stylesheet
   and fonts loaded for every render, garbage collector left on: WeasyPrint's defaults);
 - milliseconds per page for a report with a long appendix (every text answer at its limit);
+- the comparison of six vendors (the most a comparison shows), goal under 1 s;
 - a cached download through the API (the stored PDF served again);
 - the peak memory of a render worker process.
 """
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +42,12 @@ from service.main import create_app
 from service.questionnaires.catalog import load_catalog
 from service.questionnaires.schema import QuestionType
 from service.reporting import documents
+from service.reporting.comparison import Entry, comparison_report
 from service.reporting.pdf import AssetFetcher
-from service.reporting.render import REPORTS_DIR, STYLESHEET
+from service.reporting.render import REPORTS_DIR, STYLESHEET, render_html
 from service.resources import definitions_dir
 from service.scores import service as score_service
+from service.scores.commands import score_files
 from service.scoring.library import load_library
 
 ROOT = definitions_dir()
@@ -127,8 +131,46 @@ def demo_database(folder: Path) -> tuple[str, dict[str, str]]:
             loaded = _loaded(session, assessment)
             htmls[loaded.vendor.name] = documents.assessment_html(organisation, loaded, record, "")
         htmls["long appendix"] = _long_appendix(session, organisation)
+    htmls["comparison of 6"] = _six_vendors(catalog, library)
     engine.dispose()
     return url, htmls
+
+
+def _six_vendors(catalog: Any, library: Any) -> str:
+    """Six vendors side by side: the example files twice over, two with the same name."""
+    examples = ROOT / "examples"
+    engine = library.engine("ai-framework@2.0")
+    entries = []
+    for day, (name, answers) in enumerate(
+        [
+            ("OpenWeave AI", "openweave"),
+            ("Monolith Intelligence", "monolith"),
+            ("Lumen Labs", "lumen"),
+            ("OpenWeave AI", "lumen"),
+            ("Brightline", "openweave"),
+            ("Northstar", "monolith"),
+        ],
+        start=1,
+    ):
+        score = score_files(
+            catalog,
+            library,
+            "ai-framework",
+            examples / f"{answers}.answers.json",
+            examples / "northwind.environment.json",
+        )
+        entries.append(
+            Entry(
+                vendor=name,
+                title=f"{name} pilot {day}",
+                scored_on=datetime(2026, 11, day, tzinfo=UTC),
+                score=score,
+                pack=engine.pack,
+                questionnaire=engine.vendor,
+            )
+        )
+    view = comparison_report("Demo Agency", "Northwind Retail", entries)
+    return render_html("comparison.html.j2", {"r": view, "assets": ""})
 
 
 def _loaded(session: Any, assessment: Assessment) -> Assessment:
@@ -183,7 +225,16 @@ def main() -> None:
         context = multiprocessing.get_context("spawn")
         with context.Pool(1) as workers:
             naive_s = workers.apply(naive_measurements, (htmls, 7))
+        print_renders(measured, naive_s)
         cached = cached_download(url)
+    print(
+        f"Cached download: server time median {cached[0]:.1f} ms (round trip through the "
+        f"test client {cached[1]:.1f} ms)  goal < 5 ms"
+    )
+
+
+def print_renders(measured: dict[str, Any], naive_s: dict[str, float]) -> None:
+    """Printed before the cached download is measured, so a failure there loses nothing."""
     demo_s, demo_pages = measured["OpenWeave AI"]
     naive_demo_s = naive_s["OpenWeave AI"]
     long_s, long_pages = measured["long appendix"]
@@ -205,9 +256,10 @@ def main() -> None:
         f"Long appendix ({long_pages} pages): {long_s * 1000 / long_pages:.0f} ms/page"
         "  goal <= 60 ms/page"
     )
+    six_s, six_pages = measured["comparison of 6"]
     print(
-        f"Cached download: server time median {cached[0]:.1f} ms (round trip through the "
-        f"test client {cached[1]:.1f} ms)  goal < 5 ms"
+        f"Comparison of 6 vendors ({six_pages} pages): median {six_s * 1000:.0f} ms  goal < 1000 ms"
+        f" (naive {naive_s['comparison of 6'] * 1000:.0f} ms)"
     )
     print(f"Peak render-worker memory: {measured['peak_mb']:.0f} MB  goal < 150 MB")
 

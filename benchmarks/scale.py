@@ -1,6 +1,6 @@
 """Scale: one organisation with 100,000 assessments, 1,000 clients and 5,000 vendors.
 
-    .venv/bin/python benchmarks/scale.py --postgres URL [--assessments 100000]
+    .venv/bin/python -m benchmarks.scale --postgres URL [--assessments 100000]
 
 Seeds a schema of its own on PostgreSQL cheaply: two real scored assessments (OpenWeave and
 Monolith for Northwind) made through the services, then SQL copies of those rows (and of the
@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from load import free_port, server
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
 
+from benchmarks.load import free_port, server
 from service import migration
 from service.assessments import service as assessment_service
 from service.assessments.schemas import AssessmentCreate

@@ -22,6 +22,7 @@ from service.api_limits.dependency import RateLimitHeadersMiddleware
 from service.api_limits.service import DatabaseCounters, Limiter, Policy, RedisCounters
 from service.assessments.router import router as assessments_router
 from service.auth.router import router as auth_router
+from service.branding.router import router as branding_router
 from service.catalog import service as catalog_service
 from service.catalog.router import router as catalog_router
 from service.clients.router import router as clients_router
@@ -159,6 +160,7 @@ def create_app(
         webhooks_router,
         events_router,
         evidence_router,
+        branding_router,
     ):
         app.include_router(router)
     app.add_exception_handler(ReplayResponse, replay)

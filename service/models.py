@@ -3,6 +3,7 @@
 from service.api_limits.models import ApiRateCounter
 from service.assessments.models import Assessment, AssessmentHistory
 from service.auth.models import ApiKey, Organisation
+from service.branding.models import Branding
 from service.catalog.models import QuestionnaireVersion
 from service.clients.models import Client
 from service.evidence.models import EvidenceFile
@@ -29,6 +30,7 @@ __all__ = [
     "ApiRateCounter",
     "Assessment",
     "AssessmentHistory",
+    "Branding",
     "Clarification",
     "ClarificationMessage",
     "Client",

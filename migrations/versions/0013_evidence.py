@@ -1,7 +1,7 @@
 """Evidence files on assessments, and the evidence a score used.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-05
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from service.db import UTCDateTime
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -57,6 +57,7 @@ _ACTIONS = {
     Permission.MANAGE_KEYS: "manage API keys",
     Permission.MANAGE_WEBHOOKS: "manage webhooks",
     Permission.MANAGE_USERS: "manage people",
+    Permission.MANAGE_BRANDING: "change the organisation's report branding (admins do)",
 }
 
 Reader = Annotated[Principal, Depends(require(Permission.READ))]
@@ -66,3 +67,4 @@ AssessmentReopener = Annotated[Principal, Depends(require(Permission.REOPEN_ASSE
 AssessmentReviewer = Annotated[Principal, Depends(require(Permission.REVIEW_ASSESSMENTS))]
 KeyManager = Annotated[Principal, Depends(require(Permission.MANAGE_KEYS))]
 WebhookManager = Annotated[Principal, Depends(require(Permission.MANAGE_WEBHOOKS))]
+BrandingManager = Annotated[Principal, Depends(require(Permission.MANAGE_BRANDING))]

@@ -27,6 +27,8 @@ class Permission(StrEnum):
     MANAGE_WEBHOOKS = "manage_webhooks"
     MANAGE_USERS = "manage_users"
     """Invite people, change their roles, deactivate them (admins)."""
+    MANAGE_BRANDING = "manage_branding"
+    """The organisation's logo, accent colour and contact on reports."""
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

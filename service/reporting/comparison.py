@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +12,7 @@ from markupsafe import Markup
 
 from service.questionnaires.answers import display
 from service.questionnaires.schema import Questionnaire
+from service.reporting.cards import cards
 from service.reporting.narrative import ranking_reason
 from service.reporting.view import Document, gauges, long_date
 from service.scores.schemas import ScoreRead
@@ -32,6 +34,7 @@ KEY_FACTS = (
         ),
     ),
 )
+DECISIVE = 3
 _ORDER = {
     Recommendation.RECOMMENDED: 0,
     Recommendation.CONDITIONAL: 1,
@@ -46,6 +49,7 @@ class Entry:
 
     vendor: str
     title: str
+    scored_on: datetime
     score: ScoreRead
     pack: RulePack
     questionnaire: Questionnaire
@@ -65,12 +69,17 @@ class Fact:
 class Column:
     vendor: str
     title: str
+    scored_on: str
+    twin: bool
+    """Another column has the same vendor name: the title and date tell them apart."""
     score: ScoreRead
     gauges: dict[Dimension, Markup]
     facts: tuple[Fact, ...]
     severity_counts: dict[Severity, int]
     unverified: int
     reason: str
+    decisive: tuple[str, ...]
+    """The findings that weigh most, those that decide the verdict first."""
 
 
 @dataclass(frozen=True)
@@ -81,10 +90,15 @@ class ComparisonReport:
     date: str
     columns: list[Column]
     """Ranked: the first is the recommended choice."""
+    available: int
+    """Vendors that could be compared; more than the columns when a choice was made."""
 
 
-def comparison_report(organisation: str, client: str, entries: list[Entry]) -> ComparisonReport:
+def comparison_report(
+    organisation: str, client: str, entries: list[Entry], available: int | None = None
+) -> ComparisonReport:
     ranked = sorted(entries, key=_rank)
+    names = Counter(e.vendor.casefold() for e in entries)
     latest = max((e.score.provenance.computed_at or datetime(1970, 1, 1)) for e in entries)
     return ComparisonReport(
         document=Document(
@@ -97,7 +111,8 @@ def comparison_report(organisation: str, client: str, entries: list[Entry]) -> C
         organisation=organisation,
         client=client,
         date=long_date(latest),
-        columns=[_column(entry) for entry in ranked],
+        columns=[_column(entry, names[entry.vendor.casefold()] > 1) for entry in ranked],
+        available=available or len(entries),
     )
 
 
@@ -115,17 +130,20 @@ def _rank(entry: Entry) -> tuple[int, int, int, int, int, str]:
     )
 
 
-def _column(entry: Entry) -> Column:
+def _column(entry: Entry, twin: bool) -> Column:
     findings = entry.score.findings
     return Column(
         vendor=entry.vendor,
         title=entry.title,
+        scored_on=long_date(entry.scored_on),
+        twin=twin,
         score=entry.score,
         gauges=gauges(entry.score, entry.pack, size=120),
         facts=tuple(_fact(entry, label, ids) for label, ids in KEY_FACTS),
         severity_counts={s: sum(1 for f in findings if f.severity is s) for s in Severity},
         unverified=sum(1 for f in findings if not f.verified),
         reason=ranking_reason(entry.vendor, entry.score),
+        decisive=tuple(c.title for c in cards(entry.score, entry.pack)[:DECISIVE]),
     )
 
 

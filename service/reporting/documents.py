@@ -11,7 +11,7 @@ from service.assessments.models import Assessment
 from service.clients.models import Client
 from service.reporting.comparison import Entry, comparison_report
 from service.reporting.render import render_html
-from service.reporting.view import Party, assessment_report
+from service.reporting.view import Brand, Party, assessment_report
 from service.reviews.report import ReportReview
 from service.scores import service as score_service
 from service.scores.models import ScoreRecord
@@ -30,6 +30,7 @@ def assessment_html(
     record: ScoreRecord,
     assets: str,
     review: ReportReview | None = None,
+    brand: Brand | None = None,
 ) -> str:
     engine = score_service.engine_for(record)
     view = assessment_report(
@@ -40,9 +41,8 @@ def assessment_html(
         status=assessment.status.value,
         reference=assessment.external_id or str(assessment.id),
         score=score_service.read_score(record),
-        pack=engine.pack,
-        vendor_questionnaire=engine.vendor,
-        client_questionnaire=engine.client,
+        engine=engine,
+        brand=brand,
     )
     return render_html("assessment.html.j2", {"r": view, "assets": assets, "review": review})
 
@@ -53,6 +53,7 @@ def comparison_html(
     assessments: Sequence[Assessment],
     records: Sequence[ScoreRecord],
     assets: str,
+    available: int | None = None,
 ) -> str:
     entries = []
     for assessment, record in zip(assessments, records, strict=True):
@@ -61,12 +62,13 @@ def comparison_html(
             Entry(
                 vendor=assessment.vendor.name,
                 title=assessment.title,
+                scored_on=record.computed_at,
                 score=score_service.read_score(record, with_paths=False),
                 pack=engine.pack,
                 questionnaire=engine.vendor,
             )
         )
-    view = comparison_report(organisation, client.name, entries)
+    view = comparison_report(organisation, client.name, entries, available or len(entries))
     return render_html("comparison.html.j2", {"r": view, "assets": assets})
 
 
@@ -99,6 +101,7 @@ def offline_assessment_html(
     score: ScoreRead,
     engine: Engine,
     scored_on: datetime,
+    brand: Brand | None = None,
 ) -> str:
     """A report straight from answer files, without a database (the CLI, rule-pack authors)."""
     provenance = score.provenance.model_copy(update={"computed_at": scored_on})
@@ -110,8 +113,7 @@ def offline_assessment_html(
         status="scored from files",
         reference="not stored",
         score=score.model_copy(update={"provenance": provenance}),
-        pack=engine.pack,
-        vendor_questionnaire=engine.vendor,
-        client_questionnaire=engine.client,
+        engine=engine,
+        brand=brand,
     )
     return render_html("assessment.html.j2", {"r": view, "assets": "", "review": None})

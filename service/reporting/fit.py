@@ -79,6 +79,8 @@ class FitRow:
     client: tuple[Line, ...]
     fit: Fit
     findings: tuple[str, ...]
+    condition: str = ""
+    """When the row fits only one way (the deployment model): which way."""
 
 
 def fit_rows(
@@ -116,7 +118,31 @@ def _row(
         # An unverified row says "to confirm"; listing every rule an unknown answer might
         # trigger would name findings that exclude each other.
         findings=tuple(f.title for f in related if f.verified),
+        condition=_condition(topic, vendor, answers, environment) if fit is Fit.FITS else "",
     )
+
+
+def _condition(
+    topic: Topic, vendor: Questionnaire, answers: Mapping[str, Any], environment: Mapping[str, Any]
+) -> str:
+    """For the deployment model: the ways of running it that both sides accept."""
+    if topic.vendor != ("deployment.models",):
+        return ""
+    offered, accepted = answers.get("deployment.models"), environment.get(topic.client[0])
+    question = vendor.questions.get("deployment.models")
+    if question is None or not isinstance(offered, list) or not isinstance(accepted, list):
+        return ""
+    both = [option for option in offered if option in accepted]
+    if not both:
+        return ""
+    ways = " or ".join(display(question, [option]) for option in both)
+    if len(both) == len(offered):
+        return f"Fits every way the vendor offers: {ways}."
+    return f"Fits if it runs {_lowered(ways)}; the vendor's other options do not."
+
+
+def _lowered(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _lines(

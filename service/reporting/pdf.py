@@ -11,6 +11,7 @@ import logging
 import mimetypes
 import os
 import time
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -31,13 +32,22 @@ FONT_TIMESTAMP = "1577836800"  # 2020-01-01
 os.environ.setdefault("SOURCE_DATE_EPOCH", FONT_TIMESTAMP)
 
 
-class AssetFetcher(URLFetcher):  # type: ignore[misc]
-    """Serves the bundled report assets and refuses every other URL (fails closed)."""
+Images = Mapping[str, tuple[bytes, str]]
+"""Images handed to one render with its HTML, by the exact URL the HTML uses: (bytes, type)."""
 
-    def __init__(self) -> None:
+
+class AssetFetcher(URLFetcher):  # type: ignore[misc]
+    """Serves the bundled report assets and the images handed to this render (an agency's
+    logo, sanitised when it was uploaded), and refuses every other URL (fails closed)."""
+
+    def __init__(self, images: Images | None = None) -> None:
         super().__init__(timeout=1, allowed_protocols={"file"}, allow_redirects=False)
+        self.images = dict(images or {})
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url in self.images:
+            content, media_type = self.images[url]
+            return URLFetcherResponse(url, content, {"Content-Type": media_type})
         path = asset_path(url)
         if path is None:
             logger.warning("report renderer refused to fetch %.200s", url)
@@ -58,11 +68,11 @@ def _stylesheet() -> CSS:
     return CSS(filename=str(STYLESHEET), url_fetcher=AssetFetcher(), font_config=_fonts())
 
 
-def html_to_pdf(html: str, max_pages: int) -> RenderedPdf:
+def html_to_pdf(html: str, max_pages: int, images: Images | None = None) -> RenderedPdf:
     """Lay out and write the PDF; refuse documents longer than `max_pages`."""
     started = time.perf_counter()
     document = HTML(
-        string=html, base_url=str(REPORTS_DIR) + "/", url_fetcher=AssetFetcher()
+        string=html, base_url=str(REPORTS_DIR) + "/", url_fetcher=AssetFetcher(images)
     ).render(stylesheets=[_stylesheet()], font_config=_fonts())
     pages = len(document.pages)
     if pages > max_pages:

@@ -23,7 +23,7 @@ import resource
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -67,9 +67,9 @@ def _answer(request: tuple[Any, ...]) -> tuple[str, Any]:
 
     if request[0] == "peak":
         return "ok", _peak_memory_mb()
-    _, html, max_pages = request
+    _, html, max_pages, images = request
     try:
-        return "ok", pdf.html_to_pdf(html, max_pages)
+        return "ok", pdf.html_to_pdf(html, max_pages, images)
     except RenderError as exc:
         return "refused", str(exc)
     except MemoryError:
@@ -149,8 +149,11 @@ class RenderPool:
         self.on_change: Callable[[int, int, int], None] | None = None
         """Told (busy, idle, waiting) after every change: the metrics' render pool gauges."""
 
-    def render(self, html: str) -> RenderedPdf:
-        status, value = self._ask(("render", html, self.max_pages))
+    def render(
+        self, html: str, images: Mapping[str, tuple[bytes, str]] | None = None
+    ) -> RenderedPdf:
+        """`images`: what the renderer may serve besides its bundled assets, by URL."""
+        status, value = self._ask(("render", html, self.max_pages, dict(images or {})))
         if status != "ok":
             raise RenderError(value)
         result: RenderedPdf = value

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,6 +24,8 @@ from service.assessments import service as assessment_service
 from service.assessments.models import EDITABLE, Assessment, AssessmentStatus
 from service.auth import service as auth_service
 from service.auth.models import Organisation
+from service.branding import service as branding_service
+from service.branding.models import Branding
 from service.clients import service as client_service
 from service.clients.models import Client
 from service.errors import Conflict, InvalidInput, NotFound, RenderFailed
@@ -32,6 +34,7 @@ from service.reporting import documents
 from service.reporting.models import RenderedReport
 from service.reporting.pool import default_pool
 from service.reporting.render import RenderedPdf, RenderError, template_version
+from service.reporting.selection import Selection, check_count, default_selection
 from service.reviews.report import review_for_report
 from service.scores import service as score_service
 from service.scores.models import ScoreRecord
@@ -42,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 Format = Literal["pdf", "html"]
 Admission = Callable[[], None] | None
+Images = Mapping[str, tuple[bytes, str]]
 PDF = "application/pdf"
 HTML = "text/html; charset=utf-8"
 
@@ -66,6 +70,8 @@ class Pending:
     html: str
     publish: uuid.UUID | None = None
     """The approved assessment whose published report this becomes (pinned when stored)."""
+    images: Images | None = None
+    """Bytes the renderer may load besides its bundled assets (the organisation's logo)."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,7 @@ def prepare_assessment_report(
     assessment = assessment_service.get_assessment(session, organisation_id, assessment_id)
     record = score_service.latest_score(session, assessment)
     review = review_for_report(session, assessment)
+    branding = branding_service.get_branding(session, organisation_id)
     return _produce(
         session,
         organisation_id,
@@ -128,10 +135,16 @@ def prepare_assessment_report(
         facts.filename,
         fmt,
         lambda assets: documents.assessment_html(
-            facts.organisation, assessment, record, assets, review
+            facts.organisation,
+            assessment,
+            record,
+            assets,
+            review,
+            branding_service.brand(branding, preview=bool(assets)),
         ),
         admit,
         publish,
+        branding_service.renderer_images(branding),
     )
 
 
@@ -169,11 +182,13 @@ def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: u
             ScoreRecord.computed_at,
             Assessment.approved_at,
             Assessment.published_report_id,
+            Branding.updated_at,
         )
         .join(Organisation, Organisation.id == Assessment.organisation_id)
         .join(Vendor, Vendor.id == Assessment.vendor_id)
         .join(Client, Client.id == Assessment.client_id)
         .outerjoin(ScoreRecord, ScoreRecord.id == Assessment.latest_score_id)
+        .outerjoin(Branding, Branding.organisation_id == Assessment.organisation_id)
         .where(Assessment.id == assessment_id, Assessment.organisation_id == organisation_id)
     )
     row = session.execute(query).one_or_none()
@@ -182,7 +197,7 @@ def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: u
     (status, revision, score_id, organisation, vendor, vendor_at, client, client_at, scored) = row[
         :9
     ]
-    approved_at, published = row[9:]
+    approved_at, published, brand_at = row[9:]
     if status in EDITABLE or score_id is None:
         raise _draft(assessment_id)
     return _Facts(
@@ -197,6 +212,7 @@ def _report_facts(session: Session, organisation_id: uuid.UUID, assessment_id: u
             vendor_at.isoformat(),
             client_at.isoformat(),
             approved_at.isoformat() if approved_at else "preview",
+            brand_at.isoformat() if brand_at else "no branding",
         ),
         approved=status is AssessmentStatus.APPROVED,
         published=published,
@@ -227,13 +243,15 @@ def prepare_comparison_report(
     admit: Admission = None,
 ) -> Report | Pending:
     client = client_service.get_client(session, organisation_id, client_id)
-    chosen = _compared(session, organisation_id, client_id, assessment_ids)
+    selection = _compared(session, organisation_id, client_id, assessment_ids)
+    chosen = selection.chosen
     records = [score_service.latest_score(session, a) for a in chosen]
     organisation = auth_service.get_organisation(session, organisation_id).name
     key = _key(
         "comparison",
         organisation,
         client.updated_at.isoformat(),
+        str(selection.available),
         *sorted(
             f"{r.id}:{a.revision}:{a.vendor.updated_at.isoformat()}"
             for a, r in zip(chosen, records, strict=True)
@@ -246,7 +264,9 @@ def prepare_comparison_report(
         key,
         documents.comparison_filename(client, records),
         fmt,
-        lambda assets: documents.comparison_html(organisation, client, chosen, records, assets),
+        lambda assets: documents.comparison_html(
+            organisation, client, chosen, records, assets, selection.available
+        ),
         admit,
     )
 
@@ -268,11 +288,10 @@ def _compared(
     organisation_id: uuid.UUID,
     client_id: uuid.UUID,
     assessment_ids: Sequence[uuid.UUID] | None,
-) -> list[Assessment]:
+) -> Selection:
     if assessment_ids:
-        chosen = [
-            assessment_service.get_assessment(session, organisation_id, i) for i in assessment_ids
-        ]
+        ids = check_count(assessment_ids)
+        chosen = [assessment_service.get_assessment(session, organisation_id, i) for i in ids]
         wrong = [a for a in chosen if a.client_id != client_id]
         if wrong:
             raise InvalidInput(
@@ -284,13 +303,13 @@ def _compared(
             )
         for assessment in chosen:
             _require_scored(assessment)
-        return chosen
+        return Selection(chosen, len(chosen))
     scored = assessment_service.scored_for_client(session, organisation_id, client_id)
     if not scored:
         raise Conflict(
             "This client has no scored assessments yet: submit at least one to compare vendors."
         )
-    return list(scored)
+    return default_selection(scored)
 
 
 def _key(kind: str, *parts: str) -> str:
@@ -308,6 +327,7 @@ def _produce(
     html_for: documents.HtmlMaker,
     admit: Admission = None,
     publish: uuid.UUID | None = None,
+    images: Images | None = None,
 ) -> Report | Pending:
     if fmt == "html":
         html = html_for(documents.PREVIEW_ASSETS).encode()
@@ -318,7 +338,7 @@ def _produce(
         return Report(stored.content, PDF, filename + ".pdf", stored.etag)
     if admit is not None:
         admit()
-    return Pending(organisation_id, kind, key, filename, html_for(""), publish)
+    return Pending(organisation_id, kind, key, filename, html_for(""), publish, images)
 
 
 def _stored(session: Session, key: str) -> RenderedReport | None:
@@ -329,7 +349,7 @@ def render(pending: Pending) -> Rendered:
     """Render in a worker process (no database connection is needed or held here)."""
     started = time.perf_counter()
     try:
-        pdf = default_pool().render(pending.html)
+        pdf = default_pool().render(pending.html, pending.images)
     except RenderError as exc:
         metrics.RENDER_FAILURES.labels(pending.kind).inc()
         logger.error("%s report %s failed to render: %s", pending.kind, pending.key[:12], exc)

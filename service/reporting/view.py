@@ -7,6 +7,7 @@ from, whatever has changed since.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,17 +18,20 @@ from markupsafe import Markup
 from service.questionnaires.answers import display, resolve
 from service.questionnaires.conditions import is_known
 from service.questionnaires.schema import Question, Questionnaire
+from service.reporting.cards import Card, QuestionGroup, cards, vendor_questions
+from service.reporting.charts import category_chart, severity_strip
+from service.reporting.decision import Decision, decide
 from service.reporting.fit import FitRow, fit_rows
-from service.reporting.gauges import gauge
-from service.reporting.narrative import summary
-from service.scores.schemas import FindingRead, ScoreRead
+from service.reporting.gauges import BAND_COLOURS, gauge
+from service.reporting.narrative import summary as narrative
+from service.reporting.strengths import Strength, StrengthGroup, grouped, strengths
+from service.scores.schemas import ScoreRead
+from service.scoring.engine import Engine
 from service.scoring.rules import Dimension, RulePack, Severity
 
 SEVERITIES = tuple(reversed(Severity))  # critical first
-DIMENSION_TITLES = {
-    Dimension.TECHNICAL_CURRENCY: "Technical currency",
-    Dimension.INTEGRATION_RISK: "Integration risk",
-}
+TOP_RISKS = 3
+DEFAULT_ACCENT = "#2d5bd7"
 
 
 @dataclass(frozen=True)
@@ -51,23 +55,6 @@ class AnswerSection:
 
 
 @dataclass(frozen=True)
-class SeverityGroup:
-    severity: Severity
-    findings: tuple[FindingRead, ...]
-
-
-@dataclass(frozen=True)
-class DimensionFindings:
-    dimension: Dimension
-    title: str
-    groups: tuple[SeverityGroup, ...]
-
-    @property
-    def count(self) -> int:
-        return sum(len(g.findings) for g in self.groups)
-
-
-@dataclass(frozen=True)
 class Document:
     """PDF metadata; the date is the score's, never the time of rendering."""
 
@@ -79,9 +66,33 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Brand:
+    """The agency's look and contact on its reports (see `service.branding`)."""
+
+    accent: str = DEFAULT_ACCENT
+    contact_name: str = ""
+    contact_email: str = ""
+    logo: str = ""
+    """The logo's URL for this render (handed to the renderer with the HTML), or empty."""
+    validity_months: int = 12
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Page two: what counts for and against the vendor, at a glance."""
+
+    strengths: list[StrengthGroup]
+    risks: list[Card]
+    charts: dict[Dimension, Markup]
+    severities: dict[Severity, int]
+    strip: Markup
+
+
+@dataclass(frozen=True)
 class AssessmentReport:
     document: Document
     organisation: str
+    brand: Brand
     vendor: Party
     client: Party
     title: str
@@ -89,13 +100,18 @@ class AssessmentReport:
     reference: str
     score: ScoreRead
     gauges: dict[Dimension, Markup]
-    summary: list[str]
+    decision: Decision
+    summary: Summary
+    narrative: list[str]
     fit: list[FitRow]
-    findings: list[DimensionFindings]
+    cards: list[Card]
+    low: list[Card]
+    questions: list[QuestionGroup]
     vendor_answers: list[AnswerSection]
     client_answers: list[AnswerSection]
     pack: RulePack
     date: str
+    valid_until: str
 
 
 def assessment_report(
@@ -107,12 +123,14 @@ def assessment_report(
     status: str,
     reference: str,
     score: ScoreRead,
-    pack: RulePack,
-    vendor_questionnaire: Questionnaire,
-    client_questionnaire: Questionnaire,
+    engine: Engine,
+    brand: Brand | None = None,
 ) -> AssessmentReport:
     computed = score.provenance.computed_at or datetime(1970, 1, 1)
     answers, environment = score.provenance.answers, score.provenance.client_environment
+    brand = brand or Brand()
+    made = cards(score, engine.pack)
+    found = strengths(engine, score, client.name)
     return AssessmentReport(
         document=Document(
             title=f"{vendor.name}: AI vendor assessment for {client.name}",
@@ -122,22 +140,41 @@ def assessment_report(
             created=computed,
         ),
         organisation=organisation,
+        brand=brand,
         vendor=vendor,
         client=client,
         title=title,
         status=status,
         reference=reference,
         score=score,
-        gauges=gauges(score, pack),
-        summary=summary(vendor.name, client.name, score),
-        fit=fit_rows(
-            vendor_questionnaire, client_questionnaire, answers, environment, score.findings
-        ),
-        findings=group_findings(score.findings),
-        vendor_answers=answer_sections(vendor_questionnaire, answers, "the vendor"),
-        client_answers=answer_sections(client_questionnaire, environment, "the agency"),
-        pack=pack,
+        gauges=gauges(score, engine.pack, size=130),
+        decision=decide(score, vendor.name, client.name, made, found),
+        summary=_summary(score, made, found, client.name),
+        narrative=narrative(vendor.name, client.name, score),
+        fit=fit_rows(engine.vendor, engine.client, answers, environment, score.findings),
+        cards=[c for c in made if not c.condensed],
+        low=[c for c in made if c.condensed],
+        questions=vendor_questions(score, made),
+        vendor_answers=answer_sections(engine.vendor, answers, "the vendor"),
+        client_answers=answer_sections(engine.client, environment, "the agency"),
+        pack=engine.pack,
         date=long_date(computed),
+        valid_until=long_date(months_later(computed, brand.validity_months)),
+    )
+
+
+def _summary(score: ScoreRead, made: list[Card], found: list[Strength], client: str) -> Summary:
+    severities = {s: sum(1 for c in made if c.severity is s) for s in SEVERITIES}
+    lost = BAND_COLOURS["outdated"]
+    return Summary(
+        strengths=grouped(found, client),
+        risks=[c for c in made if not c.condensed][:TOP_RISKS],
+        charts={
+            Dimension.TECHNICAL_CURRENCY: category_chart(score.technical_currency.categories, lost),
+            Dimension.INTEGRATION_RISK: category_chart(score.integration_risk.categories, lost),
+        },
+        severities=severities,
+        strip=severity_strip(severities),
     )
 
 
@@ -157,21 +194,6 @@ def gauges(score: ScoreRead, pack: RulePack, size: int = 180) -> dict[Dimension,
             size,
         ),
     }
-
-
-def group_findings(findings: list[FindingRead]) -> list[DimensionFindings]:
-    grouped = []
-    for dimension in Dimension:
-        # Unverified findings are listed once per question under "To confirm", not as cards:
-        # rules that only fire because one answer is unknown would contradict each other.
-        mine = [f for f in findings if f.dimension is dimension and f.verified]
-        groups = tuple(
-            SeverityGroup(severity, tuple(f for f in mine if f.severity is severity))
-            for severity in SEVERITIES
-            if any(f.severity is severity for f in mine)
-        )
-        grouped.append(DimensionFindings(dimension, DIMENSION_TITLES[dimension], groups))
-    return grouped
 
 
 def answer_sections(
@@ -201,3 +223,10 @@ def _answer_row(question: Question, value: Any, who: str) -> AnswerRow:
 
 def long_date(moment: datetime) -> str:
     return f"{moment.day} {moment:%B %Y}"
+
+
+def months_later(moment: datetime, months: int) -> datetime:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))

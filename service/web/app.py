@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from service.web import (
     answers,
     assessments,
+    branding,
     clients,
     compare,
     dashboard,
@@ -39,6 +40,7 @@ ROUTERS = (
     review.router,
     reports.router,
     compare.router,
+    branding.router,
     invite.router,
     people.router,
     passwords.router,

@@ -15,6 +15,8 @@ from service.assessments.models import Assessment
 from service.clients import service as client_service
 from service.dependencies import DbSession
 from service.questionnaires.answers import display
+from service.reporting.narrative import ranking_reason
+from service.reporting.selection import MAX_COMPARED, default_selection
 from service.scores import service as score_service
 from service.scores.schemas import ScoreRead
 from service.scoring.rules import Severity
@@ -53,6 +55,7 @@ class Column:
     score: ScoreRead
     facts: dict[str, str]
     severities: Counter[str]
+    reason: str
 
     @property
     def rank_key(self) -> tuple[int, int, int]:
@@ -84,7 +87,12 @@ def show_comparison(
     organisation_id = user.principal.organisation_id
     client = client_service.get_client(session, organisation_id, client_id)
     scored = assessment_service.scored_for_client(session, organisation_id, client_id)
-    chosen = [a for a in scored if not assessment_id or a.id in assessment_id]
+    wanted = list(dict.fromkeys(assessment_id or []))
+    too_many = len(wanted) > MAX_COMPARED
+    if wanted and not too_many:
+        chosen = [a for a in scored if a.id in wanted]
+    else:
+        chosen = default_selection(scored).chosen
     columns = sorted((_column(session, a) for a in chosen), key=lambda c: c.rank_key)
     questions = assessment_service.questionnaire_for(chosen[0]).questions if chosen else {}
     context = {
@@ -94,9 +102,18 @@ def show_comparison(
         "columns": columns,
         "facts": [(q, questions[q].name) for q in KEY_FACTS if q in questions],
         "severities": SEVERITIES,
-        "pdf_query": "&".join(f"assessment_id={a.id}" for a in chosen) if assessment_id else "",
+        "pdf_query": "&".join(f"assessment_id={a.id}" for a in chosen),
+        "too_many": len(wanted) if too_many else 0,
+        "max_compared": MAX_COMPARED,
+        "twins": _twins(columns),
     }
     return page(request, session, user, "compare/client.html", context, nav="compare")
+
+
+def _twins(columns: list[Column]) -> set[str]:
+    """Vendor names that appear in more than one column (told apart by title and date)."""
+    names = Counter(c.assessment.vendor.name.casefold() for c in columns)
+    return {name for name, count in names.items() if count > 1}
 
 
 def _column(session: DbSession, assessment: Assessment) -> Column:
@@ -108,4 +125,7 @@ def _column(session: DbSession, assessment: Assessment) -> Column:
         for q in KEY_FACTS
         if q in questions
     }
-    return Column(assessment, score, facts, Counter(f.severity.value for f in score.findings))
+    severities = Counter(f.severity.value for f in score.findings)
+    return Column(
+        assessment, score, facts, severities, ranking_reason(assessment.vendor.name, score)
+    )

@@ -151,6 +151,7 @@ def test_the_renderer_fetches_nothing_even_from_raw_markup(recorder: Recorder) -
         f"file://{REPO_ROOT}/reports/templates/assessment.html.j2",
         "data:text/css,body{background:red}",
         "ftp://example.org/x",
+        "stackvet-logo:0123456789abcdef",
     ],
 )
 def test_the_fetcher_refuses_everything_but_bundled_assets(url: str) -> None:
@@ -163,3 +164,10 @@ def test_the_fetcher_serves_bundled_assets() -> None:
     assert font.read()[:4] == b"\x00\x01\x00\x00"
     css = AssetFetcher().fetch(f"file://{REPO_ROOT}/reports/css/report.css")
     assert b"@font-face" in css.read()
+
+
+def test_the_fetcher_serves_the_images_handed_to_the_render_and_no_other() -> None:
+    fetcher = AssetFetcher({"stackvet-logo:abc": (b"<svg/>", "image/svg+xml")})
+    assert fetcher.fetch("stackvet-logo:abc").read() == b"<svg/>"
+    with pytest.raises(ValueError, match="only use their bundled assets"):
+        fetcher.fetch("stackvet-logo:abd")

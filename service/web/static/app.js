@@ -441,4 +441,12 @@
     focusLinks();
     copyButtons();
   });
+
+  // Printing shows collapsed sections opened, then closes again the ones it opened.
+  window.addEventListener("beforeprint", function () {
+    $all("details:not([open])").forEach(function (d) { d.open = true; d.dataset.printOpened = "1"; });
+  });
+  window.addEventListener("afterprint", function () {
+    $all("details[data-print-opened]").forEach(function (d) { d.open = false; delete d.dataset.printOpened; });
+  });
 }());

@@ -1,6 +1,6 @@
 """Form states: a refused web form kept for the page it redirects to (post/redirect/get).
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-05
 """
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 import service.db
 
-revision: str = "0015"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
