@@ -40,7 +40,8 @@ def test_the_report_lists_the_contradictions_with_both_values_and_where(
         "CRITICAL Framework version framework.version" in text
     )  # it hid a code-execution advisory
     start = text.index("Evidence checked")
-    assert text.index("framework.version", start) < text.index("Each finding names the answers")
+    # before the findings: what the score rests on is said first
+    assert text.index("framework.version", start) < text.index("One finding per cause")
     _preview(response.content)
 
 

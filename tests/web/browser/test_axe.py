@@ -15,8 +15,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, ViewportSize
 
+from service.assessments import service as assessment_service
 from service.auth.permissions import Role
+from service.invitations import service as invitation_service
 from service.questionnaires.catalog import Catalog
+from service.reviews import clarifications
+from service.reviews import service as review_service
+from service.scoring.library import Library
 from tests import builders
 from tests.repository import REPO_ROOT
 from tests.web.browser.conftest import Server
@@ -46,10 +51,11 @@ class Site:
     vendor_pages: dict[str, str]
 
 
-def seed(server: Server, catalog: Catalog) -> Site:
+def seed(server: Server, catalog: Catalog, library: Library) -> Site:
     with server.session() as session:
         org = builders.organisation(session, "Acme Agency")
-        user = builders.user(session, org, Role.PROCUREMENT, name="Alice Example")
+        # an admin sees every page (people and branding too) and the review panel
+        user = builders.user(session, org, Role.ADMIN, name="Alice Example")
         client = builders.client(session, catalog, org, name="Northwind Retail")
         vendor = builders.vendor(session, org, name="OpenWeave AI")
         draft = builders.assessment(
@@ -79,6 +85,20 @@ def seed(server: Server, catalog: Catalog) -> Site:
             submitted=True,
         )
         link = builders.invitation(session, draft)
+        # In review, with a clarification request: the review panel, the thread and the
+        # vendor's read-only page with the request at the top.
+        reviewed = builders.assessment(
+            session, catalog, org, client_row=client, answers=builders.example("openweave.answers")
+        )
+        asked = builders.invitation(session, reviewed, contact_email="ravi@vendor.example")
+        reviewer = builders.principal(session, org, Role.REVIEWER)
+        assessment_service.submit(
+            session, library, invitation_service.principal_for(asked.invitation), reviewed, None
+        )
+        review_service.start_review(session, reviewer, reviewed, None)
+        clarifications.ask(
+            session, reviewer, reviewed, "serving.stack", "Which vLLM version does it pin?"
+        )
         session.commit()
         base = server.url
         pages = {
@@ -96,9 +116,15 @@ def seed(server: Server, catalog: Catalog) -> Site:
             "history": f"{base}/assessments/{scored.id}/history",
             "compare": f"{base}/compare",
             "compare-client": f"{base}/compare/{client.id}",
+            "in-review": f"{base}/assessments/{reviewed.id}",
+            "people": f"{base}/people",
+            "branding": f"{base}/settings/branding",
             "not-found": f"{base}/vendors/00000000-0000-0000-0000-000000000000",
         }
-        vendor_pages = {"invitation": f"{base}/invite/{link.token}"}
+        vendor_pages = {
+            "invitation": f"{base}/invite/{link.token}",
+            "invitation-in-review": f"{base}/invite/{asked.token}",
+        }
         return Site(user.email, pages, vendor_pages)
 
 
@@ -124,15 +150,23 @@ def check(page: Page, name: str, report: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_passes_axe(
-    page: Page, server: Server, catalog: Catalog, axe: Path, width: str, screenshots: Path
+    page: Page,
+    server: Server,
+    catalog: Catalog,
+    library: Library,
+    axe: Path,
+    width: str,
+    screenshots: Path,
 ) -> None:
-    site = seed(server, catalog)
+    site = seed(server, catalog, library)
     page.set_viewport_size(WIDTHS[width])
     # An init script, like the browser's own: the pages' Content-Security-Policy stays as it is.
     page.add_init_script(path=str(axe))
     report: dict[str, Any] = {}
     page.goto(f"{server.url}/sign-in")
     check(page, "sign-in", report)
+    page.goto(f"{server.url}/forgot-password")
+    check(page, "forgot-password", report)
     for name, url in site.vendor_pages.items():
         page.goto(url)
         check(page, name, report)
@@ -142,7 +176,7 @@ def test_every_page_passes_axe(
         check(page, name, report)
     # The questionnaire after a refused submission: the summary of what is missing.
     page.goto(site.pages["questionnaire"])
-    page.get_by_role("button", name="Submit for scoring").click()
+    page.get_by_role("button", name="Submit for review").click()
     page.locator("#missing").wait_for()
     check(page, "questionnaire-missing", report)
     # The per-question choice after two people changed the same question.
