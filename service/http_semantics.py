@@ -113,11 +113,12 @@ def _pattern(route_path: str) -> re.Pattern[str]:
 
 
 def expects_json(request: Request) -> bool:
-    """The matched API route takes a JSON body (not a form or file upload)."""
+    """The matched API route takes a JSON body (not a form, a file or raw bytes)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or route.body_field is None:
         return False
-    return not isinstance(route.body_field.field_info, params.Form)
+    info = route.body_field.field_info
+    return isinstance(info, params.Body) and info.media_type == "application/json"
 
 
 def sent_other_than_json(request: Request, errors: Sequence[object]) -> str | None:

@@ -33,6 +33,11 @@ TAGS: dict[str, str] = {
     "Scores": "Technical currency and integration risk, their history and what-if scoring.",
     "Reports": "PDF (and HTML) reports of an assessment or a client's comparison.",
     "Webhooks": "Signed event deliveries to your endpoints (Standard Webhooks).",
+    "Evidence": "Files the vendor ships (model cards, lock files, Helm values, SBOMs), read "
+    "offline to mark each answer declared, evidenced or contradicted.",
+    "Spreadsheets": "The questionnaire as an Excel workbook to send and import, and CSV or "
+    "XLSX exports of lists and findings.",
+    "Branding": "The organisation's logo, accent colour and contact on its reports (admins).",
     "Events": "The events of the last 30 days, for reconciliation after missed deliveries.",
 }
 

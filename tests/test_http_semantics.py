@@ -89,3 +89,13 @@ def test_large_responses_are_gzipped_when_the_client_accepts_it(
     assert int(zipped.headers["content-length"]) < len(plain.content)
     small = admin.get("/api/v1/me", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in small.headers
+
+
+def test_a_raw_upload_with_a_missing_body_is_not_called_a_json_endpoint(admin: Caller) -> None:
+    response = admin.put(
+        "/api/v1/organisation/branding/logo",
+        content=b"",
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert response.status_code != 415, response.text
+    assert response.headers["content-type"] == "application/problem+json"

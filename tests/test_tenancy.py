@@ -57,7 +57,22 @@ BODIES: dict[str, dict[str, Any] | None] = {
     "restore_client": None,
     "delete_assessment": None,
     "restore_assessment": None,
+    "start_assessment_review": {"reason": "Stolen"},
+    "request_assessment_changes": {"reason": "Stolen"},
+    "approve_assessment": {"conditions": ["Stolen"]},
+    "list_assessment_versions": None,
+    "list_clarifications": None,
+    "create_clarification": {"question_id": "framework.primary", "message": "Stolen?"},
+    "reply_to_clarification": {"message": "Stolen"},
+    "resolve_clarification": {"message": "Stolen"},
+    "upload_evidence": None,  # multipart: sent as a file below
+    "list_evidence": None,
+    "download_evidence": None,
+    "delete_evidence": None,
+    "accept_evidence_suggestion": None,
+    "fetch_hub_evidence": {"repo_id": "Qwen/Qwen2.5-7B-Instruct"},
 }
+UPLOADS = {"upload_evidence": {"file": ("requirements.txt", b"torch==2.9.0\n")}}
 # Routes whose path parameters are not organisation objects. (A PUT by external id creates the
 # record in the caller's own organisation: see the test below.)
 NOT_OBJECTS = {
@@ -110,6 +125,10 @@ def victim(session: Session, catalog: Catalog) -> dict[str, str]:
         "delivery_id": str(hook.id),
         "external_id": "crm-1",
         "event_id": event.id,
+        # the assessment is the victim's, so these never get as far as being looked up
+        "clarification_id": "00000000-0000-4000-8000-000000000001",
+        "file_id": "00000000-0000-4000-8000-000000000002",
+        "question_id": "framework.version",
     }
 
 
@@ -125,7 +144,10 @@ def test_another_organisation_gets_404_everywhere(
     assert len(routes) == len(BODIES)
     for name, method, template in routes:
         path = _filled(template, {**victim, "fmt": "csv"} if "findings" in template else victim)
-        response = intruder.request(method, path, json=BODIES[name])
+        if name in UPLOADS:
+            response = intruder.request(method, path, files=UPLOADS[name])
+        else:
+            response = intruder.request(method, path, json=BODIES[name])
         body = assert_problem(response, 404, "not-found")
         assert body["detail"].startswith("There is no"), (name, body)
 

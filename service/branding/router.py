@@ -17,7 +17,14 @@ from service.routing import api_router
 router = api_router("/api/v1/organisation/branding", "Branding")
 
 _LOGO_BODY: dict[str, Any] = {
-    "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in logos.ACCEPTED}
+    "description": (
+        "The logo as the raw request body with its own Content-Type (image/png, image/jpeg or "
+        "image/svg+xml), e.g. curl --data-binary @logo.png -H 'Content-Type: image/png'; at "
+        "most 256 KB. PNG and JPEG are re-encoded, SVG is rebuilt from an allow-list."
+    ),
+    "content": {
+        kind: {"schema": {"type": "string", "format": "binary"}} for kind in logos.ACCEPTED
+    },
 }
 
 

@@ -102,6 +102,13 @@ class ClientRead(BaseModel):
 class ClientBulkItem(ClientUpsert):
     """One client of a bulk upsert: the whole client, environment included, with your CRM's id."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"external_id": "hubspot-co-77", "name": "Northwind Retail"}]
+        },
+    )
+
     external_id: ExternalId
 
 

@@ -81,6 +81,19 @@ class VendorRead(BaseModel):
 class VendorBulkItem(VendorUpsert):
     """One vendor of a bulk upsert: the whole vendor, with your CRM's id."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "hubspot-4412",
+                    "name": "OpenWeave AI",
+                    "website": "https://openweave.example",
+                }
+            ]
+        },
+    )
+
     external_id: ExternalId
 
 
