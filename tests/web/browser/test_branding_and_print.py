@@ -66,7 +66,7 @@ def test_an_admin_brands_the_reports_and_the_pages_print_cleanly(
     # The report carries the contact and the logo.
     page.goto(f"{base}/assessments/{rows[0].id}")
     with page.expect_download(timeout=90_000) as download:  # a first render on a busy machine
-        page.get_by_role("link", name="Download PDF report").click()
+        page.get_by_role("link", name="Download preview report").click()  # not yet approved
     report = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert "Dana Reyes" in report.pages[0].extract_text()
     assert len(report.pages[0].images) == 1
@@ -75,7 +75,7 @@ def test_an_admin_brands_the_reports_and_the_pages_print_cleanly(
     page.emulate_media(media="print")
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     expect(page.locator(".topbar")).to_be_hidden()
-    expect(page.get_by_role("link", name="Download PDF report")).to_be_hidden()
+    expect(page.get_by_role("link", name="Download preview report")).to_be_hidden()
     expect(page.locator(".verdict h2")).to_be_visible()
     assert page.locator("details:not([open])").count() == 0
     page.pdf(path=str(screenshots / "result-print.pdf"))
