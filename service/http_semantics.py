@@ -21,6 +21,14 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+ALREADY_COMPRESSED = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "image/png",
+    "image/jpeg",
+)
+"""Media types gzip would only slow down: their bytes are compressed already."""
+
 _NOT_MODIFIED_KEEPS = {
     b"etag",
     b"cache-control",

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from service import openapi_contract
 from service.api_limits.dependency import RateLimitHeadersMiddleware
@@ -35,7 +35,7 @@ from service.evidence.router import EVIDENCE_UPLOADS
 from service.evidence.router import router as evidence_router
 from service.health import service as health_service
 from service.health.router import router as health_router
-from service.http_semantics import HeadAndConditionalMiddleware
+from service.http_semantics import ALREADY_COMPRESSED, HeadAndConditionalMiddleware
 from service.idempotency.dependency import NOT_IDEMPOTENT_PATHS, ReplayResponse, replay
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware, UnhandledErrors
 from service.observability import metrics, tracing
@@ -136,7 +136,13 @@ def create_app(
     app.add_middleware(UnhandledErrors)  # innermost: its 500s pass through the others
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(HeadAndConditionalMiddleware)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Already compressed formats (PDFs, workbooks, images) are sent as they are.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=1024,
+        compresslevel=6,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, *ALREADY_COMPRESSED),
+    )
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

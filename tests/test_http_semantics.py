@@ -99,3 +99,17 @@ def test_a_raw_upload_with_a_missing_body_is_not_called_a_json_endpoint(admin: C
     )
     assert response.status_code != 415, response.text
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_pdfs_are_sent_as_they_are_not_gzipped_again(
+    admin: Caller, session: Session, catalog: Catalog, org: Organisation
+) -> None:
+    row = builders.assessment(
+        session, catalog, org, answers=builders.example("openweave.answers"), submitted=True
+    )
+    session.commit()
+    url = f"/api/v1/assessments/{row.id}/report.pdf"
+    response = admin.get(url, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200, response.text
+    assert response.content.startswith(b"%PDF-")
+    assert "content-encoding" not in response.headers
