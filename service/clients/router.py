@@ -12,6 +12,7 @@ from service.api_types import ExternalIdPath
 from service.auth.dependencies import DirectoryEditor, Reader
 from service.clients import bulk as client_bulk
 from service.clients import service as client_service
+from service.clients.models import Client
 from service.clients.schemas import (
     ClientBulk,
     ClientBulkRead,
@@ -24,6 +25,13 @@ from service.clients.schemas import (
 from service.dependencies import CatalogDep, DbSession
 from service.openapi import errors
 from service.pagination import Page, PageQuery
+from service.representation_etags import (
+    IfMatchHeader,
+    etag_of,
+    lock,
+    parse_if_match,
+    require_current,
+)
 from service.routing import api_router
 from service.tombstones import service as tombstones
 from service.tombstones.params import Cascade, IncludeDeleted
@@ -47,7 +55,7 @@ def create_client(
     """Create a client, optionally with its environment profile."""
     client = client_service.create_client(session, catalog, principal.organisation_id, body)
     response.headers["Location"] = f"/api/v1/clients/{client.id}"
-    return client_service.to_read(client)
+    return _tagged(response, client)
 
 
 @router.post("/bulk", response_model=ClientBulkRead, responses=errors(401, 403, 409, 422))
@@ -86,7 +94,10 @@ def list_clients(
 @router.put(
     "/by-external-id/{external_id:path}",
     response_model=ClientRead,
-    responses={201: {"model": ClientRead, "description": "Created"}, **errors(401, 403, 409, 422)},
+    responses={
+        201: {"model": ClientRead, "description": "Created"},
+        **errors(401, 403, 409, 412, 422),
+    },
 )
 def upsert_client_by_external_id(
     external_id: ExternalIdPath,
@@ -95,48 +106,80 @@ def upsert_client_by_external_id(
     session: DbSession,
     catalog: CatalogDep,
     principal: DirectoryEditor,
+    if_match: IfMatchHeader = None,
 ) -> ClientRead:
-    """Create (201) or replace (200) the client with this CRM id, environment included."""
+    """Create (201) or replace (200) the client with this CRM id, environment included;
+    If-Match guards a replace."""
+    expected = parse_if_match(if_match)
+    if expected is not None:
+        existing = client_service.find_by_external_id(
+            session, principal.organisation_id, external_id
+        )
+        _require_current(session, existing, expected)
     client, created = client_service.upsert_client(
         session, catalog, principal.organisation_id, external_id, body
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["Location"] = f"/api/v1/clients/{client.id}"
-    return client_service.to_read(client)
+    return _tagged(response, client)
 
 
 @router.get(
     "/by-external-id/{external_id:path}", response_model=ClientRead, responses=errors(401, 403, 404)
 )
 def get_client_by_external_id(
-    external_id: ExternalIdPath, session: DbSession, principal: Reader
+    external_id: ExternalIdPath, response: Response, session: DbSession, principal: Reader
 ) -> ClientRead:
-    """Read the client with this CRM id."""
-    return client_service.to_read(
-        client_service.get_by_external_id(session, principal.organisation_id, external_id)
-    )
+    """Read the client with this CRM id; the ETag header identifies this version of it."""
+    client = client_service.get_by_external_id(session, principal.organisation_id, external_id)
+    return _tagged(response, client)
 
 
 @router.get("/{client_id}", response_model=ClientRead, responses=errors(401, 403, 404))
-def get_client(client_id: uuid.UUID, session: DbSession, principal: Reader) -> ClientRead:
-    """Read one client and its environment profile."""
-    return client_service.to_read(
-        client_service.get_client(session, principal.organisation_id, client_id)
-    )
+def get_client(
+    client_id: uuid.UUID, response: Response, session: DbSession, principal: Reader
+) -> ClientRead:
+    """Read one client and its environment profile; the ETag header identifies this version."""
+    client = client_service.get_client(session, principal.organisation_id, client_id)
+    return _tagged(response, client)
 
 
-@router.patch("/{client_id}", response_model=ClientRead, responses=errors(401, 403, 404, 409, 422))
+@router.patch(
+    "/{client_id}", response_model=ClientRead, responses=errors(401, 403, 404, 409, 412, 422)
+)
 def update_client(
     client_id: uuid.UUID,
     body: ClientUpdate,
+    response: Response,
     session: DbSession,
     catalog: CatalogDep,
     principal: DirectoryEditor,
+    if_match: IfMatchHeader = None,
 ) -> ClientRead:
-    """Change a client; environment answers are merged and null clears one."""
+    """Change a client; environment answers are merged and null clears one. If-Match guards
+    against overwriting a change made since you read it (412)."""
     client = client_service.get_client(session, principal.organisation_id, client_id)
+    _require_current(session, client, parse_if_match(if_match))
     updated = client_service.update_client(session, catalog, client, body)
-    return client_service.to_read(updated)
+    return _tagged(response, updated)
+
+
+def _tagged(response: Response, client: Client) -> ClientRead:
+    read = client_service.to_read(client)
+    response.headers["ETag"] = etag_of(read)
+    return read
+
+
+def _require_current(
+    session: DbSession, client: Client | None, expected: frozenset[str] | None
+) -> None:
+    if expected is None:
+        return
+    if client is None:
+        require_current(expected, "none (no such client yet)", "client")
+        return
+    lock(session, client)
+    require_current(expected, etag_of(client_service.to_read(client)), "client")
 
 
 @router.delete("/{client_id}", response_model=ClientRead, responses=errors(401, 403, 404, 409))

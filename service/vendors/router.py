@@ -13,11 +13,19 @@ from service.auth.dependencies import DirectoryEditor, Reader
 from service.dependencies import DbSession
 from service.openapi import errors
 from service.pagination import Page, PageQuery
+from service.representation_etags import (
+    IfMatchHeader,
+    etag_of,
+    lock,
+    parse_if_match,
+    require_current,
+)
 from service.routing import api_router
 from service.tombstones import service as tombstones
 from service.tombstones.params import Cascade, IncludeDeleted
 from service.vendors import bulk as vendor_bulk
 from service.vendors import service as vendor_service
+from service.vendors.models import Vendor
 from service.vendors.schemas import (
     VendorBulk,
     VendorBulkRead,
@@ -43,7 +51,7 @@ def create_vendor(
     """Create a vendor."""
     vendor = vendor_service.create_vendor(session, principal.organisation_id, body)
     response.headers["Location"] = f"/api/v1/vendors/{vendor.id}"
-    return VendorRead.model_validate(vendor)
+    return _tagged(response, vendor)
 
 
 @router.post("/bulk", response_model=VendorBulkRead, responses=errors(401, 403, 409, 422))
@@ -84,7 +92,10 @@ def list_vendors(
 @router.put(
     "/by-external-id/{external_id:path}",
     response_model=VendorRead,
-    responses={201: {"model": VendorRead, "description": "Created"}, **errors(401, 403, 409, 422)},
+    responses={
+        201: {"model": VendorRead, "description": "Created"},
+        **errors(401, 403, 409, 412, 422),
+    },
 )
 def upsert_vendor_by_external_id(
     external_id: ExternalIdPath,
@@ -92,43 +103,77 @@ def upsert_vendor_by_external_id(
     response: Response,
     session: DbSession,
     principal: DirectoryEditor,
+    if_match: IfMatchHeader = None,
 ) -> VendorRead:
-    """Create (201) or replace (200) the vendor with this CRM id."""
+    """Create (201) or replace (200) the vendor with this CRM id; If-Match guards a replace."""
+    expected = parse_if_match(if_match)
+    if expected is not None:
+        existing = vendor_service.find_by_external_id(
+            session, principal.organisation_id, external_id
+        )
+        _require_current(session, existing, expected)
     vendor, created = vendor_service.upsert_vendor(
         session, principal.organisation_id, external_id, body
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["Location"] = f"/api/v1/vendors/{vendor.id}"
-    return VendorRead.model_validate(vendor)
+    return _tagged(response, vendor)
 
 
 @router.get(
     "/by-external-id/{external_id:path}", response_model=VendorRead, responses=errors(401, 403, 404)
 )
 def get_vendor_by_external_id(
-    external_id: ExternalIdPath, session: DbSession, principal: Reader
+    external_id: ExternalIdPath, response: Response, session: DbSession, principal: Reader
 ) -> VendorRead:
-    """Read the vendor with this CRM id."""
-    return VendorRead.model_validate(
-        vendor_service.get_by_external_id(session, principal.organisation_id, external_id)
-    )
+    """Read the vendor with this CRM id; the ETag header identifies this version of it."""
+    vendor = vendor_service.get_by_external_id(session, principal.organisation_id, external_id)
+    return _tagged(response, vendor)
 
 
 @router.get("/{vendor_id}", response_model=VendorRead, responses=errors(401, 403, 404))
-def get_vendor(vendor_id: uuid.UUID, session: DbSession, principal: Reader) -> VendorRead:
-    """Read one vendor."""
-    return VendorRead.model_validate(
-        vendor_service.get_vendor(session, principal.organisation_id, vendor_id)
-    )
-
-
-@router.patch("/{vendor_id}", response_model=VendorRead, responses=errors(401, 403, 404, 409, 422))
-def update_vendor(
-    vendor_id: uuid.UUID, body: VendorUpdate, session: DbSession, principal: DirectoryEditor
+def get_vendor(
+    vendor_id: uuid.UUID, response: Response, session: DbSession, principal: Reader
 ) -> VendorRead:
-    """Change a vendor; fields not sent are left as they are."""
+    """Read one vendor; the ETag header identifies this version of it."""
     vendor = vendor_service.get_vendor(session, principal.organisation_id, vendor_id)
-    return VendorRead.model_validate(vendor_service.update_vendor(session, vendor, body))
+    return _tagged(response, vendor)
+
+
+@router.patch(
+    "/{vendor_id}", response_model=VendorRead, responses=errors(401, 403, 404, 409, 412, 422)
+)
+def update_vendor(
+    vendor_id: uuid.UUID,
+    body: VendorUpdate,
+    response: Response,
+    session: DbSession,
+    principal: DirectoryEditor,
+    if_match: IfMatchHeader = None,
+) -> VendorRead:
+    """Change a vendor; fields not sent are left as they are. If-Match guards against overwriting
+    a change made since you read it (412)."""
+    vendor = vendor_service.get_vendor(session, principal.organisation_id, vendor_id)
+    _require_current(session, vendor, parse_if_match(if_match))
+    return _tagged(response, vendor_service.update_vendor(session, vendor, body))
+
+
+def _tagged(response: Response, vendor: Vendor) -> VendorRead:
+    read = VendorRead.model_validate(vendor)
+    response.headers["ETag"] = etag_of(read)
+    return read
+
+
+def _require_current(
+    session: DbSession, vendor: Vendor | None, expected: frozenset[str] | None
+) -> None:
+    if expected is None:
+        return
+    if vendor is None:
+        require_current(expected, "none (no such vendor yet)", "vendor")
+        return
+    lock(session, vendor)
+    require_current(expected, etag_of(VendorRead.model_validate(vendor)), "vendor")
 
 
 @router.delete("/{vendor_id}", response_model=VendorRead, responses=errors(401, 403, 404, 409))
