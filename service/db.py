@@ -8,6 +8,8 @@ with "database is locked" halfway through a unit of work.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 import uuid
 import weakref
 from datetime import UTC, datetime
@@ -113,6 +115,28 @@ def _create_folder_for(database: str | None) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
+WAL_SWITCH_SECONDS = 60.0
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (it stays so), unless it already is.
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once rather
+    than waiting when another process holds it (two `stackvet migrate` starting together on a
+    new file): retry until the other has switched it or the deadline passes.
+    """
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -120,7 +144,7 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
