@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Header
 from pydantic import BaseModel
@@ -59,6 +60,22 @@ def require_current(expected: frozenset[str] | None, current: str, what: str) ->
     )
 
 
-def lock(session: Session, row: object) -> None:
-    """Re-read the row holding its lock (PostgreSQL FOR UPDATE) before comparing tags."""
+Row = TypeVar("Row")
+
+
+def require_current_row(
+    session: Session,
+    row: Row | None,
+    expected: frozenset[str] | None,
+    what: str,
+    read: Callable[[Row], BaseModel],
+) -> None:
+    """412 unless `expected` names the row's current ETag; the row is locked (PostgreSQL FOR
+    UPDATE) and re-read before the tags are compared. No row yet matches no tag."""
+    if expected is None:
+        return
+    if row is None:
+        require_current(expected, f"none (no such {what} yet)", what)
+        return
     session.refresh(row, with_for_update=True)
+    require_current(expected, etag_of(read(row)), what)

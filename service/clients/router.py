@@ -25,13 +25,7 @@ from service.clients.schemas import (
 from service.dependencies import CatalogDep, DbSession
 from service.openapi import errors
 from service.pagination import Page, PageQuery
-from service.representation_etags import (
-    IfMatchHeader,
-    etag_of,
-    lock,
-    parse_if_match,
-    require_current,
-)
+from service.representation_etags import IfMatchHeader, etag_of, parse_if_match, require_current_row
 from service.routing import api_router
 from service.tombstones import service as tombstones
 from service.tombstones.params import Cascade, IncludeDeleted
@@ -115,7 +109,7 @@ def upsert_client_by_external_id(
         existing = client_service.find_by_external_id(
             session, principal.organisation_id, external_id
         )
-        _require_current(session, existing, expected)
+        require_current_row(session, existing, expected, "client", client_service.to_read)
     client, created = client_service.upsert_client(
         session, catalog, principal.organisation_id, external_id, body
     )
@@ -159,7 +153,7 @@ def update_client(
     """Change a client; environment answers are merged and null clears one. If-Match guards
     against overwriting a change made since you read it (412)."""
     client = client_service.get_client(session, principal.organisation_id, client_id)
-    _require_current(session, client, parse_if_match(if_match))
+    require_current_row(session, client, parse_if_match(if_match), "client", client_service.to_read)
     updated = client_service.update_client(session, catalog, client, body)
     return _tagged(response, updated)
 
@@ -168,18 +162,6 @@ def _tagged(response: Response, client: Client) -> ClientRead:
     read = client_service.to_read(client)
     response.headers["ETag"] = etag_of(read)
     return read
-
-
-def _require_current(
-    session: DbSession, client: Client | None, expected: frozenset[str] | None
-) -> None:
-    if expected is None:
-        return
-    if client is None:
-        require_current(expected, "none (no such client yet)", "client")
-        return
-    lock(session, client)
-    require_current(expected, etag_of(client_service.to_read(client)), "client")
 
 
 @router.delete("/{client_id}", response_model=ClientRead, responses=errors(401, 403, 404, 409))

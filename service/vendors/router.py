@@ -13,13 +13,7 @@ from service.auth.dependencies import DirectoryEditor, Reader
 from service.dependencies import DbSession
 from service.openapi import errors
 from service.pagination import Page, PageQuery
-from service.representation_etags import (
-    IfMatchHeader,
-    etag_of,
-    lock,
-    parse_if_match,
-    require_current,
-)
+from service.representation_etags import IfMatchHeader, etag_of, parse_if_match, require_current_row
 from service.routing import api_router
 from service.tombstones import service as tombstones
 from service.tombstones.params import Cascade, IncludeDeleted
@@ -111,7 +105,7 @@ def upsert_vendor_by_external_id(
         existing = vendor_service.find_by_external_id(
             session, principal.organisation_id, external_id
         )
-        _require_current(session, existing, expected)
+        require_current_row(session, existing, expected, "vendor", VendorRead.model_validate)
     vendor, created = vendor_service.upsert_vendor(
         session, principal.organisation_id, external_id, body
     )
@@ -154,7 +148,9 @@ def update_vendor(
     """Change a vendor; fields not sent are left as they are. If-Match guards against overwriting
     a change made since you read it (412)."""
     vendor = vendor_service.get_vendor(session, principal.organisation_id, vendor_id)
-    _require_current(session, vendor, parse_if_match(if_match))
+    require_current_row(
+        session, vendor, parse_if_match(if_match), "vendor", VendorRead.model_validate
+    )
     return _tagged(response, vendor_service.update_vendor(session, vendor, body))
 
 
@@ -162,18 +158,6 @@ def _tagged(response: Response, vendor: Vendor) -> VendorRead:
     read = VendorRead.model_validate(vendor)
     response.headers["ETag"] = etag_of(read)
     return read
-
-
-def _require_current(
-    session: DbSession, vendor: Vendor | None, expected: frozenset[str] | None
-) -> None:
-    if expected is None:
-        return
-    if vendor is None:
-        require_current(expected, "none (no such vendor yet)", "vendor")
-        return
-    lock(session, vendor)
-    require_current(expected, etag_of(VendorRead.model_validate(vendor)), "vendor")
 
 
 @router.delete("/{vendor_id}", response_model=VendorRead, responses=errors(401, 403, 404, 409))
