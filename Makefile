@@ -70,7 +70,7 @@ format: $(INSTALLED)
 
 # The pinned dependencies (with hashes) that the image and `make` install; pyproject.toml keeps
 # the compatible ranges. Run after changing a dependency, or to take new releases.
-LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-strip-extras \
 	--no-emit-index-url --no-emit-find-links --upgrade
 lock: $(INSTALLED)
 	$(LOCK) --extra dev --output-file requirements-dev.lock pyproject.toml

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib import metadata
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from tests.repository import REPO_ROOT
 
-PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==(\S+) \\$", re.MULTILINE)
+PIN = re.compile(r"^([A-Za-z0-9_.\-]+)(?:\[[a-z0-9,\-]+\])?==(\S+) \\$", re.MULTILINE)
+PIN_EXTRAS = re.compile(r"^([A-Za-z0-9_.\-]+)\[([a-z0-9,\-]+)\]==", re.MULTILINE)
 
 
 def pins(name: str) -> dict[str, str]:
@@ -41,3 +43,25 @@ def test_the_locks_name_no_index_of_this_machine() -> None:
         assert "--find-links" not in text
         assert "--extra-index-url" not in text
         assert "--hash=sha256:" in text
+
+
+def test_a_pin_carries_the_extras_its_dependents_ask_for() -> None:
+    """pip 23 in hash mode resolves `fonttools[woff]>=4.59.2` (WeasyPrint's requirement) apart
+    from a bare `fonttools==4.68.0` pin and fails ("must have their versions pinned with ==") as
+    soon as PyPI has a newer fonttools; a pin written `fonttools[woff]==4.68.0` holds."""
+    installed = {canonicalize_name(d.metadata["Name"]): d for d in metadata.distributions()}
+    for name in ("requirements.lock", "requirements-dev.lock"):
+        pinned, text = pins(name), (REPO_ROOT / name).read_text()
+        extras = {
+            canonicalize_name(package): set(found.split(","))
+            for package, found in PIN_EXTRAS.findall(text)
+        }
+        for package in pinned:
+            for requirement in map(Requirement, installed[package].requires or []):
+                wanted = canonicalize_name(requirement.name)
+                if not requirement.extras or wanted not in pinned:
+                    continue
+                if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+                    continue
+                missing = requirement.extras - extras.get(wanted, set())
+                assert not missing, f"{name}: pin {wanted}{sorted(missing)} (from {package})"
