@@ -49,7 +49,7 @@ def test_a_pin_carries_the_extras_its_dependents_ask_for() -> None:
     """pip 23 in hash mode resolves `fonttools[woff]>=4.59.2` (WeasyPrint's requirement) apart
     from a bare `fonttools==4.68.0` pin and fails ("must have their versions pinned with ==") as
     soon as PyPI has a newer fonttools; a pin written `fonttools[woff]==4.68.0` holds."""
-    installed = {canonicalize_name(d.metadata["Name"]): d for d in metadata.distributions()}
+    installed = {str(canonicalize_name(d.metadata["Name"])): d for d in metadata.distributions()}
     for name in ("requirements.lock", "requirements-dev.lock"):
         pinned, text = pins(name), (REPO_ROOT / name).read_text()
         extras = {
