@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
 import pytest
 from sqlalchemy.orm import Session
 
@@ -15,7 +12,6 @@ from tests.api import Caller
 from tests.builders import example
 from tests.evidence.files import fixture
 from tests.reporting.conftest import pdf_text
-from tests.repository import REPO_ROOT
 
 
 @pytest.mark.usefixtures("render_pool")
@@ -42,24 +38,3 @@ def test_the_report_lists_the_contradictions_with_both_values_and_where(
     start = text.index("Evidence checked")
     # before the findings: what the score rests on is said first
     assert text.index("framework.version", start) < text.index("One finding per cause")
-    _preview(response.content)
-
-
-def _preview(pdf: bytes) -> None:
-    """PNG pages to look at while building (var/ is not committed)."""
-    folder = REPO_ROOT / "var" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "evidence-report.pdf").write_bytes(pdf)
-    subprocess.run(
-        [
-            "pdftoppm",
-            "-r",
-            "60",
-            "-png",
-            str(folder / "evidence-report.pdf"),
-            str(folder / "evidence-report"),
-        ],
-        check=False,
-        capture_output=True,
-    )
-    assert Path(folder / "evidence-report.pdf").exists()
