@@ -39,7 +39,10 @@ def test_filters_and_search(
     assert rows(buyer.get(f"/?vendor={world.draft.vendor_id}&status=draft").text) == 1
     nothing = buyer.get("/?q=no+such+thing").text
     assert "No assessment matches these filters." in nothing
-    assert rows(buyer.get("/?status=bogus&client=not-a-uuid").text) == 3, "nonsense is ignored"
+    assert rows(buyer.get("/?status=bogus").text) == 3, "a status it does not know is ignored"
+    unknown = buyer.get("/?client=not-a-name")
+    assert rows(unknown.text) == 0
+    assert "No client name contains “not-a-name”." in unknown.text
 
 
 def test_an_empty_organisation_is_told_what_to_do(buyer: Visitor) -> None:
