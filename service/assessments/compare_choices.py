@@ -52,16 +52,12 @@ def clients_page(
     session: Session, organisation_id: uuid.UUID, search: str, cursor: Cursor | None
 ) -> Window:
     """A page of clients by name (whose name contains `search`), each with its vendor count."""
-    backwards = cursor is not None and not cursor.after
     query: AnySelect = select(Client.id, Client.name).where(
         Client.organisation_id == organisation_id, Client.deleted_at.is_(None)
     )
     if search:
         query = query.where(contains(Client.name, search))
-    if cursor is not None:
-        query = query.where(CLIENT_ORDER.beyond(cursor.key, backwards=backwards))
-    query = CLIENT_ORDER.apply(query, backwards=backwards).limit(CLIENTS_PAGE + 1)
-    rows = [ClientRow(*r) for r in session.execute(query)]
+    rows = [ClientRow(*r) for r in CLIENT_ORDER.fetch(session, query, cursor, CLIENTS_PAGE + 1)]
     found = window(rows, cursor, CLIENTS_PAGE, lambda r: Key(r.name, r.id), CLIENT_SORT)
     counts = vendor_counts(session, organisation_id, [r.id for r in found.rows])
     rows = [ClientRow(r.id, r.name, counts.get(r.id, 0)) for r in found.rows]

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, false, literal, or_, tuple_
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, Select, literal, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 Value = str | int | date | datetime | None
 AnySelect = Select[*tuple[Any, ...]]
@@ -34,7 +34,8 @@ class BadCursor(ValueError):
 
 @dataclass(frozen=True)
 class Order:
-    """Rows by `column` (ascending unless `descending`), then by id the same way; NULLs last."""
+    """Rows by `column` (ascending unless `descending`), then by id the same way; rows without
+    a value come last either way, by id."""
 
     column: ColumnElement[Any] | InstrumentedAttribute[Any]
     row_id: InstrumentedAttribute[uuid.UUID]
@@ -42,29 +43,54 @@ class Order:
     descending: bool = False
     nullable: bool = False
 
-    def apply(self, query: AnySelect, *, backwards: bool = False) -> AnySelect:
-        """`query` ordered this way (or exactly the other way round, `backwards`)."""
-        descending = self.descending != backwards
-        column = self.column.desc() if descending else self.column.asc()
-        if self.nullable:
-            column = column.nulls_first() if backwards else column.nulls_last()
-        return query.order_by(column, self.row_id.desc() if descending else self.row_id.asc())
+    def fetch(
+        self, session: Session, query: AnySelect, cursor: Cursor | None, limit: int
+    ) -> list[Any]:
+        """Up to `limit` rows of `query` after the cursor's row (before it, backwards, nearest
+        first). Rows with a value and rows without one are read by separate queries, each a
+        plain range of an index, so a deep page costs what the first one does."""
+        backwards = cursor is not None and not cursor.after
+        rows: list[Any] = []
+        for condition, order_by in self._segments(cursor.key if cursor else None, backwards):
+            wanted = limit - len(rows)
+            if wanted <= 0:
+                break
+            rows.extend(session.execute(query.where(*condition).order_by(*order_by).limit(wanted)))
+        return rows
 
-    def beyond(self, key: Key, *, backwards: bool = False) -> ColumnElement[bool]:
-        """Rows after `key` in this order (before it, `backwards`)."""
+    def _segments(
+        self, key: Key | None, backwards: bool
+    ) -> list[tuple[list[ColumnElement[bool]], list[Any]]]:
         descending = self.descending != backwards
-        nulls_after = self.nullable and not backwards
-        nulls_before = self.nullable and backwards
-        if key.value is None:
-            later_id = self.row_id < key.row_id if descending else self.row_id > key.row_id
-            rest = self.column.is_not(None) if nulls_before else false()
-            return or_(and_(self.column.is_(None), later_id), rest)
+        by_value = [self._by(self.column, descending), self._by(self.row_id, descending)]
+        by_id = [self._by(self.row_id, descending)]
+        valued: list[ColumnElement[bool]] = [self.column.is_not(None)] if self.nullable else []
+        if key is not None and key.value is not None:
+            valued += self._after(key, descending)
+        if not self.nullable:
+            return [(valued, by_value)]
+        empty: list[ColumnElement[bool]] = [self.column.is_(None)]
+        if key is not None and key.value is None:
+            empty.append(self.row_id < key.row_id if descending else self.row_id > key.row_id)
+        if backwards:
+            if key is not None and key.value is not None:
+                return [(valued, by_value)]
+            return [(empty, by_id), (valued, by_value)]
+        if key is not None and key.value is None:
+            return [(empty, by_id)]
+        return [(valued, by_value), (empty, by_id)]
+
+    def _after(self, key: Key, descending: bool) -> list[ColumnElement[bool]]:
+        value = literal(key.value, self.column.type)
         pair = tuple_(self.column, self.row_id)
-        bound = tuple_(literal(key.value, self.column.type), literal(key.row_id, self.row_id.type))
-        later = pair < bound if descending else pair > bound
-        if nulls_after:
-            return or_(later, self.column.is_(None))
-        return and_(later, self.column.is_not(None)) if self.nullable else later
+        bound = tuple_(value, literal(key.row_id, self.row_id.type))
+        if descending:
+            return [self.column <= value, pair < bound]
+        return [self.column >= value, pair > bound]
+
+    @staticmethod
+    def _by(column: Any, descending: bool) -> Any:
+        return column.desc() if descending else column.asc()
 
 
 @dataclass(frozen=True)

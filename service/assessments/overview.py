@@ -125,12 +125,8 @@ def page_of(
 ) -> Window:
     """One page of at most PAGE_SIZE rows from `cursor`, with the neighbouring pages' links."""
     order = order_for(sort, descending)
-    backwards = cursor is not None and not cursor.after
     query = _filtered(select(*_ROW_COLUMNS), organisation_id, criteria)
-    if cursor is not None:
-        query = query.where(order.beyond(cursor.key, backwards=backwards))
-    query = order.apply(query, backwards=backwards).limit(PAGE_SIZE + 1)
-    rows = [Row(*r) for r in session.execute(query)]
+    rows = [Row(*r) for r in order.fetch(session, query, cursor, PAGE_SIZE + 1)]
 
     def key_of(row: Row) -> Key:
         return Key(getattr(row, _KEY_FIELDS[sort]), row.id)
