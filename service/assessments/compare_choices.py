@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer_group
 
 from service.assessments.keyset import AnySelect, Cursor, Key, Order, Window, window
 from service.assessments.models import EDITABLE, Assessment
 from service.clients.models import Client
 from service.pagination import contains
 from service.reporting.selection import MAX_COMPARED
-from service.scores.models import ScoreRecord
+from service.scores.models import DETAIL, ScoreRecord
 from service.vendors.models import Vendor
 
 CLIENTS_PAGE = 50
@@ -75,7 +75,7 @@ def vendor_counts(
         .where(*comparable(organisation_id), Assessment.client_id.in_(client_ids))
         .group_by(Assessment.client_id)
     )
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())
 
 
 @dataclass(frozen=True)
@@ -150,3 +150,21 @@ def compared(
         .where(*comparable(organisation_id), Assessment.id.in_(ids))
     )
     return list(session.scalars(query))
+
+
+def latest_scores(session: Session, chosen: Sequence[Assessment]) -> dict[uuid.UUID, ScoreRecord]:
+    """The latest score of each chosen assessment, by score id, with its details and the rows
+    naming its inputs: one query for all (and one per kind of input), not a set per column."""
+    ids = [a.latest_score_id for a in chosen if a.latest_score_id is not None]
+    query = (
+        select(ScoreRecord)
+        .options(
+            undefer_group(DETAIL),
+            selectinload(ScoreRecord.questionnaire),
+            selectinload(ScoreRecord.environment_questionnaire),
+            selectinload(ScoreRecord.rule_pack),
+            selectinload(ScoreRecord.knowledge),
+        )
+        .where(ScoreRecord.id.in_(ids))
+    )
+    return {record.id: record for record in session.scalars(query)}

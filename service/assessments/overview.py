@@ -205,21 +205,25 @@ class Counts:
 
 
 def counts(session: Session, organisation_id: uuid.UUID, criteria: Criteria, today: date) -> Counts:
-    """The summary above the list, for the rows the filters keep: one aggregate query."""
+    """The summary above the list, for the rows the filters keep: one aggregate query.
+
+    It reads only the assessments' own columns (a covering index of migration 0016); whether
+    the latest score recommends is a lookup in the hashed set of the organisation's
+    recommending scores, not a join of every row to its score."""
     answering = Assessment.status.in_(ANSWERING)
-    aggregates = select(
+    recommending = select(ScoreRecord.id).where(
+        ScoreRecord.organisation_id == organisation_id,
+        ScoreRecord.recommendation == "recommended",
+    )
+    query = select(
         func.count(),
         func.count().filter(answering, Assessment.due_on < today),
         func.count().filter(answering, Assessment.due_on.between(today, today + DUE_SOON)),
         func.count().filter(Assessment.status == AssessmentStatus.DRAFT),
         func.count().filter(Assessment.status.in_(TO_REVIEW)),
         func.count(Assessment.latest_score_id),
-        func.count().filter(ScoreRecord.recommendation == "recommended"),
-    )
-    query = aggregates.select_from(Assessment).outerjoin(
-        ScoreRecord, ScoreRecord.id == Assessment.latest_score_id
-    )
-    query = query.where(*_conditions(organisation_id, criteria))
+        func.count().filter(Assessment.latest_score_id.in_(recommending.scalar_subquery())),
+    ).where(*_conditions(organisation_id, criteria))
     return Counts(*session.execute(query).one())
 
 

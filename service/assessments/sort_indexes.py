@@ -9,6 +9,8 @@ compare_choices.py), and imported by service/models.py so that Alembic sees them
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Index, text
 
 from service.assessments.models import Assessment
@@ -19,11 +21,11 @@ LISTED = text("superseded_by_id IS NULL AND deleted_at IS NULL")
 NOT_DELETED = text("deleted_at IS NULL")
 
 
-def _listed(name: str, *columns: object) -> Index:
+def _listed(name: str, *columns: Any) -> Index:
     return Index(name, *columns, sqlite_where=LISTED, postgresql_where=LISTED)
 
 
-def _named(name: str, *columns: object) -> Index:
+def _named(name: str, *columns: Any) -> Index:
     return Index(name, *columns, sqlite_where=NOT_DELETED, postgresql_where=NOT_DELETED)
 
 

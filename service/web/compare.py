@@ -21,6 +21,7 @@ from service.questionnaires.answers import display
 from service.reporting.narrative import ranking_reason
 from service.reporting.selection import MAX_COMPARED
 from service.scores import service as score_service
+from service.scores.models import ScoreRecord
 from service.scores.schemas import ScoreRead
 from service.scoring.rules import Severity
 from service.web.auth import SignedIn, signed_in_router
@@ -125,7 +126,11 @@ def show_comparison(
     else:
         chosen_ids = compare_choices.default_choice(available)
     chosen = compare_choices.compared(session, organisation_id, chosen_ids)
-    columns = sorted((_column(session, a) for a in chosen), key=lambda c: c.rank_key)
+    records = compare_choices.latest_scores(session, chosen)
+    columns = sorted(
+        (_column(a, records[a.latest_score_id]) for a in chosen if a.latest_score_id in records),
+        key=lambda c: c.rank_key,
+    )
     questions = assessment_service.questionnaire_for(chosen[0]).questions if chosen else {}
     context = {
         "client": client,
@@ -149,8 +154,7 @@ def _twins(columns: list[Column]) -> set[str]:
     return {name for name, count in names.items() if count > 1}
 
 
-def _column(session: DbSession, assessment: Assessment) -> Column:
-    record = score_service.latest_score(session, assessment)
+def _column(assessment: Assessment, record: ScoreRecord) -> Column:
     score = score_service.read_score(record, with_paths=False)
     questions = assessment_service.questionnaire_for(assessment).questions
     facts = {

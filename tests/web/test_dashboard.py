@@ -124,7 +124,8 @@ def test_the_newest_change_is_first_and_pages_follow_by_cursor(buyer: Visitor, m
     assert titles(first) == by_change[:50]
     assert link(first, "prev") is None
     following = link(first, "next")
-    assert following is not None and "cursor=" in following
+    assert following is not None
+    assert "cursor=" in following
     second = buyer.get(following).text
     assert titles(second) == by_change[50:]
     assert link(second, "next") is None
@@ -148,7 +149,8 @@ def test_pages_keep_the_filters_and_the_sort(buyer: Visitor, many: Many) -> None
     narrow = buyer.get("/", params={"sort": "title", "dir": "desc"}).text
     following = link(narrow, "next")
     assert following is not None
-    assert "sort=title" in following and "dir=desc" in following
+    assert "sort=title" in following
+    assert "dir=desc" in following
     expected = sorted((a.title for a in many.rows), reverse=True)
     assert titles(narrow) + titles(buyer.get(following).text) == expected
     filtered = buyer.get("/", params={"q": "review", "client": str(many.clients[0].id)}).text
@@ -187,7 +189,7 @@ def test_sort_by_due_date_keeps_those_without_one_last(
     assert following is not None
     shown = [uuid.UUID(i) for i, _ in ROW.findall(first) + ROW.findall(buyer.get(following).text)]
     due = {a.id: a.due_on for a in many.rows}
-    dated = [due[i] for i in shown if due[i] is not None]
+    dated = [d for i in shown if (d := due[i]) is not None]
     assert dated == sorted(dated, reverse=way == "desc")
     assert all(due[i] is None for i in shown[len(dated) :]), "no due date: last, either way"
     assert len(shown) == 61
