@@ -42,7 +42,7 @@ def scored(
         vendor_row=builders.vendor(session, org, name=vendor_name),
         answers=builders.example("openweave.answers"),
         submitted=True,
-        **({"title": title} if title else {}),
+        title=title or f"{vendor_name} review",
     )
 
 
