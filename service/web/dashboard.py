@@ -28,12 +28,13 @@ router = signed_in_router()
 Text = Annotated[str, Query(max_length=200)]
 Token = Annotated[str, Query(max_length=1000)]
 
-COLUMNS = (
+COLUMNS: tuple[tuple[str, Sort | None], ...] = (
     ("Assessment", Sort.TITLE),
     ("Client", Sort.CLIENT),
     ("Status", Sort.STATUS),
-    ("Technical currency", Sort.CURRENCY),
-    ("Integration risk", Sort.RISK),
+    ("Technical currency", None),
+    ("Integration risk", None),
+    ("Recommendation", None),
     ("Updated", Sort.UPDATED),
 )
 """Table headers that sort; the "Sort by" field also offers vendor and due date."""
@@ -44,8 +45,6 @@ SORT_LABELS = {
     Sort.CLIENT: "Client",
     Sort.STATUS: "Status",
     Sort.DUE: "Due date",
-    Sort.CURRENCY: "Technical currency",
-    Sort.RISK: "Integration risk",
 }
 
 
