@@ -29,7 +29,7 @@ WIDTHS: dict[str, ViewportSize] = {
 
 
 def seed(server: Server, catalog: Catalog) -> tuple[str, str]:
-    """55 assessments (more than a page) for two Northwind clients and Contoso, two scored."""
+    """56 assessments (more than a page) for two Northwind clients and Contoso, three scored."""
     with server.session() as session:
         org = builders.organisation(session, "Acme Agency")
         user = builders.user(session, org, Role.ADMIN, name="Alice Example")
@@ -47,7 +47,12 @@ def seed(server: Server, catalog: Catalog) -> tuple[str, str]:
                 client_row=clients[n % 3],
                 title=f"Assessment {n:02d}",
             )
-        for name, answers in (("OpenWeave AI", "openweave"), ("Monolith Intelligence", "monolith")):
+        scored = (
+            ("OpenWeave AI", "openweave"),
+            ("Monolith Intelligence", "monolith"),
+            ("Cedar Labs", "openweave"),
+        )
+        for name, answers in scored:
             builders.assessment(
                 session,
                 catalog,
@@ -87,7 +92,7 @@ def test_the_dashboard_and_compare_pages_at_three_widths(
     page.goto(f"{server.url}/")
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(50)
-    expect(page.get_by_text("55", exact=True)).to_be_visible()
+    expect(page.get_by_text("56", exact=True)).to_be_visible()
     check_axe(page, "dashboard", report, width)
 
     # The client filter takes a name: typed with the keyboard, Enter applies it.
@@ -101,7 +106,7 @@ def test_the_dashboard_and_compare_pages_at_three_widths(
     field = page.get_by_label("Client", exact=True)
     field.fill("Northwind Retail")
     field.press("Enter")
-    expect(rows).to_have_count(20)
+    expect(rows).to_have_count(21)
     expect(page.get_by_label("Client", exact=True)).to_have_value("Northwind Retail")
 
     # Sorted by title (the header on wide screens, the "Sort by" field on any), then paged.
@@ -115,7 +120,7 @@ def test_the_dashboard_and_compare_pages_at_three_widths(
         expect(page.locator('th[aria-sort="ascending"]')).to_contain_text("Assessment")
     expect(rows.first).to_contain_text("Assessment 00")
     page.get_by_role("link", name="Next 50").click()
-    expect(rows).to_have_count(5)
+    expect(rows).to_have_count(6)
     expect(rows.first).to_contain_text("Assessment 50")
     expect(page.get_by_role("link", name="Previous 50")).to_be_visible()
     expect(page.get_by_label("Sort by")).to_have_value("title")
@@ -130,6 +135,11 @@ def test_the_dashboard_and_compare_pages_at_three_widths(
     page.screenshot(path=screenshots / f"compare-index-{width}.png", full_page=True)
     page.goto(f"{server.url}/compare/{client_id}")
     expect(page.get_by_role("link", name="Download comparison PDF")).to_be_visible()
+    picker = page.get_by_role("group", name=re.compile("Vendors to compare"))
+    expect(picker.get_by_role("checkbox")).to_have_count(3)
+    picker.get_by_role("checkbox", name=re.compile("^Cedar Labs")).uncheck()
+    page.get_by_role("button", name="Update").click()
+    expect(page.locator(".table--compare thead th")).to_have_count(2)
     check_axe(page, "compare-client", report, width)
     page.screenshot(path=screenshots / f"compare-client-{width}.png", full_page=True)
     assert report == {}, json.dumps(report, indent=1)
