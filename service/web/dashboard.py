@@ -154,11 +154,17 @@ def _cursor(token: str, ordering: Ordering) -> tuple[Cursor | None, bool]:
     """The page link's cursor; (None, True) when the link is not valid for this sort."""
     if not token:
         return None, False
-    kind = overview.order_for(ordering.sort, ordering.descending).kind
+    order = overview.order_for(ordering.sort, ordering.descending)
     try:
-        return decode(token, ordering.sort.value, kind), False
+        cursor = decode(token, ordering.sort.value, order.kind)
     except BadCursor:
         return None, True
+    value = cursor.key.value
+    if value is None and not order.nullable:
+        return None, True
+    if ordering.sort is Sort.STATUS and value not in set(AssessmentStatus):
+        return None, True
+    return cursor, False
 
 
 @dataclass(frozen=True)

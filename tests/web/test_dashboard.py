@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import html
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -255,6 +257,34 @@ def test_a_bad_page_link_shows_the_first_page_and_says_so(
     buyer: Visitor, many: Many, cursor: str
 ) -> None:
     response = buyer.get(f"/?cursor={cursor}")
+    assert response.status_code == 200
+    assert "That page link no longer fits this list" in response.text
+    assert len(titles(response.text)) == 50
+
+
+def cursor_of(*parts: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("sort", "value"),
+    [
+        ("status", "bogus"),
+        ("status", None),
+        ("due", "2026-13-01"),
+        ("due", 7),
+        ("updated", "2026-01-01T00:00:00"),
+        ("updated", "yesterday"),
+        ("title", 5),
+        ("title", None),
+        ("vendor", ["a list"]),
+    ],
+)
+def test_a_page_link_with_a_value_that_cannot_be_in_the_list_starts_again(
+    buyer: Visitor, many: Many, sort: str, value: object
+) -> None:
+    token = cursor_of(sort, "a", value, str(uuid.uuid4()))
+    response = buyer.get("/", params={"sort": sort, "cursor": token})
     assert response.status_code == 200
     assert "That page link no longer fits this list" in response.text
     assert len(titles(response.text)) == 50
