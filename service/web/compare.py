@@ -94,9 +94,10 @@ def _client_cursor(token: str) -> tuple[Cursor | None, bool]:
     if not token:
         return None, False
     try:
-        return decode(token, compare_choices.CLIENT_SORT, "text"), False
+        cursor = decode(token, compare_choices.CLIENT_SORT, "text")
     except BadCursor:
         return None, True
+    return (None, True) if cursor.key.value is None else (cursor, False)
 
 
 def _clients_link(search: str, cursor: str | None) -> str | None:
