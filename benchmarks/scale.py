@@ -35,6 +35,7 @@ from sqlalchemy.engine import Engine
 from benchmarks.load import free_port, server
 from service import migration
 from service.assessments import service as assessment_service
+from service.assessments.keyset import Cursor, Key
 from service.assessments.schemas import AssessmentCreate
 from service.auth import service as auth_service
 from service.auth.permissions import Role
@@ -318,6 +319,82 @@ def web_pages(base: str) -> None:
             )
 
 
+def dashboard_and_compare(base: str, engine: Engine) -> None:
+    """The web dashboard (first page, a deep page by cursor, each sort both ways, each filter,
+    `q`) and the comparison pages, by Server-Timing, with the size of each response.
+
+    Vacuums first, as autovacuum would soon after the seed: the counts read a covering index,
+    which PostgreSQL answers from the index alone only for pages the vacuum marked visible."""
+    with engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        autocommit.execute(text("VACUUM (ANALYZE) assessments, vendors, clients, scores"))
+    with engine.connect() as connection:
+        deep = connection.execute(
+            text(
+                "SELECT updated_at, id FROM assessments WHERE superseded_by_id IS NULL "
+                "ORDER BY updated_at DESC, id DESC OFFSET 50000 LIMIT 1"
+            )
+        ).one_or_none()
+        names = connection.execute(
+            text(
+                "SELECT v.name, c.name, a.client_id FROM assessments a "
+                "JOIN vendors v ON v.id = a.vendor_id JOIN clients c ON c.id = a.client_id "
+                "WHERE a.status = 'draft' LIMIT 1"
+            )
+        ).one()
+        client_id = connection.execute(
+            text(
+                "SELECT client_id FROM assessments WHERE latest_score_id IS NOT NULL "
+                "AND status NOT IN ('draft', 'changes_requested') "
+                "GROUP BY client_id ORDER BY count(DISTINCT vendor_id) DESC LIMIT 1"
+            )
+        ).scalar_one()
+        six = connection.execute(
+            text(
+                "SELECT DISTINCT ON (vendor_id) id FROM assessments WHERE client_id = :c "
+                "AND latest_score_id IS NOT NULL AND status NOT IN ('draft', 'changes_requested')"
+                " LIMIT 6"
+            ),
+            {"c": client_id},
+        ).scalars()
+        six_query = "&".join(f"assessment_id={i}" for i in six)
+    paths = {"dashboard, first page": "/"}
+    if deep is not None:
+        cursor = Cursor("updated", Key(deep[0], deep[1])).encode()
+        paths["dashboard, page 1,001 (cursor)"] = f"/?cursor={cursor}"
+    for sort in ("updated", "title", "vendor", "client", "status", "due"):
+        for way in ("asc", "desc"):
+            paths[f"dashboard sort={sort} {way}"] = f"/?sort={sort}&dir={way}"
+    paths |= {
+        "dashboard status=draft": "/?status=draft",
+        "dashboard status=submitted": "/?status=submitted",
+        "dashboard client=<name>": "/?" + str(httpx.QueryParams({"client": names[1]})),
+        "dashboard client=<id>": f"/?client={names[2]}",
+        "dashboard vendor=<name>": "/?" + str(httpx.QueryParams({"vendor": names[0]})),
+        "dashboard client=<part of many>": "/?client=Client+00",
+        "dashboard q=word": "/?q=Assessment+4242+",
+        "dashboard q=no match": "/?q=zzzz-nothing",
+        "dashboard q + status + sort": "/?q=Assessment+42&status=draft&sort=title",
+        "/compare": "/compare",
+        "/compare?q=": "/compare?q=Client+05",
+        "/compare/{client} (default)": f"/compare/{client_id}",
+        "/compare/{client} 6 vendors": f"/compare/{client_id}?{six_query}",
+    }
+    with httpx.Client(base_url=base, timeout=120, follow_redirects=True) as browser:
+        page = browser.get("/sign-in")
+        csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text)
+        assert csrf, "no CSRF token on the sign-in page"
+        browser.post(
+            "/sign-in", data={"_csrf": csrf.group(1), "email": USER[0], "password": USER[1]}
+        )
+        print(f"\n{'web page (server time)':34} {'median':>8} {'p95':>8} {'KB':>6}")
+        for name, path in paths.items():
+            budget = 300 if "6 vendors" in name else 200
+            median, p95, size = time_get(browser, path, repeat=5)
+            flag = "" if median < budget else f"  OVER {budget} ms"
+            print(f"{name:34} {median:8.1f} {p95:8.1f} {size / 1024:6.0f}{flag}")
+
+
 def peak_memory_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -345,6 +422,7 @@ def main() -> None:
             api_reads(client, engine, org_id)
             sync_pass(client, args.sync_pages)
         web_pages(base)
+        dashboard_and_compare(base, engine)
         pids = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _is_serve(p, port)]
         for pid in pids:
             print(

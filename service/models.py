@@ -1,6 +1,7 @@
 """Every ORM model, imported in one place for Alembic and the tests."""
 
 from service.api_limits.models import ApiRateCounter
+from service.assessments import sort_indexes  # noqa: F401  (the dashboard's indexes)
 from service.assessments.models import Assessment, AssessmentHistory
 from service.auth.models import ApiKey, Organisation
 from service.branding.models import Branding

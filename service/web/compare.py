@@ -6,22 +6,25 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
+from service.assessments import compare_choices
 from service.assessments import service as assessment_service
+from service.assessments.keyset import BadCursor, Cursor, decode
 from service.assessments.models import Assessment
 from service.clients import service as client_service
 from service.dependencies import DbSession
 from service.questionnaires.answers import display
 from service.reporting.narrative import ranking_reason
-from service.reporting.selection import MAX_COMPARED, default_selection
+from service.reporting.selection import MAX_COMPARED
 from service.scores import service as score_service
+from service.scores.models import ScoreRecord
 from service.scores.schemas import ScoreRead
 from service.scoring.rules import Severity
 from service.web.auth import SignedIn, signed_in_router
-from service.web.listing import every
 from service.web.pages import page
 
 router = signed_in_router()
@@ -64,15 +67,44 @@ class Column:
 
 
 @router.get("/compare")
-def show_compare(request: Request, session: DbSession, user: SignedIn) -> HTMLResponse:
-    """Clients, with how many scored vendors each has to compare."""
+def show_compare(
+    request: Request,
+    session: DbSession,
+    user: SignedIn,
+    q: Annotated[str, Query(max_length=200)] = "",
+    cursor: Annotated[str, Query(max_length=1000)] = "",
+) -> HTMLResponse:
+    """Clients by name, 50 a page, with how many scored vendors each has to compare."""
     organisation_id = user.principal.organisation_id
-    clients = every(lambda p: client_service.list_clients(session, organisation_id, p))
-    rows = [
-        (client, len(assessment_service.scored_for_client(session, organisation_id, client.id)))
-        for client in sorted(clients, key=lambda c: c.name.lower())
-    ]
-    return page(request, session, user, "compare/index.html", {"rows": rows}, nav="compare")
+    search = q.strip()
+    start, stale_link = _client_cursor(cursor)
+    found = compare_choices.clients_page(session, organisation_id, search, start)
+    context = {
+        "rows": found.rows,
+        "q": search,
+        "previous": _clients_link(search, found.previous),
+        "next": _clients_link(search, found.next),
+        "first": _clients_link(search, "") if start is not None else None,
+        "stale_link": stale_link,
+    }
+    return page(request, session, user, "compare/index.html", context, nav="compare")
+
+
+def _client_cursor(token: str) -> tuple[Cursor | None, bool]:
+    if not token:
+        return None, False
+    try:
+        cursor = decode(token, compare_choices.CLIENT_SORT, "text")
+    except BadCursor:
+        return None, True
+    return (None, True) if cursor.key.value is None else (cursor, False)
+
+
+def _clients_link(search: str, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    params = {k: v for k, v in (("q", search), ("cursor", cursor)) if v}
+    return "/compare" + ("?" + urlencode(params) if params else "")
 
 
 @router.get("/compare/{client_id}")
@@ -83,26 +115,33 @@ def show_comparison(
     user: SignedIn,
     assessment_id: Annotated[list[uuid.UUID] | None, Query()] = None,
 ) -> HTMLResponse:
-    """The chosen (or all) scored vendors of a client, best fit first."""
+    """The chosen (or each vendor's latest) scored assessments of a client, best fit first."""
     organisation_id = user.principal.organisation_id
     client = client_service.get_client(session, organisation_id, client_id)
-    scored = assessment_service.scored_for_client(session, organisation_id, client_id)
+    available = compare_choices.choices(session, organisation_id, client_id)
     wanted = list(dict.fromkeys(assessment_id or []))
     too_many = len(wanted) > MAX_COMPARED
+    known = {c.id for c in available}
     if wanted and not too_many:
-        chosen = [a for a in scored if a.id in wanted]
+        chosen_ids = [i for i in wanted if i in known]
     else:
-        chosen = default_selection(scored).chosen
-    columns = sorted((_column(session, a) for a in chosen), key=lambda c: c.rank_key)
+        chosen_ids = compare_choices.default_choice(available)
+    chosen = compare_choices.compared(session, organisation_id, chosen_ids)
+    records = compare_choices.latest_scores(session, chosen)
+    columns = sorted(
+        (_column(a, records[a.latest_score_id]) for a in chosen if a.latest_score_id in records),
+        key=lambda c: c.rank_key,
+    )
     questions = assessment_service.questionnaire_for(chosen[0]).questions if chosen else {}
     context = {
         "client": client,
-        "scored": scored,
+        "scored": available,
+        "vendor_count": compare_choices.vendors_available(available),
         "selected": {a.id for a in chosen},
         "columns": columns,
         "facts": [(q, questions[q].name) for q in KEY_FACTS if q in questions],
         "severities": SEVERITIES,
-        "pdf_query": "&".join(f"assessment_id={a.id}" for a in chosen),
+        "pdf_query": "&".join(f"assessment_id={c.assessment.id}" for c in columns),
         "too_many": len(wanted) if too_many else 0,
         "max_compared": MAX_COMPARED,
         "twins": _twins(columns),
@@ -116,8 +155,7 @@ def _twins(columns: list[Column]) -> set[str]:
     return {name for name, count in names.items() if count > 1}
 
 
-def _column(session: DbSession, assessment: Assessment) -> Column:
-    record = score_service.latest_score(session, assessment)
+def _column(assessment: Assessment, record: ScoreRecord) -> Column:
     score = score_service.read_score(record, with_paths=False)
     questions = assessment_service.questionnaire_for(assessment).questions
     facts = {
