@@ -168,6 +168,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server to use")
     parser.add_argument("--seconds", type=float, default=5.0, help="per endpoint and level")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of every figure (3: min/median/max)")
+    parser.add_argument("--workers", type=int, default=1, help="`stackvet serve --workers`")
+    parser.add_argument("--only", choices=("reads", "all"), default="all", help="reads: skip lists")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = postgres_schema(args.postgres) if args.postgres else f"sqlite:///{folder}/load.db"
@@ -176,6 +179,7 @@ def main() -> None:
         env |= {"STACKVET_DATABASE_URL": url, "STACKVET_EMBEDDED_WORKER": "false"}
         env |= {"STACKVET_METRICS": "enabled", "BENCH_DATABASE_URL": url}
         serve = [STACKVET, "serve", "--port", str(port := free_port())]
+        serve += ["--workers", str(args.workers)]
         bare = [sys.executable, "-m", "uvicorn", "benchmarks.bare:create_bare_app", "--factory"]
         bare += ["--port", str(bare_port := free_port()), "--no-access-log"]
         with (
@@ -183,32 +187,91 @@ def main() -> None:
             server(bare, env, bare_port, "/docs") as b,
         ):
             targets = {
-                "bare one": f"{b}/bare/assessments/{assessment_id}",
-                "GET /assessments/{id}": f"{api}/api/v1/assessments/{assessment_id}",
-                "bare list of 50": f"{b}/bare/assessments",
-                "list of 50": f"{api}/api/v1/assessments?limit=50",
-                "GET .../score": f"{api}/api/v1/assessments/{assessment_id}/score",
+                BARE_ONE: f"{b}/bare/assessments/{assessment_id}",
+                ONE: f"{api}/api/v1/assessments/{assessment_id}",
+                SCORE: f"{api}/api/v1/assessments/{assessment_id}/score",
             }
-            report(targets, token, args.seconds)
+            if args.only == "all":
+                targets[BARE_LIST] = f"{b}/bare/assessments"
+                targets[LIST] = f"{api}/api/v1/assessments?limit=50"
+            verdicts = report(targets, token, args.seconds, args.repeat)
+    print("\n".join(verdicts))
 
 
-def report(targets: dict[str, str], token: str, seconds: float) -> None:
-    print(f"{'endpoint':24} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+BARE_ONE, ONE, SCORE = "bare one", "GET /assessments/{id}", "GET .../score"
+BARE_LIST, LIST = "bare list of 50", "list of 50"
+
+RATIO_GOALS = ((ONE, BARE_ONE, 0.60), (LIST, BARE_LIST, 0.40), (SCORE, ONE, 0.50))
+"""(figure, baseline, the least ratio of their rates) at every level, from issue 16."""
+P99_GOAL_MS, P99_GOAL_CONNECTIONS = 50.0, 10
+
+
+def report(targets: dict[str, str], token: str, seconds: float, repeat: int) -> list[str]:
+    """Every figure `repeat` times, interleaved so that load on the machine hits all alike;
+    prints each run, then min/median/max; returns one PASS/FAIL line per goal."""
+    print(f"{'endpoint':24} {'conns':>5} {'run':>3} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    verdicts = []
     for connections in CONNECTIONS:
-        results = {}
-        for name, url in targets.items():
-            results[name] = result = asyncio.run(drive(url, token, connections, seconds))
-            print(
-                f"{name:24} {connections:5} {result.rate:8.1f} {result.p50_ms:8.1f} "
-                f"{result.p99_ms:8.1f} {result.errors:6}"
-            )
-        for name, base in (
-            ("GET /assessments/{id}", "bare one"),
-            ("list of 50", "bare list of 50"),
-            ("GET .../score", "GET /assessments/{id}"),
-        ):
-            ratio = results[name].rate / results[base].rate
-            print(f"  ratio {name} / {base} at {connections}: {ratio:.0%}")
+        runs: dict[str, list[Result]] = {name: [] for name in targets}
+        for run in range(repeat):
+            for name, url in targets.items():
+                result = asyncio.run(drive(url, token, connections, seconds))
+                runs[name].append(result)
+                print(
+                    f"{name:24} {connections:5} {run + 1:3} {result.rate:8.1f} "
+                    f"{result.p50_ms:8.1f} {result.p99_ms:8.1f} {result.errors:6}"
+                )
+        verdicts += summarise(runs, connections)
+    return verdicts
+
+
+def spread(values: list[float], unit: str = "") -> str:
+    """min/median/max (or the one value) of several runs."""
+    if len(values) == 1:
+        return f"{values[0]:.1f}{unit}"
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{low:.1f}/{mid:.1f}/{high:.1f}{unit}"
+
+
+def summarise(runs: dict[str, list[Result]], connections: int) -> list[str]:
+    print(f"-- {connections} connection(s): req/s, p50, p99 as min/median/max over runs")
+    for name, results in runs.items():
+        rates = spread([r.rate for r in results])
+        p50 = spread([r.p50_ms for r in results], " ms")
+        p99 = spread([r.p99_ms for r in results], " ms")
+        errors = sum(r.errors for r in results)
+        print(f"   {name:24} {rates:>20} req/s  p50 {p50:>22}  p99 {p99:>22}  errors {errors}")
+    verdicts = []
+    for name, base, goal in RATIO_GOALS:
+        if name not in runs:
+            continue
+        # Paired ratios: run i of the figure against run i of its baseline (same minute).
+        ratios = [r.rate / b.rate for r, b in zip(runs[name], runs[base], strict=True)]
+        median = statistics.median(ratios)
+        verdict = "PASS" if median >= goal else "FAIL"
+        line = (
+            f"{verdict} {connections:2} conns: {name} / {base} = "
+            f"{spread([100 * x for x in ratios], '%')} (goal >= {goal:.0%}; "
+            f"{spread([r.rate for r in runs[name]])} vs {spread([b.rate for b in runs[base]])} req/s)"
+        )
+        print("  " + line)
+        verdicts.append(line)
+    for name in runs:
+        if name.startswith("bare"):
+            continue
+        errors = sum(r.errors for r in runs[name])
+        p99 = statistics.median([r.p99_ms for r in runs[name]])
+        if connections == P99_GOAL_CONNECTIONS:
+            verdict = "PASS" if p99 < P99_GOAL_MS else "FAIL"
+            line = f"{verdict} {connections:2} conns: {name} p99 {p99:.1f} ms (median of runs; goal < {P99_GOAL_MS:.0f} ms)"
+            print("  " + line)
+            verdicts.append(line)
+        if connections == max(CONNECTIONS):
+            verdict = "PASS" if errors == 0 else "FAIL"
+            line = f"{verdict} {connections:2} conns: {name} errors {errors} (goal 0)"
+            print("  " + line)
+            verdicts.append(line)
+    return verdicts
 
 
 if __name__ == "__main__":

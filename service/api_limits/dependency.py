@@ -8,7 +8,9 @@ from fastapi import Header, Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api_limits.service import Limiter, key_of
+from service.api_limits.service import Limiter, bearer_token
+from service.auth import dependencies as auth_dependencies
+from service.auth import service as auth_service
 from service.dependencies import DbSession
 
 STATE_KEY = "rate_limit_headers"
@@ -29,20 +31,24 @@ def rate_limit(
     if limiter is None:
         return
     if session.get_bind().dialect.name == "sqlite":
-        headers = _count(limiter, session, authorization)
+        headers = _count(request, limiter, session, authorization)
     else:
         factory: sessionmaker[Session] = request.app.state.session_factory
         with factory.begin() as own:
-            headers = _count(limiter, own, authorization)
+            headers = _count(request, limiter, own, authorization)
     if headers is not None:
         request.scope.setdefault("state", {})[STATE_KEY] = headers
 
 
-def _count(limiter: Limiter, session: Session, authorization: str | None) -> dict[str, str] | None:
-    caller = key_of(session, authorization)
-    if caller is None:
+def _count(
+    request: Request, limiter: Limiter, session: Session, authorization: str | None
+) -> dict[str, str] | None:
+    token = bearer_token(authorization)
+    key = auth_service.live_key(session, token) if token else None
+    if token is None or key is None:
         return None  # the route's own authentication answers; an unknown key is not counted
-    return limiter.hit(session, *caller)
+    auth_dependencies.remember_key(request, token, key)
+    return limiter.hit(session, key.id, key.organisation_id)
 
 
 class RateLimitHeadersMiddleware:

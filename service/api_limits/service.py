@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.api_limits.models import ApiRateCounter
-from service.auth.models import ApiKey
-from service.auth.tokens import hash_token
 from service.errors import TooManyRequests
 
 
@@ -150,16 +148,11 @@ class Limiter:
         )
 
 
-def key_of(session: Session, authorization: str | None) -> tuple[uuid.UUID, uuid.UUID] | None:
-    """The (key id, organisation id) of a bearer API key, or None."""
+def bearer_token(authorization: str | None) -> str | None:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    query = select(ApiKey.id, ApiKey.organisation_id).where(
-        ApiKey.token_hash == hash_token(token.strip()), ApiKey.revoked_at.is_(None)
-    )
-    row = session.execute(query).first()
-    return (row[0], row[1]) if row is not None else None
+    return token.strip()
 
 
 def purge(session: Session, older_than: timedelta) -> None:

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth import service as auth_service
 from service.auth import usage
+from service.auth.models import ApiKey
 from service.auth.permissions import Permission
 from service.auth.principal import Principal
 from service.dependencies import DbSession, after_unit_of_work
@@ -22,12 +23,26 @@ bearer_scheme = HTTPBearer(
 )
 
 
+_REMEMBERED = "api_key"
+
+
+def remember_key(request: Request, token: str, key: auth_service.LiveKey) -> None:
+    """Keep the live key a dependency that ran first (the rate-limit check) read for `token`,
+    so that authentication does not read it again in the same request."""
+    setattr(request.state, _REMEMBERED, (token, key))
+
+
 def current_principal(
     request: Request,
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
 ) -> Principal:
-    key = auth_service.find_key(session, credentials.credentials if credentials else None)
+    token = credentials.credentials if credentials else None
+    remembered: tuple[str, auth_service.LiveKey] | None = getattr(request.state, _REMEMBERED, None)
+    if remembered is not None and token is not None and remembered[0] == token:
+        key: auth_service.LiveKey | ApiKey = remembered[1]
+    else:
+        key = auth_service.find_key(session, token)
     key_id, last_used_at = key.id, key.last_used_at
     after_unit_of_work(request, lambda factory: usage.refresh(factory, key_id, last_used_at))
     return auth_service.principal_for_key(key)
