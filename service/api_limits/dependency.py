@@ -10,7 +10,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api_limits.service import Limiter, bearer_token
 from service.auth import dependencies as auth_dependencies
-from service.auth import service as auth_service
 from service.dependencies import DbSession
 
 STATE_KEY = "rate_limit_headers"
@@ -44,11 +43,12 @@ def _count(
     request: Request, limiter: Limiter, session: Session, authorization: str | None
 ) -> dict[str, str] | None:
     token = bearer_token(authorization)
-    key = auth_service.live_key(session, token) if token else None
-    if token is None or key is None:
+    counted = limiter.hit_token(session, token) if token else None
+    if token is None or counted is None:
         return None  # the route's own authentication answers; an unknown key is not counted
+    key, headers = counted
     auth_dependencies.remember_key(request, token, key)
-    return limiter.hit(session, key.id, key.organisation_id)
+    return headers
 
 
 class RateLimitHeadersMiddleware:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth import service as auth_service
@@ -32,7 +33,7 @@ def remember_key(request: Request, token: str, key: auth_service.LiveKey) -> Non
     setattr(request.state, _REMEMBERED, (token, key))
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
@@ -42,7 +43,7 @@ def current_principal(
     if remembered is not None and token is not None and remembered[0] == token:
         key: auth_service.LiveKey | ApiKey = remembered[1]
     else:
-        key = auth_service.find_key(session, token)
+        key = await run_in_threadpool(auth_service.find_key, session, token)
     key_id, last_used_at = key.id, key.last_used_at
     after_unit_of_work(request, lambda factory: usage.refresh(factory, key_id, last_used_at))
     return auth_service.principal_for_key(key)
@@ -52,7 +53,8 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def require(permission: Permission) -> Callable[[Principal], Principal]:
-    def check(principal: CurrentPrincipal) -> Principal:
+    # Async: a pure check need not hop to the thread pool and back.
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.can(permission):
             raise Forbidden(
                 f"The '{principal.role}' role cannot {_ACTIONS[permission]}.",
