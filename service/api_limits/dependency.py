@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Header, Request
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,21 +26,42 @@ def rate_limit(
 ) -> None:
     """Count the request against its API key's and organisation's budgets.
 
-    On PostgreSQL in a short transaction of its own, before the request's unit of work takes a
-    connection: counted inside a request that already held one, each request of a burst needed
-    a second pool connection and a burst of 50 got 503s. SQLite has one writer at a time, so
-    there the count joins the request's own transaction rather than queue behind it."""
+    On PostgreSQL apart from the request's transaction, before the request's unit of work takes
+    a connection: counted inside a request that already held one, each request of a burst needed
+    a second pool connection and a burst of 50 got 503s. The lookup and the counts are one
+    statement (`Limiter.hit_token`), run in autocommit: no BEGIN and COMMIT round trips. A
+    refused request's count is then kept, where a transaction rolled it back; no response can
+    tell (`RateLimit` shows no less than 0 left, and an organisation over its budget stays
+    over it for the rest of the window). SQLite has one writer at a time, so there the count
+    joins the request's own transaction rather than queue behind it."""
     limiter: Limiter | None = getattr(request.app.state, "api_limiter", None)
     if limiter is None:
         return
     if session.get_bind().dialect.name == "sqlite":
         headers = _count(request, limiter, session, authorization)
     else:
-        factory: sessionmaker[Session] = request.app.state.session_factory
-        with factory.begin() as own:
+        with _own_session(request.app.state.session_factory) as own:
             headers = _count(request, limiter, own, authorization)
     if headers is not None:
         request.scope.setdefault("state", {})[STATE_KEY] = headers
+
+
+@contextmanager
+def _own_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in autocommit on the app's engine; in a transaction of its own when the
+    factory is bound to a connection (tests: a savepoint of the test's transaction)."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine):
+        with factory.begin() as own:
+            yield own
+        return
+    with Session(bind=_autocommit(bind)) as own:
+        yield own
+
+
+@lru_cache(maxsize=8)
+def _autocommit(engine: Engine) -> Engine:
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _count(
