@@ -8,7 +8,12 @@ loopback, seeds 60 scored assessments and an API key, then drives each endpoint 
 asyncio client at 1, 10 and 50 connections for a fixed time. Prints requests per second,
 p50/p99 latency, errors, and each figure's ratio to its baseline measured in the same run:
 GET /assessments/{id} and a list page of 50 against the bare endpoint, GET .../score against
-GET /assessments/{id}.
+GET /assessments/{id}, and PASS/FAIL against each goal of issue 16 (ratios, p99 under 50 ms at
+10 connections, no errors at 50).
+
+    --repeat 3        every figure three times, interleaved; min/median/max, paired ratios
+    --only reads      skip the list pages
+    --workers N       `stackvet serve --workers N` (STACKVET_WEB_CONCURRENCY)
 """
 
 from __future__ import annotations
@@ -168,9 +173,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server to use")
     parser.add_argument("--seconds", type=float, default=5.0, help="per endpoint and level")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of every figure (3: min/median/max)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs (3: min/median/max)")
     parser.add_argument("--workers", type=int, default=1, help="`stackvet serve --workers`")
-    parser.add_argument("--only", choices=("reads", "all"), default="all", help="reads: skip lists")
+    parser.add_argument("--only", choices=("reads", "all"), default="all", help="skip lists")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = postgres_schema(args.postgres) if args.postgres else f"sqlite:///{folder}/load.db"
@@ -209,7 +214,8 @@ P99_GOAL_MS, P99_GOAL_CONNECTIONS = 50.0, 10
 def report(targets: dict[str, str], token: str, seconds: float, repeat: int) -> list[str]:
     """Every figure `repeat` times, interleaved so that load on the machine hits all alike;
     prints each run, then min/median/max; returns one PASS/FAIL line per goal."""
-    print(f"{'endpoint':24} {'conns':>5} {'run':>3} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    print(f"{'endpoint':24} {'conns':>5} {'run':>3} {'req/s':>8} {'p50 ms':>8} ", end="")
+    print(f"{'p99 ms':>8} {'errors':>6}")
     verdicts = []
     for connections in CONNECTIONS:
         runs: dict[str, list[Result]] = {name: [] for name in targets}
@@ -241,37 +247,49 @@ def summarise(runs: dict[str, list[Result]], connections: int) -> list[str]:
         p99 = spread([r.p99_ms for r in results], " ms")
         errors = sum(r.errors for r in results)
         print(f"   {name:24} {rates:>20} req/s  p50 {p50:>22}  p99 {p99:>22}  errors {errors}")
+    return ratio_verdicts(runs, connections) + latency_verdicts(runs, connections)
+
+
+def ratio_verdicts(runs: dict[str, list[Result]], connections: int) -> list[str]:
     verdicts = []
     for name, base, goal in RATIO_GOALS:
         if name not in runs:
             continue
         # Paired ratios: run i of the figure against run i of its baseline (same minute).
         ratios = [r.rate / b.rate for r, b in zip(runs[name], runs[base], strict=True)]
-        median = statistics.median(ratios)
-        verdict = "PASS" if median >= goal else "FAIL"
-        line = (
+        verdict = "PASS" if statistics.median(ratios) >= goal else "FAIL"
+        ours, theirs = spread([r.rate for r in runs[name]]), spread([b.rate for b in runs[base]])
+        verdicts.append(
             f"{verdict} {connections:2} conns: {name} / {base} = "
             f"{spread([100 * x for x in ratios], '%')} (goal >= {goal:.0%}; "
-            f"{spread([r.rate for r in runs[name]])} vs {spread([b.rate for b in runs[base]])} req/s)"
+            f"{ours} vs {theirs} req/s)"
         )
-        print("  " + line)
-        verdicts.append(line)
-    for name in runs:
+    return _printed(verdicts)
+
+
+def latency_verdicts(runs: dict[str, list[Result]], connections: int) -> list[str]:
+    verdicts = []
+    for name, results in runs.items():
         if name.startswith("bare"):
             continue
-        errors = sum(r.errors for r in runs[name])
-        p99 = statistics.median([r.p99_ms for r in runs[name]])
         if connections == P99_GOAL_CONNECTIONS:
+            p99 = statistics.median([r.p99_ms for r in results])
             verdict = "PASS" if p99 < P99_GOAL_MS else "FAIL"
-            line = f"{verdict} {connections:2} conns: {name} p99 {p99:.1f} ms (median of runs; goal < {P99_GOAL_MS:.0f} ms)"
-            print("  " + line)
-            verdicts.append(line)
+            verdicts.append(
+                f"{verdict} {connections:2} conns: {name} p99 {p99:.1f} ms "
+                f"(median of runs; goal < {P99_GOAL_MS:.0f} ms)"
+            )
         if connections == max(CONNECTIONS):
+            errors = sum(r.errors for r in results)
             verdict = "PASS" if errors == 0 else "FAIL"
-            line = f"{verdict} {connections:2} conns: {name} errors {errors} (goal 0)"
-            print("  " + line)
-            verdicts.append(line)
-    return verdicts
+            verdicts.append(f"{verdict} {connections:2} conns: {name} errors {errors} (goal 0)")
+    return _printed(verdicts)
+
+
+def _printed(lines: list[str]) -> list[str]:
+    for line in lines:
+        print("  " + line)
+    return lines
 
 
 if __name__ == "__main__":

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 import time
+import typing
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import DateTime, Select, String, cast, delete, literal, select, true
+from sqlalchemy import DateTime, Select, String, Table, cast, delete, literal, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -139,7 +140,9 @@ class Limiter:
             return None if key is None else (key, self.hit(session, key.id, key.organisation_id))
         now = time.time()
         starts = [_window_start(now, p.window) for p in (self.per_key, self.per_organisation)]
-        row = session.execute(_looked_up_and_counted(token, *starts, self.per_key.quota)).first()
+        key_start, organisation_start = starts
+        statement = _looked_up_and_counted(token, key_start, organisation_start, self.per_key.quota)
+        row = session.execute(statement).first()
         if row is None:
             return None
         usages = []
@@ -150,7 +153,8 @@ class Limiter:
             if usage.hits > policy.quota:
                 raise self._refusal(usage)
             usages.append(usage)
-        return LiveKey(*row[:-2]), self._headers(min(usages, key=lambda u: (u.remaining, -u.reset)))
+        key = LiveKey(row.id, row.organisation_id, row.role, row.prefix, row.name, row.last_used_at)
+        return key, self._headers(min(usages, key=lambda u: (u.remaining, -u.reset)))
 
     def _count(self, session: Session, policy: Policy, bucket: str) -> Usage:
         now = time.time()
@@ -234,7 +238,7 @@ def _start(window_start: int) -> Any:
 
 
 def _counted(rows: Select[Any], name: str) -> Any:
-    table = ApiRateCounter.__table__
+    table = typing.cast(Table, ApiRateCounter.__table__)
     statement = (
         postgresql.insert(table)
         .from_select(["bucket", "window_start", "hits"], rows)

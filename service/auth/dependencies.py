@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
@@ -14,6 +14,7 @@ from service.auth import usage
 from service.auth.models import ApiKey
 from service.auth.permissions import Permission
 from service.auth.principal import Principal
+from service.db import utcnow
 from service.dependencies import DbSession, after_unit_of_work
 from service.errors import Forbidden
 
@@ -45,14 +46,15 @@ async def current_principal(
     else:
         key = await run_in_threadpool(auth_service.find_key, session, token)
     key_id, last_used_at = key.id, key.last_used_at
-    after_unit_of_work(request, lambda factory: usage.refresh(factory, key_id, last_used_at))
+    if usage.is_stale(last_used_at, utcnow()):  # else no task: each is a thread-pool hop
+        after_unit_of_work(request, lambda factory: usage.refresh(factory, key_id, last_used_at))
     return auth_service.principal_for_key(key)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(permission: Permission) -> Callable[[Principal], Principal]:
+def require(permission: Permission) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     # Async: a pure check need not hop to the thread pool and back.
     async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.can(permission):
