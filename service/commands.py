@@ -78,6 +78,8 @@ def publish_definitions(database_url: str, catalog: Catalog, library: Library) -
     default=1,
     show_default=True,
     type=click.IntRange(min=1),
+    envvar="STACKVET_WEB_CONCURRENCY",
+    show_envvar=True,
     help="API processes; each has its own render workers and database pool.",
 )
 def serve(host: str, port: int, workers: int) -> None:

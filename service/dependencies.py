@@ -114,17 +114,19 @@ def after_unit_of_work(request: Request, task: AfterUnitOfWork) -> None:
     request.state.after_unit_of_work.append(task)
 
 
-def get_settings_dep(request: Request) -> Settings:
+# The getters below are async: a sync dependency, however cheap, is a round trip through the
+# thread pool (FastAPI runs sync dependencies there).
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     catalog: Catalog = request.app.state.catalog
     return catalog
 
 
-def get_library(request: Request) -> Library:
+async def get_library(request: Request) -> Library:
     library: Library = request.app.state.library
     return library
 

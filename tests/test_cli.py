@@ -248,3 +248,11 @@ def test_the_entry_point_runs_the_command_tree() -> None:
     assert done.returncode == 0, done.stderr
     assert "rescore" in done.stdout
     assert "questionnaires" in done.stdout
+
+
+def test_serve_takes_its_process_count_from_stackvet_web_concurrency(run: Invoke) -> None:
+    assert "STACKVET_WEB_CONCURRENCY" in run("serve", "--help").output
+    refused = run("serve", "--port", "1", STACKVET_WEB_CONCURRENCY="0")
+    assert refused.exit_code == 2
+    assert "STACKVET_WEB_CONCURRENCY" in refused.output
+    assert "0 is not in the range x>=1" in refused.output

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Header, Request
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api_limits.service import Limiter, key_of
+from service.api_limits.service import Limiter, bearer_token
+from service.auth import dependencies as auth_dependencies
 from service.dependencies import DbSession
 
 STATE_KEY = "rate_limit_headers"
@@ -21,28 +26,54 @@ def rate_limit(
 ) -> None:
     """Count the request against its API key's and organisation's budgets.
 
-    On PostgreSQL in a short transaction of its own, before the request's unit of work takes a
-    connection: counted inside a request that already held one, each request of a burst needed
-    a second pool connection and a burst of 50 got 503s. SQLite has one writer at a time, so
-    there the count joins the request's own transaction rather than queue behind it."""
+    On PostgreSQL apart from the request's transaction, before the request's unit of work takes
+    a connection: counted inside a request that already held one, each request of a burst needed
+    a second pool connection and a burst of 50 got 503s. The lookup and the counts are one
+    statement (`Limiter.hit_token`), run in autocommit: no BEGIN and COMMIT round trips. A
+    refused request's count is then kept, where a transaction rolled it back; no response can
+    tell (`RateLimit` shows no less than 0 left, and an organisation over its budget stays
+    over it for the rest of the window). SQLite has one writer at a time, so there the count
+    joins the request's own transaction rather than queue behind it."""
     limiter: Limiter | None = getattr(request.app.state, "api_limiter", None)
     if limiter is None:
         return
     if session.get_bind().dialect.name == "sqlite":
-        headers = _count(limiter, session, authorization)
+        headers = _count(request, limiter, session, authorization)
     else:
-        factory: sessionmaker[Session] = request.app.state.session_factory
-        with factory.begin() as own:
-            headers = _count(limiter, own, authorization)
+        with _own_session(request.app.state.session_factory) as own:
+            headers = _count(request, limiter, own, authorization)
     if headers is not None:
         request.scope.setdefault("state", {})[STATE_KEY] = headers
 
 
-def _count(limiter: Limiter, session: Session, authorization: str | None) -> dict[str, str] | None:
-    caller = key_of(session, authorization)
-    if caller is None:
+@contextmanager
+def _own_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in autocommit on the app's engine; in a transaction of its own when the
+    factory is bound to a connection (tests: a savepoint of the test's transaction)."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine):
+        with factory.begin() as own:
+            yield own
+        return
+    with Session(bind=_autocommit(bind)) as own:
+        yield own
+
+
+@lru_cache(maxsize=8)
+def _autocommit(engine: Engine) -> Engine:
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _count(
+    request: Request, limiter: Limiter, session: Session, authorization: str | None
+) -> dict[str, str] | None:
+    token = bearer_token(authorization)
+    counted = limiter.hit_token(session, token) if token else None
+    if token is None or counted is None:
         return None  # the route's own authentication answers; an unknown key is not counted
-    return limiter.hit(session, *caller)
+    key, headers = counted
+    auth_dependencies.remember_key(request, token, key)
+    return headers
 
 
 class RateLimitHeadersMiddleware:

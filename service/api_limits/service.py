@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import math
 import time
+import typing
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import DateTime, Select, String, Table, cast, delete, literal, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.api_limits.models import ApiRateCounter
 from service.auth.models import ApiKey
+from service.auth.service import LiveKey, live_key
 from service.auth.tokens import hash_token
 from service.errors import TooManyRequests
 
@@ -128,12 +130,37 @@ class Limiter:
             usages.append(usage)
         return self._headers(min(usages, key=lambda u: (u.remaining, -u.reset)))
 
+    def hit_token(self, session: Session, token: str) -> tuple[LiveKey, dict[str, str]] | None:
+        """The live key of a bearer token, counted; None (not counted) for an unknown key.
+
+        With database counters on PostgreSQL the lookup and both counts are one statement
+        (`_looked_up_and_counted`); otherwise the key is read, then `hit`."""
+        if not isinstance(self.counters, DatabaseCounters) or _dialect(session) != "postgresql":
+            key = live_key(session, token)
+            return None if key is None else (key, self.hit(session, key.id, key.organisation_id))
+        now = time.time()
+        starts = [_window_start(now, p.window) for p in (self.per_key, self.per_organisation)]
+        key_start, organisation_start = starts
+        statement = _looked_up_and_counted(token, key_start, organisation_start, self.per_key.quota)
+        row = session.execute(statement).first()
+        if row is None:
+            return None
+        usages = []
+        for policy, start, hits in zip(
+            (self.per_key, self.per_organisation), starts, row[-2:], strict=True
+        ):
+            usage = Usage(policy, int(hits), _reset(now, start, policy.window))
+            if usage.hits > policy.quota:
+                raise self._refusal(usage)
+            usages.append(usage)
+        key = LiveKey(row.id, row.organisation_id, row.role, row.prefix, row.name, row.last_used_at)
+        return key, self._headers(min(usages, key=lambda u: (u.remaining, -u.reset)))
+
     def _count(self, session: Session, policy: Policy, bucket: str) -> Usage:
         now = time.time()
-        window_start = int(now // policy.window * policy.window)
+        window_start = _window_start(now, policy.window)
         hits = self.counters.increment(bucket, window_start, policy.window, session)
-        reset = max(1, math.ceil(window_start + policy.window - now))
-        return Usage(policy, hits, reset)
+        return Usage(policy, hits, _reset(now, window_start, policy.window))
 
     def _headers(self, usage: Usage) -> dict[str, str]:
         return {
@@ -150,16 +177,84 @@ class Limiter:
         )
 
 
-def key_of(session: Session, authorization: str | None) -> tuple[uuid.UUID, uuid.UUID] | None:
-    """The (key id, organisation id) of a bearer API key, or None."""
+def _window_start(now: float, window: int) -> int:
+    return int(now // window * window)
+
+
+def _reset(now: float, window_start: int, window: int) -> int:
+    return max(1, math.ceil(window_start + window - now))
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _looked_up_and_counted(
+    token: str, key_start: int, organisation_start: int, key_quota: int
+) -> Select[Any]:
+    """PostgreSQL: the live key's columns, its budget's new count and its organisation's,
+    in one round trip. The organisation's budget is counted only when the key is within
+    its own (as in `Limiter.hit`); an unknown or revoked key gives no row and counts nothing.
+
+        WITH k AS (SELECT ... FROM api_keys WHERE token_hash = ... AND revoked_at IS NULL),
+             kc AS (INSERT ... SELECT 'key:' || k.id ... ON CONFLICT ... RETURNING hits),
+             oc AS (INSERT ... SELECT 'org:' || k.organisation_id ... FROM k, kc
+                    WHERE kc.hits <= key_quota ON CONFLICT ... RETURNING hits)
+        SELECT k.*, (SELECT hits FROM kc), (SELECT hits FROM oc) FROM k
+    """
+    keys = ApiKey.__table__
+    key = (
+        select(
+            keys.c.id,
+            keys.c.organisation_id,
+            keys.c.role,
+            keys.c.prefix,
+            keys.c.name,
+            keys.c.last_used_at,
+        )
+        .where(keys.c.token_hash == hash_token(token), keys.c.revoked_at.is_(None))
+        .cte("k")
+    )
+    key_count = _counted(
+        select(_bucket("key:", key.c.id), _start(key_start), literal(1)).select_from(key), "kc"
+    )
+    organisation = select(
+        _bucket("org:", key.c.organisation_id), _start(organisation_start), literal(1)
+    ).where(key_count.c.hits <= key_quota)
+    organisation_count = _counted(organisation.select_from(key).join(key_count, true()), "oc")
+    return select(
+        key,
+        select(key_count.c.hits).scalar_subquery(),
+        select(organisation_count.c.hits).scalar_subquery(),
+    )
+
+
+def _bucket(prefix: str, column: Any) -> Any:
+    return literal(prefix, String) + cast(column, String)
+
+
+def _start(window_start: int) -> Any:
+    return literal(datetime.fromtimestamp(window_start, UTC), DateTime(timezone=True))
+
+
+def _counted(rows: Select[Any], name: str) -> Any:
+    table = typing.cast(Table, ApiRateCounter.__table__)
+    statement = (
+        postgresql.insert(table)
+        .from_select(["bucket", "window_start", "hits"], rows)
+        .on_conflict_do_update(
+            index_elements=["bucket", "window_start"], set_={"hits": table.c.hits + 1}
+        )
+        .returning(table.c.hits)
+    )
+    return statement.cte(name)
+
+
+def bearer_token(authorization: str | None) -> str | None:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    query = select(ApiKey.id, ApiKey.organisation_id).where(
-        ApiKey.token_hash == hash_token(token.strip()), ApiKey.revoked_at.is_(None)
-    )
-    row = session.execute(query).first()
-    return (row[0], row[1]) if row is not None else None
+    return token.strip()
 
 
 def purge(session: Session, older_than: timedelta) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Body, Header, Query, Response, status
 
 from service.assessments import history as assessment_history
+from service.assessments import reading
 from service.assessments import service as assessment_service
 from service.assessments import upgrade as upgrade_service
 from service.assessments.etag import etag, parse_if_match
@@ -102,9 +103,7 @@ def get_assessment(
     assessment_id: uuid.UUID, response: Response, session: DbSession, principal: Reader
 ) -> AssessmentRead:
     """Read one assessment with its answers; the ETag header carries the revision."""
-    assessment = assessment_service.get_assessment(
-        session, principal.organisation_id, assessment_id
-    )
+    assessment = reading.read_assessment(session, principal.organisation_id, assessment_id)
     return _respond(response, assessment)
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth import service as auth_service
 from service.auth import usage
+from service.auth.models import ApiKey
 from service.auth.permissions import Permission
 from service.auth.principal import Principal
+from service.db import utcnow
 from service.dependencies import DbSession, after_unit_of_work
 from service.errors import Forbidden
 
@@ -22,22 +25,38 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def current_principal(
+_REMEMBERED = "api_key"
+
+
+def remember_key(request: Request, token: str, key: auth_service.LiveKey) -> None:
+    """Keep the live key a dependency that ran first (the rate-limit check) read for `token`,
+    so that authentication does not read it again in the same request."""
+    setattr(request.state, _REMEMBERED, (token, key))
+
+
+async def current_principal(
     request: Request,
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
 ) -> Principal:
-    key = auth_service.find_key(session, credentials.credentials if credentials else None)
+    token = credentials.credentials if credentials else None
+    remembered: tuple[str, auth_service.LiveKey] | None = getattr(request.state, _REMEMBERED, None)
+    if remembered is not None and token is not None and remembered[0] == token:
+        key: auth_service.LiveKey | ApiKey = remembered[1]
+    else:
+        key = await run_in_threadpool(auth_service.find_key, session, token)
     key_id, last_used_at = key.id, key.last_used_at
-    after_unit_of_work(request, lambda factory: usage.refresh(factory, key_id, last_used_at))
+    if usage.is_stale(last_used_at, utcnow()):  # else no task: each is a thread-pool hop
+        after_unit_of_work(request, lambda factory: usage.refresh(factory, key_id, last_used_at))
     return auth_service.principal_for_key(key)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(permission: Permission) -> Callable[[Principal], Principal]:
-    def check(principal: CurrentPrincipal) -> Principal:
+def require(permission: Permission) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    # Async: a pure check need not hop to the thread pool and back.
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.can(permission):
             raise Forbidden(
                 f"The '{principal.role}' role cannot {_ACTIONS[permission]}.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -106,7 +107,38 @@ def find_key(session: Session, token: str | None) -> ApiKey:
     return key
 
 
-def principal_for_key(key: ApiKey) -> Principal:
+@dataclass(frozen=True)
+class LiveKey:
+    """The columns of a live (not revoked) API key that a request needs, read once per request
+    (see `live_key`)."""
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    role: Role
+    prefix: str
+    name: str
+    last_used_at: datetime | None
+
+
+def live_key(session: Session, token: str) -> LiveKey | None:
+    """The live key behind a bearer token, or None: one indexed read, no ORM identity.
+
+    The rate-limit check reads it first and keeps it on the request for authentication
+    (`auth.dependencies.current_principal`), so a request looks its key up once. Revocation
+    stays immediate: every request reads the key's row."""
+    query = select(
+        ApiKey.id,
+        ApiKey.organisation_id,
+        ApiKey.role,
+        ApiKey.prefix,
+        ApiKey.name,
+        ApiKey.last_used_at,
+    ).where(ApiKey.token_hash == hash_token(token), ApiKey.revoked_at.is_(None))
+    row = session.execute(query).first()
+    return LiveKey(*row) if row is not None else None
+
+
+def principal_for_key(key: ApiKey | LiveKey) -> Principal:
     return Principal(
         organisation_id=key.organisation_id,
         role=key.role,

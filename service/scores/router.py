@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Path
 
+from service.assessments import reading
 from service.assessments import service as assessment_service
 from service.auth.dependencies import Reader
 from service.dependencies import DbSession, LibraryDep
@@ -26,10 +27,8 @@ def get_assessment_score(
     assessment_id: uuid.UUID, session: DbSession, principal: Reader
 ) -> ScoreRead:
     """The latest score, with findings, top reasons, improvement paths and provenance."""
-    assessment = assessment_service.get_assessment(
-        session, principal.organisation_id, assessment_id
-    )
-    return score_service.read_score(score_service.latest_score(session, assessment))
+    record = reading.read_latest_score(session, principal.organisation_id, assessment_id)
+    return score_service.read_score(record)
 
 
 @router.get(

@@ -87,6 +87,39 @@ def test_the_organisation_budget_is_shared_by_its_keys(
     assert remaining(refused)[:2] == ("org", 0)
 
 
+def test_a_key_over_its_budget_does_not_spend_its_organisations(
+    as_role: Callable[[Role], Caller], session: Session, org: Organisation
+) -> None:
+    """On PostgreSQL the key's and the organisation's counts are one statement: the second
+    is counted only while the first is within its budget, as when they were two."""
+    from service.api_limits.models import ApiRateCounter  # noqa: PLC0415
+
+    greedy, other = as_role(Role.ACCOUNT_LEAD), as_role(Role.ACCOUNT_LEAD)
+    statuses = [greedy.get("/api/v1/vendors").status_code for _ in range(5)]
+    assert statuses == [200] * 3 + [429] * 2
+    hits = {r.bucket: r.hits for r in session.query(ApiRateCounter).all()}
+    assert hits[f"org:{org.id}"] == 3
+    assert [other.get("/api/v1/vendors").status_code for _ in range(2)] == [200, 200]
+    assert remaining(other.get("/api/v1/vendors"))[:2] == ("org", 0)
+
+
+def test_a_revoked_key_is_neither_counted_nor_served(
+    admin: Caller, session: Session, org: Organisation
+) -> None:
+    from service.api_limits.models import ApiRateCounter  # noqa: PLC0415
+    from service.auth import service as auth_service  # noqa: PLC0415
+
+    created = auth_service.create_key(session, org, Role.ACCOUNT_LEAD, "revoked")
+    auth_service.revoke_key(session, created.key)
+    session.commit()
+    response = admin.http.get(
+        "/api/v1/vendors", headers={"Authorization": f"Bearer {created.token}"}
+    )
+    assert_problem(response, 401, "unauthenticated", detail_contains="revoked")
+    assert "ratelimit" not in response.headers
+    assert session.query(ApiRateCounter).count() == 0
+
+
 def test_an_unauthenticated_request_is_not_counted(http: TestClient) -> None:
     response = http.get("/api/v1/vendors")
     assert_problem(response, 401, "unauthenticated")

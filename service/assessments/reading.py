@@ -1,0 +1,70 @@
+"""The single-assessment reads, each in one SQL statement.
+
+`service.get_assessment` loads an assessment for any use (a write locks it, a report needs the
+client's environment questionnaire): one statement per relation. A read shows less: the vendor's
+and client's names, the questionnaire's reference and the latest score's headline, all
+many-to-one rows that join onto the assessment. The score read needs only the assessment's
+tombstone and score pointer, then the score record and the small rows naming its inputs.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, undefer_group
+
+from service.assessments.models import Assessment
+from service.clients.models import Client
+from service.errors import NotFound
+from service.scores.models import DETAIL, ScoreRecord
+from service.tombstones.rules import live_or_gone
+from service.vendors.models import Vendor
+
+
+def read_assessment(
+    session: Session, organisation_id: uuid.UUID, assessment_id: uuid.UUID
+) -> Assessment:
+    """What `GET /assessments/{id}` shows, in one statement; NotFound as `get_assessment`."""
+    query = (
+        select(Assessment)
+        .options(
+            joinedload(Assessment.vendor, innerjoin=True).load_only(
+                Vendor.name, Vendor.external_id
+            ),
+            joinedload(Assessment.client, innerjoin=True).load_only(
+                Client.name, Client.external_id
+            ),
+            joinedload(Assessment.questionnaire, innerjoin=True),
+            joinedload(Assessment.latest_score),
+        )
+        .where(Assessment.id == assessment_id, Assessment.organisation_id == organisation_id)
+    )
+    found: Assessment = live_or_gone(session.scalar(query), "assessment", assessment_id)
+    return found
+
+
+def read_latest_score(
+    session: Session, organisation_id: uuid.UUID, assessment_id: uuid.UUID
+) -> ScoreRecord:
+    """The latest score record of a live assessment with everything an explained score shows,
+    in one statement; NotFound for a missing or deleted assessment, or one not scored yet."""
+    query = (
+        select(Assessment.id, Assessment.deleted_at, ScoreRecord)
+        .outerjoin(ScoreRecord, ScoreRecord.id == Assessment.latest_score_id)
+        .options(
+            undefer_group(DETAIL),
+            joinedload(ScoreRecord.questionnaire),
+            joinedload(ScoreRecord.environment_questionnaire),
+            joinedload(ScoreRecord.rule_pack),
+            joinedload(ScoreRecord.knowledge),
+        )
+        .where(Assessment.id == assessment_id, Assessment.organisation_id == organisation_id)
+    )
+    row = live_or_gone(session.execute(query).first(), "assessment", assessment_id)
+    record: ScoreRecord | None = row[2]
+    if record is None:
+        raise NotFound(
+            f"Assessment {assessment_id} has no score yet: it is scored when it is submitted."
+        )
+    return record

@@ -1,0 +1,157 @@
+"""The single-assessment and score reads: one statement for the key (and its rate-limit
+counts on PostgreSQL), one for what the response shows, and the same bodies as before."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import Session
+
+from service.assessments import service as assessment_service
+from service.assessments.presenters import to_read
+from service.auth.models import Organisation
+from service.questionnaires.catalog import Catalog
+from service.scores import service as score_service
+from service.scoring.library import Library
+from tests import builders
+from tests.api import Caller, assert_problem
+from tests.builders import example
+
+
+@contextmanager
+def statements(connection: Connection) -> Iterator[list[str]]:
+    """The SQL statements run on the test's connection meanwhile (savepoints left out)."""
+    seen: list[str] = []
+
+    def note(*args: object) -> None:
+        statement = str(args[2])
+        if "SAVEPOINT" not in statement.upper():
+            seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+
+
+def key_reads(seen: list[str]) -> list[str]:
+    """Statements that read the API key (not the `last_used_at` refresh, an UPDATE)."""
+    return [s for s in seen if "FROM api_keys" in s and not s.startswith("UPDATE")]
+
+
+def reading(seen: list[str]) -> list[str]:
+    """The statements that read the response's rows: neither the key nor rate counters."""
+    return [s for s in seen if "api_keys" not in s and "api_rate_counters" not in s]
+
+
+def scored(session: Session, catalog: Catalog, library: Library, org: Organisation) -> str:
+    row = builders.assessment(
+        session,
+        catalog,
+        org,
+        answers=example("openweave.answers"),
+        submitted=True,
+        library=library,
+    )
+    session.commit()
+    return str(row.id)
+
+
+def test_reading_an_assessment_reads_the_key_once_and_the_rows_in_one_statement(
+    procurement: Caller,
+    session: Session,
+    connection: Connection,
+    catalog: Catalog,
+    library: Library,
+    org: Organisation,
+) -> None:
+    assessment_id = scored(session, catalog, library, org)
+    with statements(connection) as seen:
+        response = procurement.get(f"/api/v1/assessments/{assessment_id}")
+    assert response.status_code == 200, response.text
+    assert len(key_reads(seen)) == 1, seen
+    assert len(reading(seen)) == 1, reading(seen)
+    full = assessment_service.get_assessment(session, org.id, uuid.UUID(assessment_id))
+    assert response.json() == to_read(full).model_dump(mode="json")
+    assert response.headers["etag"] == f'"{full.revision}"'
+    assert response.headers["ratelimit"]
+
+
+def test_reading_a_score_reads_the_record_and_its_inputs_in_one_statement(
+    procurement: Caller,
+    session: Session,
+    connection: Connection,
+    catalog: Catalog,
+    library: Library,
+    org: Organisation,
+) -> None:
+    assessment_id = scored(session, catalog, library, org)
+    # The first read in a process fetches the definitions behind the record, once per
+    # content hash (see `score_service.engine_for`); later reads run one statement.
+    procurement.get(f"/api/v1/assessments/{assessment_id}/score")
+    with statements(connection) as seen:
+        response = procurement.get(f"/api/v1/assessments/{assessment_id}/score")
+    assert response.status_code == 200, response.text
+    assert len(key_reads(seen)) == 1, seen
+    assert len(reading(seen)) == 1, reading(seen)
+    full = assessment_service.get_assessment(session, org.id, uuid.UUID(assessment_id))
+    expected = score_service.read_score(score_service.latest_score(session, full))
+    assert response.json() == expected.model_dump(mode="json")
+
+
+def test_a_score_read_of_a_draft_a_deleted_or_a_foreign_assessment_is_404(
+    procurement: Caller,
+    session: Session,
+    catalog: Catalog,
+    library: Library,
+    org: Organisation,
+) -> None:
+    draft = builders.assessment(session, catalog, org)
+    deleted = scored(session, catalog, library, org)
+    other = scored(session, catalog, library, builders.organisation(session, "Elsewhere"))
+    session.commit()
+    remove = procurement.delete(
+        f"/api/v1/assessments/{deleted}",
+        headers={"If-Match": procurement.get(f"/api/v1/assessments/{deleted}").headers["etag"]},
+    )
+    assert remove.status_code == 200, remove.text
+    assert_problem(
+        procurement.get(f"/api/v1/assessments/{draft.id}/score"),
+        404,
+        "not-found",
+        detail_contains="has no score yet",
+    )
+    assert_problem(
+        procurement.get(f"/api/v1/assessments/{deleted}/score"),
+        404,
+        "not-found",
+        detail_contains="was deleted on",
+    )
+    for assessment_id in (deleted, other):
+        assert_problem(procurement.get(f"/api/v1/assessments/{assessment_id}"), 404, "not-found")
+    assert_problem(
+        procurement.get(f"/api/v1/assessments/{other}/score"),
+        404,
+        "not-found",
+        detail_contains=f"There is no assessment {other}",
+    )
+
+
+def test_a_revoked_key_is_refused_on_its_next_read(
+    admin: Caller, session: Session, catalog: Catalog, library: Library, org: Organisation
+) -> None:
+    assessment_id = scored(session, catalog, library, org)
+    reader = builders.api_key(session, org)
+    session.commit()
+    headers = {"Authorization": f"Bearer {reader}"}
+    assert (
+        admin.http.get(f"/api/v1/assessments/{assessment_id}", headers=headers).status_code == 200
+    )
+    key_id = next(k["id"] for k in admin.get("/api/v1/api-keys").json() if k["prefix"] in reader)
+    assert admin.delete(f"/api/v1/api-keys/{key_id}").status_code in {200, 204}
+    refused = admin.http.get(f"/api/v1/assessments/{assessment_id}/score", headers=headers)
+    assert_problem(refused, 401, "unauthenticated", detail_contains="not valid")
