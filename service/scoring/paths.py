@@ -5,20 +5,31 @@ For each dimension not already in its best band, we try changing one vendor answ
 knowledge base care about) and keep the changes that reach the next better band. When no single
 change is enough, changes are combined greedily (largest improvement first, up to three).
 Only the vendor's answers change: the client's environment is what it is.
+
+Every candidate is re-scored, so a path moves the band it claims; but a candidate changes one
+or two answers, so a trial re-evaluates only the rules that read an answer whose value or
+visibility moved, takes every other rule's outcome from the assessment's own, and totals only
+the dimension in question (`_Evaluator`). A trial is worked out once per search, whichever
+dimension or round asks for it. The results are those of scoring each candidate with
+`Engine.score` (`tests/scoring/test_paths_equivalence.py` compares them with that procedure,
+kept in `tests/scoring/reference_paths.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from packaging.version import Version
 
 from service.questionnaires.answers import check_value, resolve
-from service.questionnaires.conditions import Operator, is_known, leaves, parse_version
+from service.questionnaires.conditions import UNKNOWN, Operator, is_known, leaves, parse_version
+from service.questionnaires.evaluation import reads_of
 from service.questionnaires.matching import entry_of
 from service.questionnaires.schema import Question, QuestionType
+from service.scoring.compiled import DIMENSIONS, CompiledRule, LiveRule, reads_only_earlier
 from service.scoring.engine import Engine, Score
 from service.scoring.rules import BANDS, Dimension
 
@@ -50,9 +61,16 @@ class ImprovementPath:
     """Rules that would stop counting against the vendor."""
 
 
+Trail = tuple[tuple[str, str], ...]
+"""The changes a trial made, in order, as (question, repr of the value): its cache key."""
+
+
 @dataclass(frozen=True)
 class _Trial:
     answers: dict[str, Any]
+    trail: Trail
+    changed: frozenset[str]
+    """The answers that differ (or may) from the assessment's own."""
     rank: int
     blockers: int
     score: int
@@ -85,9 +103,12 @@ class _Finder:
         self.client = dict(client)
         self.candidates = candidate_values(engine)
         self.version_entries = _version_entries(engine)
+        self.evaluator = _Evaluator(engine, self.answers, self.client)
+        self._outcomes: dict[Trail, list[_Outcome]] = {(): self.evaluator.base_outcomes}
+        self._trials_made: dict[tuple[Trail, Dimension], _Trial] = {}
 
     def paths(self, dimension: Dimension, score: Score) -> list[ImprovementPath]:
-        base = self._trial(dimension, self.answers)
+        base = self._trial(dimension, self.answers, (), frozenset())
         target = base.rank - 1
         questions = self._questions(dimension, score)
         singles = self._single_changes(dimension, questions, target)
@@ -123,9 +144,12 @@ class _Finder:
     ) -> list[tuple[tuple[Change, ...], _Trial]]:
         results: list[tuple[tuple[Change, ...], _Trial]] = []
         for question in questions:
+            best_case = self.evaluator.best_case(dimension, (), self._touches(question.id))
+            if best_case[0] > target:
+                continue  # even dropping every rule the change can touch leaves the band
             reaching = [
                 (value, trial)
-                for value, trial in self._trials(dimension, self.answers, question)
+                for value, trial in self._trials(dimension, None, question)
                 if trial.rank <= target
             ]
             if reaching:
@@ -146,7 +170,9 @@ class _Finder:
         for _ in range(MAX_CHANGES):
             best: tuple[Question, Any, _Trial] | None = None
             for question in remaining:
-                for value, trial in self._trials(dimension, current.answers, question):
+                if not self._may_beat(dimension, current, question, best[2] if best else current):
+                    continue
+                for value, trial in self._trials(dimension, current, question):
                     if trial.better_than(best[2] if best else current, dimension):
                         best = (question, value, trial)
             if best is None:
@@ -160,12 +186,40 @@ class _Finder:
         return None
 
     def _trials(
-        self, dimension: Dimension, answers: Mapping[str, Any], question: Question
+        self, dimension: Dimension, after: _Trial | None, question: Question
     ) -> Iterator[tuple[Any, _Trial]]:
+        answers = self.answers if after is None else after.answers
+        trail = () if after is None else after.trail
+        changed = frozenset() if after is None else after.changed
         now = answers.get(question.id)
         for value in self._targets(question, answers):
             if value != now:
-                yield value, self._trial(dimension, self._moved(answers, question.id, value))
+                step = (*trail, (question.id, repr(value)))
+                found = self._trials_made.get((step, dimension))
+                if found is None:
+                    moved, keys = self._moved(answers, question.id, value)
+                    found = self._trial(dimension, moved, step, changed | keys)
+                yield value, found
+
+    def _may_beat(
+        self, dimension: Dimension, after: _Trial, question: Question, rival: _Trial
+    ) -> bool:
+        """Whether some change of `question` after `after` could be better than `rival`: its
+        best case has a better rank, or the same rank and (counting no blockers) a better
+        score."""
+        rank, _, score, _ = self.evaluator.best_case(
+            dimension, after.trail, self._touches(question.id), self._outcomes[after.trail]
+        )
+        if rank != rival.rank:
+            return rank < rival.rank
+        direction = -1 if dimension is Dimension.TECHNICAL_CURRENCY else 1
+        return rival.blockers > 0 or direction * score < direction * rival.score
+
+    def _touches(self, question: str) -> frozenset[str]:
+        """The answers a change of this question can move: itself and its version."""
+        return frozenset(
+            (question, *(v for v, entry in self.version_entries.items() if entry == question))
+        )
 
     def _implied(self, moved: Mapping[str, Any], named: set[str]) -> tuple[Change, ...]:
         """Answers a change carried with it (the new software's version), stated as changes."""
@@ -175,17 +229,22 @@ class _Finder:
             if q not in named and moved.get(q) != self.answers.get(q) and q in moved
         )
 
-    def _moved(self, answers: Mapping[str, Any], question: str, value: Any) -> dict[str, Any]:
-        """The answers after one change; moving to other software means its latest version."""
+    def _moved(
+        self, answers: Mapping[str, Any], question: str, value: Any
+    ) -> tuple[dict[str, Any], frozenset[str]]:
+        """The answers after one change, and which of them it moved; moving to other software
+        means its latest version."""
         moved = {**answers, question: value}
+        keys = {question}
         for version_question, entry_question in self.version_entries.items():
             if entry_question == question and version_question in moved:
+                keys.add(version_question)
                 entry = self.engine.knowledge.by_id.get(str(value))
                 if entry is not None and entry.latest and parse_version(entry.latest):
                     moved[version_question] = entry.latest
                 else:
                     moved.pop(version_question)
-        return moved
+        return moved, frozenset(keys)
 
     def _targets(self, question: Question, answers: Mapping[str, Any]) -> Iterator[Any]:
         """The candidate answers a vendor could really move to (see `suggestible`)."""
@@ -206,17 +265,17 @@ class _Finder:
         offered = {v for v in (entry.supported_from, entry.latest) if v and parse_version(v)}
         return tuple(v for v in sorted(offered) if (parse_version(v) or current) > current)
 
-    def _trial(self, dimension: Dimension, answers: dict[str, Any]) -> _Trial:
-        """Re-score with the real engine, so a path moves the band it claims to."""
-        result = self.engine.score(answers, self.client)
-        mine = result.dimension(dimension)
-        return _Trial(
-            answers=answers,
-            rank=BANDS[dimension].index(mine.band),
-            blockers=len(mine.blockers),
-            score=mine.score,
-            findings=frozenset(f.id for f in result.findings if f.rule.dimension is dimension),
-        )
+    def _trial(
+        self, dimension: Dimension, answers: dict[str, Any], trail: Trail, changed: frozenset[str]
+    ) -> _Trial:
+        """Re-score the answers (only what changed), so a path moves the band it claims to."""
+        outcomes = self._outcomes.get(trail)
+        if outcomes is None:
+            outcomes = self._outcomes[trail] = self.evaluator.outcomes(answers, changed)
+        rank, blockers, score, findings = self.evaluator.dimension(dimension, outcomes)
+        trial = _Trial(answers, trail, changed, rank, blockers, score, findings)
+        self._trials_made[(trail, dimension)] = trial
+        return trial
 
     def _path(
         self, dimension: Dimension, base: _Trial, changes: tuple[Change, ...], trial: _Trial
@@ -230,6 +289,228 @@ class _Finder:
             changes=changes,
             resolves=tuple(sorted(base.findings - trial.findings)),
         )
+
+
+_Outcome = str | bool | None
+"""A rule's outcome for one answer set: False when it does not fire (or rests only on the
+client's gaps), True when it fires on known answers, else the vendor question it rests on."""
+
+class _Evaluator:
+    """Scores answer sets that differ from one assessment's in a few answers, as
+    `Engine.score` would, but only as far as a trial needs (one dimension's rank, score,
+    blockers and findings) and re-evaluating only the rules that read a moved answer."""
+
+    def __init__(self, engine: Engine, answers: Mapping[str, Any], client: Mapping[str, Any]):
+        self.engine = engine
+        plan = engine.client_plan(client)
+        self.client = plan.environment.active
+        self.rules: tuple[LiveRule, ...] = plan.rules
+        self.base = engine.vendor_responses(answers)
+        self.questions = engine.vendor.questions
+        self.steering = _steering(engine)
+        self.readers: dict[str, list[int]] = {}
+        self.by_dimension: tuple[list[int], ...] = tuple([] for _ in DIMENSIONS)
+        for i, live in enumerate(self.rules):
+            self.by_dimension[live.compiled.dimension].append(i)
+            for question in live.compiled.vendor_reads:
+                self.readers.setdefault(question, []).append(i)
+        active, hidden = self.base.active, self.base.hidden
+        self.base_outcomes = [self._outcome(live, active, hidden) for live in self.rules]
+        self._totals: dict[tuple[int, tuple[_Outcome, ...]], _Totals] = {}
+        self._best: dict[tuple[Dimension, Trail, frozenset[str]], _Totals] = {}
+        self.dependents = _dependents(engine)
+        self.order = {question: i for i, question in enumerate(self.questions)}
+        self.ordered = reads_only_earlier(engine.vendor)
+
+    def _outcome(
+        self, live: LiveRule, active: Mapping[str, Any], hidden: frozenset[str]
+    ) -> _Outcome:
+        """As `Engine._fired` decides, for one rule."""
+        value = live.truth(active, self.client)
+        if value is False or value is True:
+            return value
+        for question in live.compiled.vendor_reads:
+            answer = active.get(question)
+            if (answer is None or answer == UNKNOWN) and question not in hidden:
+                return question
+        return False
+
+    def outcomes(self, answers: Mapping[str, Any], changed: frozenset[str]) -> list[_Outcome]:
+        """Every rule's outcome for answers that differ from the base's in `changed` only;
+        unaffected rules keep the base's outcome."""
+        base = self.base
+        steering = changed & self.steering
+        if steering and not self.ordered:
+            vendor = self.engine.vendor_responses(answers)
+            active, hidden = vendor.active, vendor.hidden
+            moved = set(hidden ^ base.hidden) | changed
+        else:
+            active, hidden, moved = dict(base.active), base.hidden, set(changed)
+            for question in changed:  # the moved answers to questions shown before
+                if question in hidden or question not in self.questions:
+                    continue
+                if question in answers:
+                    active[question] = answers[question]
+                else:
+                    active.pop(question, None)
+            if steering:  # then the questions that may now be shown or hidden, in order
+                hidden = self._reshow(answers, steering, active, moved)
+        outcomes = list(self.base_outcomes)
+        affected = {i for question in moved for i in self.readers.get(question, ())}
+        for i in sorted(affected):
+            outcomes[i] = self._outcome(self.rules[i], active, hidden)
+        return outcomes
+
+    def _reshow(
+        self,
+        answers: Mapping[str, Any],
+        steering: frozenset[str],
+        active: dict[str, Any],
+        moved: set[str],
+    ) -> frozenset[str]:
+        """Visibility of the questions that follow the moved answers, as
+        `Visibility.responses` decides it (a show_if reads only earlier questions, so going in
+        questionnaire order sees every answer it reads settled); updates `active` and `moved`,
+        returns the hidden questions."""
+        base = self.base
+        hidden = set(base.hidden)
+        following: set[str] = set()
+        for question in steering:
+            following.update(self.dependents.get(question, ()))
+        for question in sorted(following, key=self.order.__getitem__):
+            shown = self.questions[question].shown_when
+            if shown is None or shown(active, _NO_CLIENT) is True:
+                hidden.discard(question)
+                if question in answers:
+                    active[question] = answers[question]
+                else:
+                    active.pop(question, None)
+            else:
+                hidden.add(question)
+                active.pop(question, None)
+            was_hidden = question in base.hidden
+            if was_hidden != (question in hidden) or active.get(question) is not base.active.get(
+                question
+            ):
+                moved.add(question)
+        return frozenset(hidden)
+
+    def best_case(
+        self,
+        dimension: Dimension,
+        trail: Trail,
+        moved: frozenset[str],
+        outcomes: list[_Outcome] | None = None,
+    ) -> _Totals:
+        """The best any change of these answers can give after `outcomes` (the base's by
+        default): every rule they can touch (directly or by showing or hiding a question) not
+        firing, and every unknown that a touched rule may come to share (and so count once
+        with it, in either's category) counting nothing. Points only add and caps and blockers
+        only worsen, so no real change ranks better, or scores better."""
+        key = (dimension, trail, moved)
+        found = self._best.get(key)
+        if found is not None:
+            return found
+        reach = set(moved)
+        for question in moved & self.steering:
+            reach.update(self.dependents.get(question, ()))
+        optimistic = list(self.base_outcomes if outcomes is None else outcomes)
+        joinable = set(reach)  # unknowns a touched rule may come to rest on
+        for question in reach:
+            for i in self.readers.get(question, ()):
+                optimistic[i] = False
+                joinable.update(self.rules[i].compiled.vendor_reads)
+        for i, outcome in enumerate(optimistic):
+            if isinstance(outcome, str) and outcome in joinable:
+                optimistic[i] = False  # counted once among rules that may change: maybe not
+        found = self._best[key] = self.dimension(dimension, optimistic)
+        return found
+
+    def dimension(self, dimension: Dimension, outcomes: list[_Outcome]) -> _Totals:
+        """Rank, number of blockers, score and fired rules of one dimension, as
+        `Engine._assemble` computes them (remembered per set of outcomes)."""
+        position = DIMENSIONS.index(dimension)
+        key = (position, tuple([outcomes[i] for i in self.by_dimension[position]]))
+        found = self._totals.get(key)
+        if found is None:
+            found = self._totals[key] = self._dimension(dimension, position, outcomes)
+        return found
+
+    def _dimension(self, dimension: Dimension, position: int, outcomes: list[_Outcome]) -> _Totals:
+        fired: list[tuple[CompiledRule, float, str | None]] = []
+        contested: dict[str, list[int]] = {}
+        for i in self.by_dimension[position]:
+            outcome = outcomes[i]
+            if outcome is False:
+                continue
+            compiled = self.rules[i].compiled
+            if outcome is True:
+                fired.append((compiled, compiled.points, None))
+                continue
+            assert isinstance(outcome, str)
+            if self.engine.single_valued(outcome):
+                contested.setdefault(outcome, []).append(len(fired))
+            fired.append((compiled, compiled.unknown_points, outcome))
+        for positions in contested.values():
+            if len(positions) < 2:
+                continue
+            largest = min(positions, key=lambda j: (-fired[j][1], fired[j][0].rule.id))
+            for j in positions:
+                if j != largest:
+                    fired[j] = (fired[j][0], 0.0, fired[j][2])
+        caps = self.engine.category_caps(position)
+        points = [0.0] * len(caps)
+        candidates: list[CompiledRule] = []
+        for compiled, earned, unknown in fired:
+            points[compiled.category] += earned
+            if unknown is None and compiled.min_band >= 0:
+                candidates.append(compiled)
+        total = min(100.0, sum(min(p, cap) for p, cap in zip(points, caps, strict=True)))
+        score = round(100 - total) if dimension is Dimension.TECHNICAL_CURRENCY else round(total)
+        rank = self.engine.band_rank(dimension, score)
+        blockers = [c.min_band for c in candidates if c.min_band > rank]
+        if blockers:
+            rank = max(blockers)
+        return rank, len(blockers), score, frozenset(c.rule.id for c, _, _ in fired)
+
+
+_NO_CLIENT: Mapping[str, Any] = {}
+
+_Totals = tuple[int, int, int, frozenset[str]]
+"""A dimension's rank, number of blockers, score and fired rules."""
+
+
+@lru_cache(maxsize=16)
+def _dependents(engine: Engine) -> dict[str, frozenset[str]]:
+    """For each question a show_if reads, every question whose visibility follows it
+    (directly or through another conditional question)."""
+    direct: dict[str, set[str]] = {}
+    for question in engine.vendor.questions.values():
+        if question.show_if is not None:
+            for _, read in reads_of(question.show_if):
+                direct.setdefault(read, set()).add(question.id)
+    found: dict[str, frozenset[str]] = {}
+    for start in direct:
+        reached: set[str] = set()
+        frontier = list(direct[start])
+        while frontier:
+            question = frontier.pop()
+            if question not in reached:
+                reached.add(question)
+                frontier.extend(direct.get(question, ()))
+        found[start] = frozenset(reached)
+    return found
+
+
+@lru_cache(maxsize=16)
+def _steering(engine: Engine) -> frozenset[str]:
+    """Vendor questions some show_if reads: changing one may show or hide others."""
+    return frozenset(
+        q
+        for question in engine.vendor.questions.values()
+        if question.show_if is not None
+        for _, q in reads_of(question.show_if)
+    )
 
 
 def suggestible(engine: Engine, question: Question, value: Any, answers: Mapping[str, Any]) -> bool:
@@ -255,6 +536,7 @@ def _serves(engine: Engine, runtime: str, model_types: Any) -> bool:
     return {m for m in model_types if m != "other"} <= served
 
 
+@lru_cache(maxsize=16)
 def _version_entries(engine: Engine) -> dict[str, str]:
     """Version question -> the choice question naming its knowledge-base entry."""
     found: dict[str, str] = {}
@@ -266,7 +548,12 @@ def _version_entries(engine: Engine) -> dict[str, str]:
 
 
 def candidate_values(engine: Engine) -> dict[str, tuple[Any, ...]]:
-    """For every vendor question, the answers worth trying."""
+    """For every vendor question, the answers worth trying (worked out once per engine)."""
+    return dict(_candidate_values(engine))
+
+
+@lru_cache(maxsize=16)
+def _candidate_values(engine: Engine) -> dict[str, tuple[Any, ...]]:
     versions = _versions_of_interest(engine)
     numbers = _numbers_of_interest(engine)
     candidates: dict[str, tuple[Any, ...]] = {}
