@@ -168,13 +168,7 @@ class _Finder:
         current, changes = base, []
         remaining = list(questions)
         for _ in range(MAX_CHANGES):
-            best: tuple[Question, Any, _Trial] | None = None
-            for question in remaining:
-                if not self._may_beat(dimension, current, question, best[2] if best else current):
-                    continue
-                for value, trial in self._trials(dimension, current, question):
-                    if trial.better_than(best[2] if best else current, dimension):
-                        best = (question, value, trial)
+            best = self._best_step(dimension, current, remaining)
             if best is None:
                 return None
             question, value, current = best
@@ -201,19 +195,36 @@ class _Finder:
                     found = self._trial(dimension, moved, step, changed | keys)
                 yield value, found
 
-    def _may_beat(
-        self, dimension: Dimension, after: _Trial, question: Question, rival: _Trial
-    ) -> bool:
-        """Whether some change of `question` after `after` could be better than `rival`: its
-        best case has a better rank, or the same rank and (counting no blockers) a better
-        score."""
-        rank, _, score, _ = self.evaluator.best_case(
-            dimension, after.trail, self._touches(question.id), self._outcomes[after.trail]
-        )
-        if rank != rival.rank:
-            return rank < rival.rank
+    def _best_step(
+        self, dimension: Dimension, current: _Trial, remaining: list[Question]
+    ) -> tuple[Question, Any, _Trial] | None:
+        """The change a plain search would take: of the trials better than `current`, the one
+        with the best key, the first in question and value order on a tie. Questions are
+        tried most promising first (by their best case, which no change of them can beat),
+        so that once a good change is found the others are mostly skipped unseen."""
         direction = -1 if dimension is Dimension.TECHNICAL_CURRENCY else 1
-        return rival.blockers > 0 or direction * score < direction * rival.score
+        outcomes = self._outcomes[current.trail]
+        ranked: list[tuple[tuple[int, int, int], int, Question]] = []
+        for index, question in enumerate(remaining):
+            rank, _, score, _ = self.evaluator.best_case(
+                dimension, current.trail, self._touches(question.id), outcomes
+            )
+            ranked.append(((rank, 0, direction * score), index, question))
+        ranked.sort(key=lambda item: (item[0], item[1]))
+        beat = current.key(dimension)
+        best: tuple[tuple[int, int, int], tuple[int, int], Question, Any, _Trial] | None = None
+        for bound, index, question in ranked:
+            if best is None and not bound < beat:
+                continue
+            if best is not None and not (
+                bound < best[0] or (bound == best[0] and index < best[1][0])
+            ):
+                continue
+            for order, (value, trial) in enumerate(self._trials(dimension, current, question)):
+                key, position = trial.key(dimension), (index, order)
+                if key < beat and (best is None or (key, position) < best[:2]):
+                    best = (key, position, question, value, trial)
+        return None if best is None else best[2:]
 
     def _touches(self, question: str) -> frozenset[str]:
         """The answers a change of this question can move: itself and its version."""
@@ -294,6 +305,7 @@ class _Finder:
 _Outcome = str | bool | None
 """A rule's outcome for one answer set: False when it does not fire (or rests only on the
 client's gaps), True when it fires on known answers, else the vendor question it rests on."""
+
 
 class _Evaluator:
     """Scores answer sets that differ from one assessment's in a few answers, as
