@@ -69,8 +69,7 @@ Trail = tuple[tuple[str, str], ...]
 class _Trial:
     answers: dict[str, Any]
     trail: Trail
-    changed: frozenset[str]
-    """The answers that differ (or may) from the assessment's own."""
+    state: _State
     rank: int
     blockers: int
     score: int
@@ -104,11 +103,10 @@ class _Finder:
         self.candidates = candidate_values(engine)
         self.version_entries = _version_entries(engine)
         self.evaluator = _Evaluator(engine, self.answers, self.client)
-        self._outcomes: dict[Trail, list[_Outcome]] = {(): self.evaluator.base_outcomes}
         self._trials_made: dict[tuple[Trail, Dimension], _Trial] = {}
 
     def paths(self, dimension: Dimension, score: Score) -> list[ImprovementPath]:
-        base = self._trial(dimension, self.answers, (), frozenset())
+        base = self._base(dimension)
         target = base.rank - 1
         questions = self._questions(dimension, score)
         singles = self._single_changes(dimension, questions, target)
@@ -144,12 +142,13 @@ class _Finder:
     ) -> list[tuple[tuple[Change, ...], _Trial]]:
         results: list[tuple[tuple[Change, ...], _Trial]] = []
         for question in questions:
-            best_case = self.evaluator.best_case(dimension, (), self._touches(question.id))
+            base = self._base(dimension)
+            best_case = self.evaluator.best_case(dimension, base, self._touches(question.id))
             if best_case[0] > target:
                 continue  # even dropping every rule the change can touch leaves the band
             reaching = [
                 (value, trial)
-                for value, trial in self._trials(dimension, None, question)
+                for value, trial in self._trials(dimension, self._base(dimension), question)
                 if trial.rank <= target
             ]
             if reaching:
@@ -180,19 +179,18 @@ class _Finder:
         return None
 
     def _trials(
-        self, dimension: Dimension, after: _Trial | None, question: Question
+        self, dimension: Dimension, after: _Trial, question: Question
     ) -> Iterator[tuple[Any, _Trial]]:
-        answers = self.answers if after is None else after.answers
-        trail = () if after is None else after.trail
-        changed = frozenset() if after is None else after.changed
+        answers = after.answers
         now = answers.get(question.id)
         for value in self._targets(question, answers):
             if value != now:
-                step = (*trail, (question.id, repr(value)))
+                step = (*after.trail, (question.id, repr(value)))
                 found = self._trials_made.get((step, dimension))
                 if found is None:
                     moved, keys = self._moved(answers, question.id, value)
-                    found = self._trial(dimension, moved, step, changed | keys)
+                    state = self.evaluator.step(dimension, after.state, moved, keys)
+                    found = self._trial(dimension, moved, step, state)
                 yield value, found
 
     def _best_step(
@@ -203,11 +201,10 @@ class _Finder:
         tried most promising first (by their best case, which no change of them can beat),
         so that once a good change is found the others are mostly skipped unseen."""
         direction = -1 if dimension is Dimension.TECHNICAL_CURRENCY else 1
-        outcomes = self._outcomes[current.trail]
         ranked: list[tuple[tuple[int, int, int], int, Question]] = []
         for index, question in enumerate(remaining):
             rank, _, score, _ = self.evaluator.best_case(
-                dimension, current.trail, self._touches(question.id), outcomes
+                dimension, current, self._touches(question.id)
             )
             ranked.append(((rank, 0, direction * score), index, question))
         ranked.sort(key=lambda item: (item[0], item[1]))
@@ -276,15 +273,18 @@ class _Finder:
         offered = {v for v in (entry.supported_from, entry.latest) if v and parse_version(v)}
         return tuple(v for v in sorted(offered) if (parse_version(v) or current) > current)
 
+    def _base(self, dimension: Dimension) -> _Trial:
+        found = self._trials_made.get(((), dimension))
+        if found is None:
+            found = self._trial(dimension, self.answers, (), self.evaluator.base)
+        return found
+
     def _trial(
-        self, dimension: Dimension, answers: dict[str, Any], trail: Trail, changed: frozenset[str]
+        self, dimension: Dimension, answers: dict[str, Any], trail: Trail, state: _State
     ) -> _Trial:
-        """Re-score the answers (only what changed), so a path moves the band it claims to."""
-        outcomes = self._outcomes.get(trail)
-        if outcomes is None:
-            outcomes = self._outcomes[trail] = self.evaluator.outcomes(answers, changed)
-        rank, blockers, score, findings = self.evaluator.dimension(dimension, outcomes)
-        trial = _Trial(answers, trail, changed, rank, blockers, score, findings)
+        """Re-scored answers (only what changed), so a path moves the band it claims to."""
+        rank, blockers, score, findings = self.evaluator.dimension(dimension, state.outcomes)
+        trial = _Trial(answers, trail, state, rank, blockers, score, findings)
         self._trials_made[(trail, dimension)] = trial
         return trial
 
@@ -307,32 +307,43 @@ _Outcome = str | bool | None
 client's gaps), True when it fires on known answers, else the vendor question it rests on."""
 
 
+@dataclass(frozen=True)
+class _State:
+    """How scoring sees one answer set: the answers that count, the hidden questions, and
+    the rules' outcomes (those of one dimension, for a trial)."""
+
+    active: dict[str, Any]
+    hidden: frozenset[str]
+    outcomes: list[_Outcome]
+
+
 class _Evaluator:
-    """Scores answer sets that differ from one assessment's in a few answers, as
-    `Engine.score` would, but only as far as a trial needs (one dimension's rank, score,
-    blockers and findings) and re-evaluating only the rules that read a moved answer."""
+    """Scores answer sets that differ from another in a few answers, as `Engine.score`
+    would, but only as far as a trial needs (one dimension's rank, score, blockers and
+    findings), re-evaluating only that dimension's rules that read a moved answer."""
 
     def __init__(self, engine: Engine, answers: Mapping[str, Any], client: Mapping[str, Any]):
         self.engine = engine
         plan = engine.client_plan(client)
         self.client = plan.environment.active
         self.rules: tuple[LiveRule, ...] = plan.rules
-        self.base = engine.vendor_responses(answers)
         self.questions = engine.vendor.questions
         self.steering = _steering(engine)
-        self.readers: dict[str, list[int]] = {}
+        self.dependents = _dependents(engine)
+        self.order = {question: i for i, question in enumerate(self.questions)}
+        self.ordered = reads_only_earlier(engine.vendor)
+        self.readers: tuple[dict[str, list[int]], ...] = tuple({} for _ in DIMENSIONS)
         self.by_dimension: tuple[list[int], ...] = tuple([] for _ in DIMENSIONS)
         for i, live in enumerate(self.rules):
             self.by_dimension[live.compiled.dimension].append(i)
             for question in live.compiled.vendor_reads:
-                self.readers.setdefault(question, []).append(i)
-        active, hidden = self.base.active, self.base.hidden
-        self.base_outcomes = [self._outcome(live, active, hidden) for live in self.rules]
+                self.readers[live.compiled.dimension].setdefault(question, []).append(i)
+        vendor = engine.vendor_responses(answers)
+        active, hidden = vendor.active, vendor.hidden
+        outcomes = [self._outcome(live, active, hidden) for live in self.rules]
+        self.base = _State(active, hidden, outcomes)
         self._totals: dict[tuple[int, tuple[_Outcome, ...]], _Totals] = {}
         self._best: dict[tuple[Dimension, Trail, frozenset[str]], _Totals] = {}
-        self.dependents = _dependents(engine)
-        self.order = {question: i for i, question in enumerate(self.questions)}
-        self.ordered = reads_only_earlier(engine.vendor)
 
     def _outcome(
         self, live: LiveRule, active: Mapping[str, Any], hidden: frozenset[str]
@@ -347,18 +358,23 @@ class _Evaluator:
                 return question
         return False
 
-    def outcomes(self, answers: Mapping[str, Any], changed: frozenset[str]) -> list[_Outcome]:
-        """Every rule's outcome for answers that differ from the base's in `changed` only;
-        unaffected rules keep the base's outcome."""
-        base = self.base
-        steering = changed & self.steering
+    def step(
+        self, dimension: Dimension, parent: _State, answers: Mapping[str, Any], keys: frozenset[str]
+    ) -> _State:
+        """The state after `parent` when `answers` (all of them) differ from its answers in
+        `keys` only: the dimension's rules that read a moved answer are evaluated again."""
+        steering = keys & self.steering
         if steering and not self.ordered:
             vendor = self.engine.vendor_responses(answers)
             active, hidden = vendor.active, vendor.hidden
-            moved = set(hidden ^ base.hidden) | changed
+            moved = set(hidden ^ parent.hidden) | keys
+            before = parent.active
+            moved.update(
+                q for q in active.keys() | before.keys() if active.get(q) is not before.get(q)
+            )
         else:
-            active, hidden, moved = dict(base.active), base.hidden, set(changed)
-            for question in changed:  # the moved answers to questions shown before
+            active, hidden, moved = dict(parent.active), parent.hidden, set(keys)
+            for question in keys:  # the moved answers to questions shown before
                 if question in hidden or question not in self.questions:
                     continue
                 if question in answers:
@@ -366,17 +382,19 @@ class _Evaluator:
                 else:
                     active.pop(question, None)
             if steering:  # then the questions that may now be shown or hidden, in order
-                hidden = self._reshow(answers, steering, active, moved)
-        outcomes = list(self.base_outcomes)
-        affected = {i for question in moved for i in self.readers.get(question, ())}
+                hidden = self._reshow(answers, steering, parent, active, moved)
+        outcomes = list(parent.outcomes)
+        readers = self.readers[DIMENSIONS.index(dimension)]
+        affected = {i for question in moved for i in readers.get(question, ())}
         for i in sorted(affected):
             outcomes[i] = self._outcome(self.rules[i], active, hidden)
-        return outcomes
+        return _State(active, hidden, outcomes)
 
     def _reshow(
         self,
         answers: Mapping[str, Any],
         steering: frozenset[str],
+        parent: _State,
         active: dict[str, Any],
         moved: set[str],
     ) -> frozenset[str]:
@@ -384,8 +402,7 @@ class _Evaluator:
         `Visibility.responses` decides it (a show_if reads only earlier questions, so going in
         questionnaire order sees every answer it reads settled); updates `active` and `moved`,
         returns the hidden questions."""
-        base = self.base
-        hidden = set(base.hidden)
+        hidden = set(parent.hidden)
         following: set[str] = set()
         for question in steering:
             following.update(self.dependents.get(question, ()))
@@ -400,39 +417,36 @@ class _Evaluator:
             else:
                 hidden.add(question)
                 active.pop(question, None)
-            was_hidden = question in base.hidden
-            if was_hidden != (question in hidden) or active.get(question) is not base.active.get(
+            was_hidden = question in parent.hidden
+            if was_hidden != (question in hidden) or active.get(question) is not parent.active.get(
                 question
             ):
                 moved.add(question)
         return frozenset(hidden)
 
-    def best_case(
-        self,
-        dimension: Dimension,
-        trail: Trail,
-        moved: frozenset[str],
-        outcomes: list[_Outcome] | None = None,
-    ) -> _Totals:
-        """The best any change of these answers can give after `outcomes` (the base's by
-        default): every rule they can touch (directly or by showing or hiding a question) not
-        firing, and every unknown that a touched rule may come to share (and so count once
-        with it, in either's category) counting nothing. Points only add and caps and blockers
-        only worsen, so no real change ranks better, or scores better."""
-        key = (dimension, trail, moved)
+    def best_case(self, dimension: Dimension, after: _Trial, moved: frozenset[str]) -> _Totals:
+        """The best any change of these answers can give after a trial: every rule of the
+        dimension they can touch (directly or by showing or hiding a question) not firing,
+        and every unknown that a touched rule may come to share (and so count once with it,
+        in either's category) counting nothing. Points only add and caps and blockers only
+        worsen, so no real change ranks better, or scores better."""
+        key = (dimension, after.trail, moved)
         found = self._best.get(key)
         if found is not None:
             return found
+        position = DIMENSIONS.index(dimension)
+        readers = self.readers[position]
         reach = set(moved)
         for question in moved & self.steering:
             reach.update(self.dependents.get(question, ()))
-        optimistic = list(self.base_outcomes if outcomes is None else outcomes)
+        optimistic = list(after.state.outcomes)
         joinable = set(reach)  # unknowns a touched rule may come to rest on
         for question in reach:
-            for i in self.readers.get(question, ()):
+            for i in readers.get(question, ()):
                 optimistic[i] = False
                 joinable.update(self.rules[i].compiled.vendor_reads)
-        for i, outcome in enumerate(optimistic):
+        for i in self.by_dimension[position]:
+            outcome = optimistic[i]
             if isinstance(outcome, str) and outcome in joinable:
                 optimistic[i] = False  # counted once among rules that may change: maybe not
         found = self._best[key] = self.dimension(dimension, optimistic)
@@ -502,9 +516,9 @@ def _dependents(engine: Engine) -> dict[str, frozenset[str]]:
             for _, read in reads_of(question.show_if):
                 direct.setdefault(read, set()).add(question.id)
     found: dict[str, frozenset[str]] = {}
-    for start in direct:
+    for start, shown in direct.items():
         reached: set[str] = set()
-        frontier = list(direct[start])
+        frontier = list(shown)
         while frontier:
             question = frontier.pop()
             if question not in reached:
