@@ -342,6 +342,12 @@ class _Evaluator:
         active, hidden = vendor.active, vendor.hidden
         outcomes = [self._outcome(live, active, hidden) for live in self.rules]
         self.base = _State(active, hidden, outcomes)
+        self.caps = tuple(engine.category_caps(p) for p in range(len(DIMENSIONS)))
+        self.single_valued = frozenset(q for q in self.questions if engine.single_valued(q))
+        self.specs: tuple[tuple[_Spec, ...], ...] = tuple(
+            tuple(_spec(i, self.rules[i].compiled) for i in indices)
+            for indices in self.by_dimension
+        )
         self._totals: dict[tuple[int, tuple[_Outcome, ...]], _Totals] = {}
         self._best: dict[tuple[Dimension, Trail, frozenset[str]], _Totals] = {}
 
@@ -463,44 +469,59 @@ class _Evaluator:
         return found
 
     def _dimension(self, dimension: Dimension, position: int, outcomes: list[_Outcome]) -> _Totals:
-        fired: list[tuple[CompiledRule, float, str | None]] = []
-        contested: dict[str, list[int]] = {}
-        for i in self.by_dimension[position]:
+        caps = self.caps[position]
+        points = [0.0] * len(caps)
+        fired: list[str] = []
+        blocking: list[int] = []
+        contested: dict[str, list[tuple[float, str, int]]] = {}
+        for i, category, known, unknown, min_band, rule in self.specs[position]:
             outcome = outcomes[i]
             if outcome is False:
                 continue
-            compiled = self.rules[i].compiled
+            fired.append(rule)
             if outcome is True:
-                fired.append((compiled, compiled.points, None))
-                continue
-            assert isinstance(outcome, str)
-            if self.engine.single_valued(outcome):
-                contested.setdefault(outcome, []).append(len(fired))
-            fired.append((compiled, compiled.unknown_points, outcome))
-        for positions in contested.values():
-            if len(positions) < 2:
-                continue
-            largest = min(positions, key=lambda j: (-fired[j][1], fired[j][0].rule.id))
-            for j in positions:
-                if j != largest:
-                    fired[j] = (fired[j][0], 0.0, fired[j][2])
-        caps = self.engine.category_caps(position)
-        points = [0.0] * len(caps)
-        candidates: list[CompiledRule] = []
-        for compiled, earned, unknown in fired:
-            points[compiled.category] += earned
-            if unknown is None and compiled.min_band >= 0:
-                candidates.append(compiled)
-        total = min(100.0, sum(min(p, cap) for p, cap in zip(points, caps, strict=True)))
+                points[category] += known
+                if min_band >= 0:
+                    blocking.append(min_band)
+            elif outcome in self.single_valued:  # counted once per question: see below
+                contested.setdefault(outcome, []).append((-unknown, rule, i))
+            else:
+                points[category] += unknown
+        if contested:  # as the engine: the largest counts, added in pack order
+            points = [0.0] * len(caps)
+            counted = {min(group)[2] for group in contested.values()}
+            for i, category, known, unknown, _, _ in self.specs[position]:
+                outcome = outcomes[i]
+                if outcome is True:
+                    points[category] += known
+                elif outcome is not False and (outcome not in self.single_valued or i in counted):
+                    points[category] += unknown
+        total = min(100.0, sum([min(p, cap) for p, cap in zip(points, caps, strict=True)]))
         score = round(100 - total) if dimension is Dimension.TECHNICAL_CURRENCY else round(total)
         rank = self.engine.band_rank(dimension, score)
-        blockers = [c.min_band for c in candidates if c.min_band > rank]
+        blockers = [band for band in blocking if band > rank]
         if blockers:
             rank = max(blockers)
-        return rank, len(blockers), score, frozenset(c.rule.id for c, _, _ in fired)
+        return rank, len(blockers), score, frozenset(fired)
 
 
 _NO_CLIENT: Mapping[str, Any] = {}
+
+_Spec = tuple[int, int, float, float, int, str]
+"""A rule as a trial totals it: position in the plan, category, points when known and when
+unknown, blocker band (-1: none), id."""
+
+
+def _spec(i: int, compiled: CompiledRule) -> _Spec:
+    return (
+        i,
+        compiled.category,
+        compiled.points,
+        compiled.unknown_points,
+        compiled.min_band,
+        compiled.rule.id,
+    )
+
 
 _Totals = tuple[int, int, int, frozenset[str]]
 """A dimension's rank, number of blockers, score and fired rules."""
@@ -543,7 +564,9 @@ def suggestible(engine: Engine, question: Question, value: Any, answers: Mapping
     """Whether an improvement path may propose this answer: never an option marked
     `suggest: false` (other, proprietary, a third-party API...), and never serving software
     that is not made for the product's kinds of model (a vision model is not sent to vLLM)."""
-    blocked = {o.id for o in question.options if not o.suggest}
+    blocked = _blocked(engine).get(question.id)
+    if blocked is None:  # not one of the engine's own questions
+        blocked = frozenset(o.id for o in question.options if not o.suggest)
     now = answers.get(question.id)
     had = set(now) if isinstance(now, list) else {now}
     chosen = set(value) if isinstance(value, list) else {value}
@@ -552,6 +575,15 @@ def suggestible(engine: Engine, question: Question, value: Any, answers: Mapping
     if question.id == SERVING_QUESTION and isinstance(value, str):
         return _serves(engine, value, answers.get(MODEL_TYPES_QUESTION))
     return True
+
+
+@lru_cache(maxsize=16)
+def _blocked(engine: Engine) -> dict[str, frozenset[str]]:
+    """Options an improvement path never proposes, by question."""
+    return {
+        q.id: frozenset(o.id for o in q.options if not o.suggest)
+        for q in engine.vendor.questions.values()
+    }
 
 
 def _serves(engine: Engine, runtime: str, model_types: Any) -> bool:
