@@ -532,19 +532,19 @@ def _dependents(engine: Engine) -> dict[str, frozenset[str]]:
     """For each question a show_if reads, every question whose visibility follows it
     (directly or through another conditional question)."""
     direct: dict[str, set[str]] = {}
-    for question in engine.vendor.questions.values():
-        if question.show_if is not None:
-            for _, read in reads_of(question.show_if):
-                direct.setdefault(read, set()).add(question.id)
+    for conditional in engine.vendor.questions.values():
+        if conditional.show_if is not None:
+            for _, read in reads_of(conditional.show_if):
+                direct.setdefault(read, set()).add(conditional.id)
     found: dict[str, frozenset[str]] = {}
     for start, shown in direct.items():
         reached: set[str] = set()
         frontier = list(shown)
         while frontier:
-            question = frontier.pop()
-            if question not in reached:
-                reached.add(question)
-                frontier.extend(direct.get(question, ()))
+            following = frontier.pop()
+            if following not in reached:
+                reached.add(following)
+                frontier.extend(direct.get(following, ()))
         found[start] = frozenset(reached)
     return found
 
@@ -564,8 +564,9 @@ def suggestible(engine: Engine, question: Question, value: Any, answers: Mapping
     """Whether an improvement path may propose this answer: never an option marked
     `suggest: false` (other, proprietary, a third-party API...), and never serving software
     that is not made for the product's kinds of model (a vision model is not sent to vLLM)."""
-    blocked = _blocked(engine).get(question.id)
-    if blocked is None:  # not one of the engine's own questions
+    if engine.vendor.questions.get(question.id) is question:
+        blocked = _blocked(engine)[question.id]
+    else:  # not one of the engine's own questions
         blocked = frozenset(o.id for o in question.options if not o.suggest)
     now = answers.get(question.id)
     had = set(now) if isinstance(now, list) else {now}
