@@ -14,9 +14,8 @@ from service.assessments.models import Assessment, AssessmentHistory, HistoryKin
 from service.auth.models import Organisation
 from service.clients.models import Client
 from service.questionnaires.catalog import Catalog
-from service.scores import rescore
+from service.scores import rescore, stored_paths
 from service.scores import service as score_service
-from service.scores import stored_paths
 from service.scores.models import DETAIL, ScoreRecord, ScoreTrigger
 from service.scores.rescore import rescore_all
 from service.scoring.library import Library
@@ -122,7 +121,7 @@ def test_bulk_rescore_records_what_scoring_one_at_a_time_records(
                     AssessmentHistory.actor_label == rescore.ACTOR,
                 )
             ).all()
-            assert [(h.kind, h.new_value["sequence"]) for h in history] == [
+            assert [(h.kind, (h.new_value or {}).get("sequence")) for h in history] == [
                 (HistoryKind.SCORED, 2)
             ]
     assert with_paths > 0, "some scenario has improvement paths, so they are compared"
