@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from service.assessments.models import EDITABLE, Assessment, AssessmentHistory, HistoryKind
 from service.auth.principal import ActorType
+from service.catalog.models import QuestionnaireVersion
 from service.clients.models import Client
 from service.db import utcnow
 from service.scores import service as score_service
@@ -27,6 +29,7 @@ from service.webhooks.events import EventType
 from service.webhooks.models import EndpointState, WebhookEndpoint
 
 BATCH = 500
+"""Assessments per chunk (and per transaction)."""
 ACTOR = "stackvet rescore"
 
 
@@ -78,20 +81,116 @@ def rescore_all(
     force: bool = False,
     progress: Callable[[int], None] = lambda done: None,
 ) -> RescoreSummary:
-    """Re-score in batches, one transaction per batch, reporting progress after each."""
+    """Re-score in chunks, one transaction per chunk, reporting progress after each.
+
+    A chunk costs a handful of statements whatever its size: its assessments with their latest
+    score's hash and bands in one query, their clients in another, the new score records and
+    history rows inserted in bulk and `latest_score_id` set in one statement. An interruption
+    loses at most the chunk in progress; a rerun skips what was done (same inputs, same hash).
+    """
     summary = RescoreSummary()
     after: uuid.UUID | None = None
     while True:
         with factory.begin() as session:
-            batch = _next_batch(session, after)
-            if not batch:
+            chunk = _next_chunk(session, after)
+            if not chunk:
                 return summary
-            publisher = score_service.Publisher(session, library)
-            subscribed = _subscribed_organisations(session)
-            for assessment in batch:
-                _rescore(session, publisher, assessment, summary, subscribed, force=force)
-            after = batch[-1].id
-        progress(len(batch))
+            _rescore_chunk(session, library, chunk, summary, force=force)
+            after = chunk[-1].id
+        progress(len(chunk))
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """One assessment as re-scoring reads it, with its latest score's summary."""
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    title: str
+    revision: int
+    answers: dict[str, Any]
+    client_id: uuid.UUID
+    questionnaire_id: uuid.UUID
+    sequence: int | None
+    """The latest score's (None: not scored yet)."""
+    inputs_hash: str | None
+    currency_band: str | None
+    risk_band: str | None
+    recommendation: str | None
+
+
+def _next_chunk(session: Session, after: uuid.UUID | None) -> list[_Stored]:
+    query = (
+        select(
+            Assessment.id,
+            Assessment.organisation_id,
+            Assessment.title,
+            Assessment.revision,
+            Assessment.answers,
+            Assessment.client_id,
+            Assessment.questionnaire_id,
+            ScoreRecord.sequence,
+            ScoreRecord.inputs_hash,
+            ScoreRecord.currency_band,
+            ScoreRecord.risk_band,
+            ScoreRecord.recommendation,
+        )
+        .outerjoin(ScoreRecord, ScoreRecord.id == Assessment.latest_score_id)
+        .where(*RESCORABLE)
+        .order_by(Assessment.id)
+        .limit(BATCH)
+    )
+    if after is not None:
+        query = query.where(Assessment.id > after)
+    return [_Stored(*row) for row in session.execute(query)]
+
+
+def _rescore_chunk(
+    session: Session,
+    library: Library,
+    chunk: list[_Stored],
+    summary: RescoreSummary,
+    *,
+    force: bool,
+) -> None:
+    publisher = score_service.Publisher(session, library)
+    clients = _clients(session, {stored.client_id for stored in chunk})
+    subscribed = _subscribed_organisations(session)
+    # Evidence changes the inputs, and an event shows the vendor and client: those few
+    # assessments are read whole (one query), the others need only the columns above.
+    whole = _whole(
+        session,
+        [s.id for s in chunk if s.organisation_id in subscribed or publisher.has_evidence(s.id)],
+    )
+    first = _first_sequences(session, [s.id for s in chunk if s.sequence is None])
+    records: list[dict[str, Any]] = []
+    for stored in chunk:
+        summary.examined += 1
+        assessment = whole.get(stored.id)
+        if assessment is not None:
+            inputs = score_service.current_inputs(publisher, assessment)
+        else:
+            questionnaire = session.get(QuestionnaireVersion, stored.questionnaire_id)
+            assert questionnaire is not None  # a foreign key
+            environment_questionnaire_id, environment = clients[stored.client_id]
+            inputs = score_service.plain_inputs(
+                publisher, questionnaire, environment_questionnaire_id, stored.answers, environment
+            )
+        digest = inputs.digest
+        if stored.inputs_hash == digest and not force:
+            summary.unchanged += 1
+            continue
+        sequence = stored.sequence + 1 if stored.sequence is not None else first[stored.id]
+        values = score_service.score_values(
+            stored.organisation_id, stored.id, sequence, inputs, ScoreTrigger.RESCORED, digest
+        )
+        records.append(values)
+        if assessment is not None and stored.organisation_id in subscribed:
+            notify.rescored(session, assessment, ScoreRecord(**values))
+        summary.rescored += 1
+        if stored.sequence is not None:
+            _count_changes(summary, stored, values)
+    _write(session, chunk, records)
 
 
 def _subscribed_organisations(session: Session) -> set[uuid.UUID]:
@@ -104,74 +203,87 @@ def _subscribed_organisations(session: Session) -> set[uuid.UUID]:
     return {organisation for organisation, events in session.execute(query) if wanted in events}
 
 
-def _next_batch(session: Session, after: uuid.UUID | None) -> list[Assessment]:
+def _clients(
+    session: Session, ids: set[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, dict[str, Any]]]:
+    """Each client's environment questionnaire and environment."""
+    query = select(Client.id, Client.environment_questionnaire_id, Client.environment)
+    return {row.id: (row[1], row[2]) for row in session.execute(query.where(Client.id.in_(ids)))}
+
+
+def _whole(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Assessment]:
+    if not ids:
+        return {}
     query = (
         select(Assessment)
-        .where(*RESCORABLE)
+        .where(Assessment.id.in_(ids))
         .options(
             selectinload(Assessment.vendor),
             selectinload(Assessment.client).selectinload(Client.environment_questionnaire),
             selectinload(Assessment.questionnaire),
             selectinload(Assessment.latest_score),
         )
-        .order_by(Assessment.id)
-        .limit(BATCH)
     )
-    if after is not None:
-        query = query.where(Assessment.id > after)
-    return list(session.scalars(query))
+    return {assessment.id: assessment for assessment in session.scalars(query)}
 
 
-def _rescore(
-    session: Session,
-    publisher: score_service.Publisher,
-    assessment: Assessment,
-    summary: RescoreSummary,
-    subscribed: set[uuid.UUID],
-    *,
-    force: bool,
-) -> None:
-    summary.examined += 1
-    previous = assessment.latest_score
-    inputs = score_service.current_inputs(publisher, assessment)
-    if previous is not None and previous.inputs_hash == inputs.digest and not force:
-        summary.unchanged += 1
+def _first_sequences(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The next sequence number of assessments without a latest score (1 unless some score
+    record exists already)."""
+    if not ids:
+        return {}
+    query = (
+        select(ScoreRecord.assessment_id, func.max(ScoreRecord.sequence))
+        .where(ScoreRecord.assessment_id.in_(ids))
+        .group_by(ScoreRecord.assessment_id)
+    )
+    found: dict[uuid.UUID, int] = {row[0]: row[1] for row in session.execute(query)}
+    return {i: found.get(i, 0) + 1 for i in ids}
+
+
+def _write(session: Session, chunk: list[_Stored], records: list[dict[str, Any]]) -> None:
+    """The chunk's new records, their history rows and the assessments' latest score, in
+    three bulk statements."""
+    if not records:
         return
-    record = score_service.record_score(session, assessment, inputs, ScoreTrigger.RESCORED)
-    if assessment.organisation_id in subscribed:
-        notify.rescored(session, assessment, record)
-    summary.rescored += 1
-    if previous is not None:
-        _count_changes(summary, assessment, previous, record)
-    session.add(
-        AssessmentHistory(
-            assessment=assessment,
-            revision=assessment.revision,
-            kind=HistoryKind.SCORED,
-            new_value=score_service.note(record),
-            actor_type=ActorType.SYSTEM,
-            actor_id=None,
-            actor_label=ACTOR,
-            created_at=utcnow(),
-        )
-    )
+    now = utcnow()
+    revisions = {stored.id: stored.revision for stored in chunk}
+    session.execute(insert(ScoreRecord), records)
+    history = [
+        {
+            "id": uuid.uuid4(),
+            "assessment_id": values["assessment_id"],
+            "revision": revisions[values["assessment_id"]],
+            "kind": HistoryKind.SCORED,
+            "new_value": score_service.note_of(values),
+            "actor_type": ActorType.SYSTEM,
+            "actor_id": None,
+            "actor_label": ACTOR,
+            "created_at": now,
+        }
+        for values in records
+    ]
+    session.execute(insert(AssessmentHistory), history)
+    latest = [
+        {"id": values["assessment_id"], "latest_score_id": values["id"], "updated_at": now}
+        for values in records
+    ]
+    session.execute(update(Assessment), latest)
 
 
-def _count_changes(
-    summary: RescoreSummary, assessment: Assessment, before: ScoreRecord, after: ScoreRecord
-) -> None:
+def _count_changes(summary: RescoreSummary, before: _Stored, after: Mapping[str, Any]) -> None:
     changes = tuple(
         Change(item, old, new)
         for item, old, new in (
-            ("technical_currency", before.currency_band, after.currency_band),
-            ("integration_risk", before.risk_band, after.risk_band),
-            ("recommendation", before.recommendation, after.recommendation),
+            ("technical_currency", before.currency_band, after["currency_band"]),
+            ("integration_risk", before.risk_band, after["risk_band"]),
+            ("recommendation", before.recommendation, after["recommendation"]),
         )
-        if old != new
+        if old is not None and old != new
     )
     if not changes:
         return
-    summary.changed.append(AssessmentChanges(assessment.id, assessment.title, changes))
+    summary.changed.append(AssessmentChanges(before.id, before.title, changes))
     for change in changes:
         if change.item == "recommendation":
             summary.recommendation_changes[(change.before, change.after)] += 1

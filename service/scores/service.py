@@ -7,6 +7,7 @@ score can be explained and recomputed identically months later, whatever the fil
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -171,25 +172,42 @@ class Publisher:
 
 def current_inputs(publisher: Publisher, assessment: Assessment) -> Inputs:
     """Today's inputs for an assessment: its answers, its client's environment, current rules."""
-    pinned = assessment.questionnaire
+    client = assessment.client
+    inputs = plain_inputs(
+        publisher,
+        assessment.questionnaire,
+        client.environment_questionnaire_id,
+        assessment.answers,
+        client.environment,
+    )
+    if not publisher.has_evidence(assessment.id):
+        return inputs
+    evidence = evidence_service.use_for(publisher.session, assessment, inputs.engine.vendor)
+    return dataclasses.replace(inputs, evidence=evidence)
+
+
+def plain_inputs(
+    publisher: Publisher,
+    pinned: QuestionnaireVersion,
+    environment_questionnaire_id: uuid.UUID,
+    answers: Mapping[str, Any],
+    client: Mapping[str, Any],
+) -> Inputs:
+    """Today's inputs for answers and a client environment, without evidence."""
     key = f"{pinned.slug}@{pinned.version}"
     loaded, engine = publisher.library.pack_for(key), publisher.library.engine(key)
     if loaded is None or engine is None:
         raise Conflict(f"There is no rule pack for {key}, so this assessment cannot be scored.")
-    client = assessment.client
-    environment = publisher.session.get(QuestionnaireVersion, client.environment_questionnaire_id)
+    environment = publisher.session.get(QuestionnaireVersion, environment_questionnaire_id)
     assert environment is not None  # a foreign key
     return Inputs(
         engine=engine,
-        answers=dict(assessment.answers),
-        client=dict(client.environment),
+        answers=dict(answers),
+        client=dict(client),
         questionnaire=pinned,
         environment_questionnaire=environment,
         rule_pack=publisher.pack(loaded),
         knowledge=publisher.knowledge(),
-        evidence=evidence_service.use_for(publisher.session, assessment, engine.vendor)
-        if publisher.has_evidence(assessment.id)
-        else None,
     )
 
 
@@ -198,38 +216,53 @@ def record_score(
 ) -> ScoreRecord:
     """Score the inputs, append the record and make it the assessment's latest.
 
-    Not flushed here, so that re-scoring thousands of assessments writes them in batches.
+    Not flushed here; re-scoring writes `score_values` rows in bulk instead.
     """
+    previous = assessment.latest_score
+    sequence = previous.sequence + 1 if previous else _next_sequence(session, assessment.id)
+    values = score_values(assessment.organisation_id, assessment.id, sequence, inputs, trigger)
+    record = ScoreRecord(**values)
+    session.add(record)
+    assessment.latest_score = record
+    return record
+
+
+def score_values(
+    organisation_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    sequence: int,
+    inputs: Inputs,
+    trigger: ScoreTrigger,
+    digest: str | None = None,
+) -> dict[str, Any]:
+    """Score the inputs (with improvement paths): the columns of the new score record.
+    `digest`: `inputs.digest` when the caller has it already."""
     scored = inputs.scored_answers
     with metrics.SCORING_SECONDS.time():
         score = inputs.engine.score(scored, inputs.client)
     paths = improvement_paths(inputs.engine, scored, inputs.client, score)
-    previous = assessment.latest_score
-    record = ScoreRecord(
-        id=uuid.uuid4(),
-        organisation_id=assessment.organisation_id,
-        assessment_id=assessment.id,
-        sequence=previous.sequence + 1 if previous else _next_sequence(session, assessment.id),
-        trigger=trigger,
+    return {
+        "id": uuid.uuid4(),
+        "organisation_id": organisation_id,
+        "assessment_id": assessment_id,
+        "sequence": sequence,
+        "trigger": trigger,
         **_summary_columns(score),
-        result=score_to_result(score),
-        questionnaire_id=inputs.questionnaire.id,
-        environment_questionnaire_id=inputs.environment_questionnaire.id,
-        rule_pack_id=inputs.rule_pack.id,
-        knowledge_id=inputs.knowledge.id,
-        engine_version=ENGINE_VERSION,
-        answers=inputs.answers,
-        client_environment=inputs.client,
-        inputs_hash=inputs.digest,
-        computed_at=utcnow(),
-        improvement_paths=stored_paths.dump(paths),
-        evidence=evidence_scoring.record(inputs.engine, inputs.evidence, score, inputs.client)
+        "result": score_to_result(score),
+        "questionnaire_id": inputs.questionnaire.id,
+        "environment_questionnaire_id": inputs.environment_questionnaire.id,
+        "rule_pack_id": inputs.rule_pack.id,
+        "knowledge_id": inputs.knowledge.id,
+        "engine_version": ENGINE_VERSION,
+        "answers": inputs.answers,
+        "client_environment": inputs.client,
+        "inputs_hash": inputs.digest if digest is None else digest,
+        "computed_at": utcnow(),
+        "improvement_paths": stored_paths.dump(paths),
+        "evidence": evidence_scoring.record(inputs.engine, inputs.evidence, score, inputs.client)
         if inputs.evidence
         else None,
-    )
-    session.add(record)
-    assessment.latest_score = record
-    return record
+    }
 
 
 def note(record: ScoreRecord) -> dict[str, Any]:
@@ -242,6 +275,20 @@ def note(record: ScoreRecord) -> dict[str, Any]:
         "integration_risk": record.integration_risk,
         "risk_band": record.risk_band,
         "recommendation": record.recommendation,
+    }
+
+
+def note_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`note` for the columns of a record not made into an object (bulk re-scoring)."""
+    trigger: ScoreTrigger = values["trigger"]
+    return {
+        "sequence": values["sequence"],
+        "trigger": trigger.value,
+        "technical_currency": values["technical_currency"],
+        "currency_band": values["currency_band"],
+        "integration_risk": values["integration_risk"],
+        "risk_band": values["risk_band"],
+        "recommendation": values["recommendation"],
     }
 
 

@@ -106,7 +106,7 @@ class Visibility:
             (q.id, q.shown_when) for q in questions if q.shown_when
         )
         self._always = tuple(q.id for q in questions if q.shown_when is None)
-        if not _reads_only_earlier(questionnaire):
+        if not reads_only_earlier(questionnaire):
             self._always, self._conditional = (), tuple((q.id, q.shown_when) for q in questions)
 
     def responses(self, answers: Mapping[str, Any]) -> Responses:
@@ -123,7 +123,7 @@ class Visibility:
         return Responses(active, frozenset(hidden), self._count - len(hidden), known)
 
 
-def _reads_only_earlier(questionnaire: Questionnaire) -> bool:
+def reads_only_earlier(questionnaire: Questionnaire) -> bool:
     earlier: set[str] = set()
     for question in questionnaire.questions.values():
         reads = reads_of(question.show_if) if question.show_if is not None else ()

@@ -123,6 +123,27 @@ class Engine:
         _count_exclusive_unknowns_once(fired, contested)
         return fired, assumed
 
+    def vendor_responses(self, answers: Mapping[str, Any]) -> Responses:
+        """The vendor's answers as scoring sees them (visible ones, with counts)."""
+        return self._vendor_visibility.responses(answers)
+
+    def client_plan(self, client: Mapping[str, Any]) -> ClientPlan:
+        """The rules that can fire for a client profile (folded for it once seen before)."""
+        return self._plans.plan(client)
+
+    def single_valued(self, question: str) -> bool:
+        """Whether a vendor question holds one value (rules hinging on its being unknown
+        count once)."""
+        return question in self._single_valued
+
+    def category_caps(self, position: int) -> tuple[float, ...]:
+        """The caps of a dimension's declared categories, in order (position in DIMENSIONS)."""
+        return tuple(category.cap for _, category in self._declared[position])
+
+    def band_rank(self, dimension: Dimension, score: int) -> int:
+        """A score's band as a rank (best 0), before blockers."""
+        return self._band_rank(dimension, score)
+
     def outcomes(
         self, vendor_active: Mapping[str, Any], client_active: Mapping[str, Any]
     ) -> list[bool | None]:

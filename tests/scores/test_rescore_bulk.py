@@ -1,0 +1,215 @@
+"""Re-scoring in chunks with bulk statements records what scoring one at a time records, and
+an interrupted run resumes where it stopped without writing anything twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker, undefer_group
+
+from service.assessments.models import Assessment, AssessmentHistory, HistoryKind
+from service.auth.models import Organisation
+from service.clients.models import Client
+from service.questionnaires.catalog import Catalog
+from service.scores import rescore, stored_paths
+from service.scores import service as score_service
+from service.scores.models import DETAIL, ScoreRecord, ScoreTrigger
+from service.scores.rescore import rescore_all
+from service.scoring.library import Library
+from service.webhooks.models import WebhookEvent
+from tests import builders
+from tests.builders import example
+from tests.scores.test_rescore import RESCORED, TORCHSERVE, library_with
+from tests.scoring import reference_paths
+from tests.scoring.test_scenarios import scenarios
+
+SKIPPED_COLUMNS = {"id", "computed_at", "sequence"}
+"""Made afresh each time (the sequence follows the latest: checked on its own)."""
+
+
+def _latest(session: Session, assessment_id: Any) -> ScoreRecord:
+    query = (
+        select(ScoreRecord)
+        .join(Assessment, Assessment.latest_score_id == ScoreRecord.id)
+        .where(Assessment.id == assessment_id)
+        .options(undefer_group(DETAIL))
+    )
+    record = session.scalar(query)
+    assert record is not None
+    return record
+
+
+def _one_at_a_time(session: Session, library: Library, assessment_id: Any) -> ScoreRecord:
+    """The record the per-assessment path (`record_score`) makes from today's inputs."""
+    query = (
+        select(Assessment)
+        .where(Assessment.id == assessment_id)
+        .options(
+            selectinload(Assessment.client).selectinload(Client.environment_questionnaire),
+            selectinload(Assessment.questionnaire),
+            selectinload(Assessment.latest_score),
+        )
+    )
+    assessment = session.scalars(query).one()
+    publisher = score_service.Publisher(session, library)
+    inputs = score_service.current_inputs(publisher, assessment)
+    return score_service.record_score(session, assessment, inputs, ScoreTrigger.RESCORED)
+
+
+def _columns(record: ScoreRecord) -> dict[str, Any]:
+    return {
+        column.key: getattr(record, column.key)
+        for column in ScoreRecord.__table__.columns
+        if column.key not in SKIPPED_COLUMNS
+    }
+
+
+def test_bulk_rescore_records_what_scoring_one_at_a_time_records(
+    tmp_path: Path,
+    catalog: Catalog,
+    library: Library,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    org: Organisation,
+) -> None:
+    chosen = scenarios()[:8]
+    ids = []
+    for scenario in chosen:
+        client = builders.client(session, catalog, org, environment=scenario.client)
+        row = builders.assessment(
+            session,
+            catalog,
+            org,
+            answers=scenario.answers,
+            submitted=True,
+            library=library,
+            client_row=client,
+        )
+        ids.append(row.id)
+    session.commit()
+    before = {i: session.get(Assessment, i).updated_at for i in ids}  # type: ignore[union-attr]
+    changed = library_with(tmp_path, catalog, torchserve="current")
+
+    summary = rescore_all(session_factory, changed, force=True)
+    assert (summary.examined, summary.rescored) == (len(ids), len(ids))
+
+    with_paths = 0
+    with session_factory() as check:
+        for assessment_id in ids:
+            got = _latest(check, assessment_id)
+            assert (got.sequence, got.trigger) == (2, ScoreTrigger.RESCORED)
+            wanted = _one_at_a_time(check, changed, assessment_id)
+            assert _columns(got) == _columns(wanted)
+            engine = changed.engine("ai-framework@2.0")
+            assert engine is not None
+            score = engine.score(got.answers, got.client_environment)
+            old_search = reference_paths.improvement_paths(
+                engine, got.answers, got.client_environment, score
+            )
+            assert got.improvement_paths == stored_paths.dump(old_search)
+            with_paths += bool(old_search)
+            check.rollback()
+            updated = check.get(Assessment, assessment_id)
+            assert updated is not None
+            assert updated.updated_at > before[assessment_id], "a sync sees the new score"
+            history = check.scalars(
+                select(AssessmentHistory).where(
+                    AssessmentHistory.assessment_id == assessment_id,
+                    AssessmentHistory.actor_label == rescore.ACTOR,
+                )
+            ).all()
+            assert [(h.kind, (h.new_value or {}).get("sequence")) for h in history] == [
+                (HistoryKind.SCORED, 2)
+            ]
+    assert with_paths > 0, "some scenario has improvement paths, so they are compared"
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _events(session: Session, org: Organisation) -> list[str]:
+    query = select(WebhookEvent).where(
+        WebhookEvent.organisation_id == org.id, WebhookEvent.type == RESCORED
+    )
+    return sorted(e.payload["data"]["assessment"]["id"] for e in session.scalars(query))
+
+
+def test_an_interrupted_rescore_resumes_after_the_last_chunk_without_double_events(
+    tmp_path: Path,
+    catalog: Catalog,
+    library: Library,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    org: Organisation,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    builders.webhook(session, org, events=[RESCORED])
+    quiet = builders.organisation(session)  # no endpoint: no events, still re-scored
+    rows = [
+        builders.assessment(
+            session, catalog, owner, answers=TORCHSERVE, submitted=True, library=library
+        )
+        for owner in (org, org, org, quiet, org)
+    ]
+    session.commit()
+    changed = library_with(tmp_path, catalog, torchserve="current")
+    monkeypatch.setattr(rescore, "BATCH", 2)
+    real = score_service.score_values
+    calls = 0
+
+    def failing_on_the_third(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise Interrupted
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(score_service, "score_values", failing_on_the_third)
+    with pytest.raises(Interrupted):
+        rescore_all(session_factory, changed)
+    session.expire_all()
+    first_chunk = sorted(rows, key=lambda r: r.id)[:2]  # chunks go in id order
+    done = sorted(str(r.id) for r in first_chunk if r.organisation_id == org.id)
+    assert _events(session, org) == done, "the first chunk was committed, the second not"
+    assert rescore.count_scored(session) == 5
+    records = session.scalar(select(func.count()).select_from(ScoreRecord))
+    assert records == 5 + 2
+
+    monkeypatch.setattr(score_service, "score_values", real)
+    summary = rescore_all(session_factory, changed)
+    assert (summary.examined, summary.unchanged, summary.rescored) == (5, 2, 3)
+
+    session.expire_all()
+    mine = sorted(str(r.id) for r in rows if r.organisation_id == org.id)
+    assert _events(session, org) == mine, "one event per assessment of the subscribed agency"
+    assert _events(session, quiet) == []
+    counts = session.execute(
+        select(ScoreRecord.assessment_id, func.count()).group_by(ScoreRecord.assessment_id)
+    ).all()
+    assert sorted(n for _, n in counts) == [2] * 5, "one new record each, none twice"
+
+    again = rescore_all(session_factory, changed)
+    assert (again.unchanged, again.rescored) == (5, 0)
+
+
+def test_an_assessment_never_scored_gets_the_next_sequence(
+    catalog: Catalog,
+    library: Library,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    org: Organisation,
+) -> None:
+    """A submitted assessment whose latest score was cleared continues its numbering."""
+    row = builders.assessment(
+        session, catalog, org, answers=example("openweave.answers"), submitted=True
+    )
+    row.latest_score_id = None
+    session.commit()
+    summary = rescore_all(session_factory, library)
+    assert summary.rescored == 1
+    session.expire_all()
+    assert _latest(session, row.id).sequence == 2
