@@ -10,11 +10,13 @@ whole burst. A request waits at most `max_wait` seconds, then gets the same 503.
 
 A download takes its place (`reserve`) before it loads and prepares what the render needs, and
 holds it until it has rendered: a refused download costs a lookup, and every report prepared
-is one that will be rendered. Before, a download was only checked against the bounds before
-preparing and took its place afterwards, so in a burst every download that found the line
-short loaded the assessment, its score and the report's HTML, and all but one were then
-refused: a third of the API process's time under 60 concurrent downloads went to work thrown
-away, and the cheap requests beside them waited for it.
+is one that will be rendered. A place being prepared counts against the bounds as a waiting
+one (unless a slot is free for it), but takes no slot until it is ready (`run_reserved`), so
+the render workers never sit idle while a report's HTML is made. Before, a download was only
+checked against the bounds before preparing and took its place afterwards, so in a burst
+every download that found the line short loaded the assessment, its score and the report's
+HTML, and all but a few were then refused: a third of the API process's time under 60
+concurrent downloads went to work thrown away, and the cheap requests beside it waited.
 
 The state is shared by every event loop of the process (the test client runs a loop per
 request) and guarded by a lock; a waiter is woken on its own loop.
@@ -23,11 +25,12 @@ request) and guarded by a lock; a waiter is woken on its own loop.
 from __future__ import annotations
 
 import asyncio
+import enum
 import math
 import threading
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -40,20 +43,24 @@ T = TypeVar("T")
 _SMOOTHING = 0.2  # weight of the newest render in the average render time
 
 
+class _State(enum.Enum):
+    NEW = "new"
+    PREPARING = "preparing"  # reserved: counted against the bounds, no slot yet
+    WAITING = "waiting"  # ready, in line for a slot
+    RUNNING = "running"  # holds a slot
+    DONE = "done"  # rendered, cancelled or timed out: nothing more to give back
+
+
 @dataclass(eq=False)
 class Place:
-    """A download's place in line, from `reserve` until its render ends (or it gives up)."""
+    """A download's place, from `reserve` until its render ends (or it gives up)."""
 
     organisation_id: uuid.UUID
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[None]
     deadline: float = 0.0
-    """When a place still waiting gives up (monotonic clock); set by `reserve`."""
-    reserved: bool = field(default=False)
-    granted: bool = field(default=False)
-    """A render slot is this place's (it counts in `_running`)."""
-    finished: bool = field(default=False)
-    """Left: rendered, cancelled, or timed out. Nothing more to give back."""
+    """When a place not yet running gives up (monotonic clock); set by `reserve`."""
+    state: _State = field(default=_State.NEW)
 
 
 class RenderQueue:
@@ -66,47 +73,45 @@ class RenderQueue:
         self.max_wait = max_wait
         self._lock = threading.Lock()
         self._running = 0
+        self._preparing: Counter[uuid.UUID] = Counter()
         self._waiting: dict[uuid.UUID, deque[Place]] = {}  # in turn order
         self._average = 1.0  # seconds per render, until measured
 
     @property
     def waiting(self) -> int:
+        """Places in line for a slot, ready to render."""
         with self._lock:
-            return sum(len(places) for places in self._waiting.values())
+            return self._in_line()
+
+    @property
+    def preparing(self) -> int:
+        """Places taken by downloads still preparing their report."""
+        with self._lock:
+            return self._preparing.total()
 
     @property
     def running(self) -> int:
-        """Slots taken: renders in progress, and downloads granted a slot still preparing."""
         with self._lock:
             return self._running
 
     def place(self, organisation_id: uuid.UUID) -> Place:
-        """A place not yet in line, for `reserve` (call on the loop that will wait)."""
+        """A place not yet taken, for `reserve` (call on the loop that will wait)."""
         loop = asyncio.get_running_loop()
         return Place(organisation_id, loop, loop.create_future())
 
     def reserve(self, place: Place) -> None:
-        """Take `place` in line now, or refuse (503 with Retry-After) when the line is full.
+        """Take `place` now, or refuse (503 with Retry-After) when the bounds leave no room.
         Thread-safe and without waiting: called where the download is prepared."""
         with self._lock:
-            if place.reserved:
-                return
-            if self._running < self.slots and not self._waiting:
-                self._running += 1
-                place.granted = True
-                self._taken(place)
-                place.loop.call_soon_threadsafe(_wake, place.future)
+            if place.state is not _State.NEW:
                 return
             self._refuse_when_full(place.organisation_id)
-            self._waiting.setdefault(place.organisation_id, deque()).append(place)
-            self._taken(place)
-
-    def _taken(self, place: Place) -> None:
-        place.reserved = True
-        place.deadline = time.monotonic() + self.max_wait
+            self._preparing[place.organisation_id] += 1
+            place.state = _State.PREPARING
+            place.deadline = time.monotonic() + self.max_wait
 
     async def run_reserved(self, place: Place, work: Callable[[], T]) -> T:
-        """`work` (a render) in a thread, once the reserved place has its turn; the place is
+        """`work` (a render) in a thread, once the reserved place has a slot; the place is
         given back afterwards, whatever happens."""
         try:
             self.reserve(place)  # if it was not reserved yet
@@ -127,46 +132,73 @@ class RenderQueue:
 
     def cancel(self, place: Place) -> None:
         """Give up a place (a download that failed or was answered otherwise): out of the
-        line, or, if it was granted a slot meanwhile, the slot passes on. Idempotent."""
+        line, or, if it holds a slot, the slot passes on. Idempotent."""
         with self._lock:
-            if place.finished:
-                return
-            if not place.granted:
-                place.finished = True
-                places = self._waiting.get(place.organisation_id)
-                if places is not None and place in places:
-                    places.remove(place)
-                    if not places:
-                        del self._waiting[place.organisation_id]
+            if place.state is _State.RUNNING:
+                pass  # below, outside the lock
+            else:
+                self._drop(place)
                 return
         self._leave(place, None)
 
     async def _turn(self, place: Place) -> None:
+        """A slot for the ready `place`: at once if one is free and no one waits, else in
+        its organisation's turn, within its deadline."""
+        with self._lock:
+            if place.state is _State.PREPARING:
+                self._preparing -= Counter({place.organisation_id: 1})
+                if self._running < self.slots and not self._waiting:
+                    self._running += 1
+                    place.state = _State.RUNNING
+                    return
+                place.state = _State.WAITING
+                self._waiting.setdefault(place.organisation_id, deque()).append(place)
         left = place.deadline - time.monotonic()
         try:
             await asyncio.wait_for(asyncio.shield(place.future), max(left, 0.001))
         except TimeoutError:
             with self._lock:
-                granted = place.granted
-            if not granted:
-                self.cancel(place)
-                raise self._busy(
-                    f"no render worker was free within {self.max_wait:g} seconds"
-                ) from None
-            # granted at the last moment: the slot is ours after all
+                if place.state is _State.RUNNING:
+                    return  # granted at the last moment: the slot is ours after all
+                self._drop(place)
+            raise self._busy(
+                f"no render worker was free within {self.max_wait:g} seconds"
+            ) from None
+
+    def _drop(self, place: Place) -> None:
+        """(Under the lock.) A place holding no slot leaves, wherever it is."""
+        if place.state is _State.PREPARING:
+            self._preparing -= Counter({place.organisation_id: 1})
+        elif place.state is _State.WAITING:
+            places = self._waiting.get(place.organisation_id)
+            if places is not None and place in places:
+                places.remove(place)
+                if not places:
+                    del self._waiting[place.organisation_id]
+        place.state = _State.DONE
+
+    def _in_line(self) -> int:
+        return sum(len(places) for places in self._waiting.values())
 
     def _refuse_when_full(self, organisation_id: uuid.UUID) -> None:
-        waiting = sum(len(places) for places in self._waiting.values())
+        """(Under the lock.) Places being prepared count as waiting ones, except as many as
+        there are free slots for them."""
+        preparing = self._preparing.total()
+        free = max(self.slots - self._running - preparing, 0)
+        if free and not self._waiting:
+            return  # a slot is free for this one too
+        waiting = self._in_line() + max(preparing - (self.slots - self._running), 0)
         if waiting >= self.max_waiting:
             raise self._busy(f"{waiting} reports are already waiting for a render worker")
-        if len(self._waiting.get(organisation_id, ())) >= self.per_organisation:
+        mine = len(self._waiting.get(organisation_id, ())) + self._preparing[organisation_id]
+        if mine >= self.per_organisation:
             raise self._busy(
                 f"your organisation already has {self.per_organisation} reports waiting for "
                 "a render worker (each organisation gets a fair share)"
             )
 
     def _busy(self, why: str) -> Unavailable:
-        waiting = sum(len(places) for places in self._waiting.values())
+        waiting = self._in_line() + self._preparing.total()
         seconds = math.ceil(self._average * (waiting + self._running) / self.slots)
         retry = min(max(seconds, 1), 60)
         return Unavailable(
@@ -179,16 +211,16 @@ class RenderQueue:
         """`place` gives its slot back (after `seconds` of rendering, if it rendered): the
         next waiter in turn gets it."""
         with self._lock:
-            if place.finished:
+            if place.state is not _State.RUNNING:
                 return
-            place.finished = True
+            place.state = _State.DONE
             if seconds is not None:
                 self._average += _SMOOTHING * (seconds - self._average)
             following = self._next()
             if following is None:
                 self._running -= 1
                 return
-            following.granted = True  # the slot passes to it: `_running` is unchanged
+            following.state = _State.RUNNING  # the slot passes to it: `_running` is unchanged
         following.loop.call_soon_threadsafe(_wake, following.future)
 
     def _next(self) -> Place | None:
