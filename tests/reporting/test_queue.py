@@ -119,7 +119,7 @@ def test_a_place_being_prepared_counts_against_the_bound_but_holds_no_slot() -> 
         second = asyncio.create_task(queue.run_reserved(slow, work("slow")))
         await _until(lambda: queue.waiting == 1 and queue.preparing == 0)
         gate.set()
-        assert await asyncio.gather(first, second) == ["quick", "slow"]
+        assert list(await asyncio.gather(first, second)) == ["quick", "slow"]
         assert (queue.preparing, queue.running, queue.waiting) == (0, 0, 0)
 
     asyncio.run(scenario())
