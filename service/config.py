@@ -117,7 +117,18 @@ class Settings(BaseSettings):
     )
     idempotency_hours: int = Field(default=48, ge=24, description="How long keys are kept.")
     report_workers: int = Field(default=2, ge=1, description="PDF render worker processes.")
-    report_timeout_seconds: float = Field(default=30, gt=0)
+    report_timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="Processor time a render may take (three times that on the clock at most).",
+    )
+    report_worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="Render workers run this many nice steps below the API process (and with "
+        "the batch scheduling policy), so that requests get the CPU first.",
+    )
     report_max_pages: int = Field(default=80, ge=1)
     report_memory_mb: int = Field(default=1024, ge=256, description="Per render worker.")
     report_queue_size: int = Field(

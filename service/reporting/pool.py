@@ -3,6 +3,15 @@
 WeasyPrint is synchronous and CPU-bound, and a pathological document can take very long or
 use a lot of memory. Rendering in separate processes keeps the API process responsive.
 
+Workers run at a lower CPU priority than the API process (`STACKVET_REPORT_WORKER_NICE`, and
+the kernel's SCHED_BATCH policy where there is one): on a machine with as many cores as
+workers, renders take the CPU only when requests leave it free, and a cheap read is not
+queued behind layout work. So that a busy machine does not make renders fail, the time limit
+counts the processor time the worker spent on the render (as the kernel accounts it), not the
+time on the clock; a render that makes no progress at all (a stopped or stuck worker) is
+stopped after `WALL_CLOCK_FACTOR` times the limit on the clock. An earlier try at nice 10 with
+a limit on the clock had renders pass their 30 s limit on a machine loaded by other work.
+
 Each worker has a pipe of its own and serves one render at a time; the pool lends an idle
 worker to a caller and takes it back. A render past its time limit kills only the worker
 doing it, and a worker that dies (killed, out of memory) is replaced on the next render. No
@@ -17,7 +26,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import math
 import multiprocessing
+import os
 import queue
 import resource
 import signal
@@ -34,15 +45,18 @@ from service.reporting.render import RenderedPdf, RenderError
 logger = logging.getLogger(__name__)
 
 RENDERS_PER_WORKER = 200  # then the worker is replaced, returning what it accumulated
+WALL_CLOCK_FACTOR = 3  # a render is stopped after this many times its limit on the clock
 _STOP_GRACE_SECONDS = 2.0
+_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
 # -- in the worker process -----------------------------------------------------------------
 
 
-def _serve(connection: Connection, memory_bytes: int) -> None:
+def _serve(connection: Connection, memory_bytes: int, nice: int) -> None:
     """A worker's life: answer requests on its pipe until told to stop or the pipe closes."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    _yield_to_requests(nice)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the parent, which stops us
     from service.reporting import pdf  # noqa: PLC0415 - imported in the worker only
 
@@ -60,6 +74,16 @@ def _serve(connection: Connection, memory_bytes: int) -> None:
             return
         connection.send(_answer(request))
         gc.collect()
+
+
+def _yield_to_requests(nice: int) -> None:
+    """Lower this worker's CPU priority below the API process's: `nice` steps, and the batch
+    policy (no preempting a process that wakes up to answer a request)."""
+    if nice:
+        os.nice(nice)
+    if hasattr(os, "sched_setscheduler"):
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 
 
 def _answer(request: tuple[Any, ...]) -> tuple[str, Any]:
@@ -98,26 +122,54 @@ class _Lost(Exception):
 class _Worker:
     """One render process and the parent's end of its pipe."""
 
-    def __init__(self, memory_bytes: int) -> None:
+    def __init__(self, memory_bytes: int, nice: int = 0) -> None:
         context = multiprocessing.get_context("spawn")
         self.connection, theirs = context.Pipe()
         self.process: BaseProcess = context.Process(
-            target=_serve, args=(theirs, memory_bytes), name="stackvet-render", daemon=True
+            target=_serve,
+            args=(theirs, memory_bytes, nice),
+            name="stackvet-render",
+            daemon=True,
         )
         self.process.start()
         theirs.close()
         self.requests = 0
 
     def ask(self, request: tuple[Any, ...], timeout: float) -> tuple[str, Any]:
+        """The worker's answer, within `timeout` seconds of its processor time (and
+        `WALL_CLOCK_FACTOR` times that on the clock)."""
         self.requests += 1
         try:
             self.connection.send(request)
-            if not self.connection.poll(timeout):
-                raise _Lost(f"rendering took longer than {timeout:g} seconds")
+            self._wait(timeout)
             answer: tuple[str, Any] = self.connection.recv()
         except (EOFError, OSError):
             raise _Lost("the render worker stopped unexpectedly") from None
         return answer
+
+    def _wait(self, timeout: float) -> None:
+        """Until the answer is there; `_Lost` once the worker has used `timeout` seconds of
+        processor time on it, or after `WALL_CLOCK_FACTOR * timeout` on the clock. A worker
+        waiting for the CPU (a busy machine, its lower priority) is not charged for that."""
+        started, spent = time.monotonic(), self.cpu_seconds()
+        deadline = started + WALL_CLOCK_FACTOR * timeout
+        left = timeout
+        while not self.connection.poll(left):
+            used = self.cpu_seconds() - spent
+            now = time.monotonic()
+            if used >= timeout or now >= deadline:
+                raise _Lost(f"rendering took longer than {timeout:g} seconds")
+            left = min(max(timeout - used, 0.01), deadline - now)
+
+    def cpu_seconds(self) -> float:
+        """Processor time the worker has used so far (user and system); once it has ended,
+        infinity, so that waiting for it ends."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            return math.inf
+        return (int(fields[11]) + int(fields[12])) / _TICKS_PER_SECOND
 
     def stop(self) -> None:
         """Ask the worker to finish; kill it if it does not (or cannot: it may be stuck)."""
@@ -137,9 +189,13 @@ class _Worker:
 class RenderPool:
     """Up to `workers` render processes, started when first needed."""
 
-    def __init__(self, workers: int, timeout: float, max_pages: int, memory_mb: int) -> None:
+    def __init__(
+        self, workers: int, timeout: float, max_pages: int, memory_mb: int, nice: int = 0
+    ) -> None:
         self.workers = workers
         self.timeout = timeout
+        self.nice = nice
+        """How many steps below the API process's CPU priority the workers run."""
         self.max_pages = max_pages
         self.memory_bytes = memory_mb * 1024 * 1024
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the warmest first
@@ -229,7 +285,7 @@ class RenderPool:
                 pass
             with self._lock:
                 if len(self._running) < self.workers:
-                    worker = _Worker(self.memory_bytes)
+                    worker = _Worker(self.memory_bytes, self.nice)
                     self._running.add(worker)
                     return worker
             left = deadline - time.monotonic()
@@ -287,6 +343,7 @@ def default_pool(settings: Settings | None = None) -> RenderPool:
                 timeout=settings.report_timeout_seconds,
                 max_pages=settings.report_max_pages,
                 memory_mb=settings.report_memory_mb,
+                nice=settings.report_worker_nice,
             )
             observe(_default)
         return _default

@@ -7,13 +7,12 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import Header, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from service.auth.dependencies import Reader
 from service.dependencies import DbSession, LibraryDep
 from service.openapi import errors
 from service.reporting import service as report_service
-from service.reporting.delivery import admission, deliver
+from service.reporting.delivery import download
 from service.reporting.documents import ascii_filename
 from service.routing import api_router
 
@@ -68,16 +67,13 @@ async def get_assessment_report(
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The scored assessment as a client-ready PDF report (or its HTML preview)."""
-    prepared = await run_in_threadpool(
-        report_service.prepare_assessment_report,
-        session,
-        library,
+    report = await download(
+        request,
         principal.organisation_id,
-        assessment_id,
-        fmt,
-        admission(request, principal.organisation_id),
+        lambda admit: report_service.prepare_assessment_report(
+            session, library, principal.organisation_id, assessment_id, fmt, admit
+        ),
     )
-    report = await deliver(request, prepared)
     return _respond(report, if_none_match, "attachment" if fmt == "pdf" else "inline")
 
 
@@ -100,15 +96,11 @@ async def get_client_comparison(
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The client's scored vendors side by side, ranked, as PDF (or HTML preview)."""
-    prepared = await run_in_threadpool(
-        report_service.prepare_comparison_report,
-        session,
-        library,
+    report = await download(
+        request,
         principal.organisation_id,
-        client_id,
-        assessment_id,
-        fmt,
-        admission(request, principal.organisation_id),
+        lambda admit: report_service.prepare_comparison_report(
+            session, library, principal.organisation_id, client_id, assessment_id, fmt, admit
+        ),
     )
-    report = await deliver(request, prepared)
     return _respond(report, if_none_match, "attachment" if fmt == "pdf" else "inline")

@@ -106,8 +106,10 @@ def prepare_assessment_report(
     fmt: Format,
     admit: Admission = None,
 ) -> Report | Pending:
-    """The stored report (or the HTML preview), or what to render to make it; `admit` may
-    refuse the render before the HTML is made (a full render queue).
+    """The stored report (or the HTML preview), or what to render to make it; `admit` takes
+    the render's place in the queue, or refuses it (a full queue), before anything else is
+    loaded: under a burst of downloads, loading the assessment and its score for a download
+    then refused took a third of the API process's time.
 
     An approved version's PDF is pinned at its first rendering and served as is from then on
     (a published report never changes; reopening makes a new version). Before approval the
@@ -120,9 +122,12 @@ def prepare_assessment_report(
             return Report(pinned.content, PDF, facts.filename + ".pdf", pinned.etag)
     key = _key("assessment", *facts.key_parts)
     publish = assessment_id if facts.approved else None
-    if fmt == "pdf" and (stored := _stored(session, key)) is not None:
-        _pin(session, publish, stored)
-        return Report(stored.content, PDF, facts.filename + ".pdf", stored.etag)
+    if fmt == "pdf":
+        if (stored := _stored(session, key)) is not None:
+            _pin(session, publish, stored)
+            return Report(stored.content, PDF, facts.filename + ".pdf", stored.etag)
+        if admit is not None:
+            admit()  # before loading the assessment and its score: a refusal costs nothing
     assessment = assessment_service.get_assessment(session, organisation_id, assessment_id)
     record = score_service.latest_score(session, assessment)
     review = review_for_report(session, assessment)
@@ -142,7 +147,7 @@ def prepare_assessment_report(
             review,
             branding_service.brand(branding, preview=bool(assets)),
         ),
-        admit,
+        None,  # admitted above
         publish,
         branding_service.renderer_images(branding),
     )

@@ -9,11 +9,10 @@ from urllib.parse import quote
 
 from fastapi import Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from service.dependencies import DbSession, LibraryDep
 from service.reporting import service as reporting_service
-from service.reporting.delivery import admission, deliver
+from service.reporting.delivery import download
 from service.web.auth import SignedIn, signed_in_router
 
 router = signed_in_router()
@@ -28,16 +27,14 @@ async def download_report(
     user: SignedIn,
 ) -> Response:
     """The scored assessment's PDF report."""
-    prepared = await run_in_threadpool(
-        reporting_service.prepare_assessment_report,
-        session,
-        library,
-        user.principal.organisation_id,
-        assessment_id,
-        "pdf",
-        admission(request, user.principal.organisation_id),
+    organisation_id = user.principal.organisation_id
+    report = await download(
+        request,
+        organisation_id,
+        lambda admit: reporting_service.prepare_assessment_report(
+            session, library, organisation_id, assessment_id, "pdf", admit
+        ),
     )
-    report = await deliver(request, prepared)
     return _download(request, report)
 
 
@@ -51,17 +48,14 @@ async def download_comparison(
     assessment_id: Annotated[list[uuid.UUID] | None, Query()] = None,
 ) -> Response:
     """The client's vendors side by side, as a PDF (optionally a chosen subset)."""
-    prepared = await run_in_threadpool(
-        reporting_service.prepare_comparison_report,
-        session,
-        library,
-        user.principal.organisation_id,
-        client_id,
-        assessment_id or None,
-        "pdf",
-        admission(request, user.principal.organisation_id),
+    organisation_id = user.principal.organisation_id
+    report = await download(
+        request,
+        organisation_id,
+        lambda admit: reporting_service.prepare_comparison_report(
+            session, library, organisation_id, client_id, assessment_id or None, "pdf", admit
+        ),
     )
-    report = await deliver(request, prepared)
     return _download(request, report)
 
 

@@ -19,6 +19,7 @@ from service.reporting import documents
 from service.reporting import service as report_service
 from service.reporting.queue import RenderQueue
 from service.reporting.render import RenderedPdf
+from service.scores import service as score_service
 from service.scoring.library import Library
 from tests import builders
 from tests.api import assert_problem
@@ -64,6 +65,14 @@ def test_waiting_downloads_hold_no_connection_and_a_full_queue_is_503(
         return str(html(*args))
 
     monkeypatch.setattr(documents, "assessment_html", counted)
+    scores_loaded: list[str] = []
+    latest_score = score_service.latest_score
+
+    def counted_score(*args: Any) -> Any:
+        scores_loaded.append("score")
+        return latest_score(*args)
+
+    monkeypatch.setattr(score_service, "latest_score", counted_score)
     headers, ids = scored["headers"], scored["ids"]
     results: dict[str, httpx.Response] = {}
 
@@ -76,14 +85,24 @@ def test_waiting_downloads_hold_no_connection_and_a_full_queue_is_503(
         threads[0].start()
         assert rendering.wait(60)
         threads[1].start()
-        wait_for(lambda: live_app.state.render_queue.waiting == 1, 60, "a second download waiting")
-        # one rendering, one waiting: neither holds a database connection
-        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        # one rendering, one waiting (its place taken before it prepared its report, then
+        # its unit of work ended): neither holds a database connection
+        wait_for(
+            lambda: (
+                live_app.state.render_queue.waiting == 1
+                and len(made) == 2
+                and engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+            ),
+            60,
+            "a second download waiting without a connection",
+        )
         client = TestClient(live_app)
         full = client.get(f"/api/v1/assessments/{ids[2]}/report.pdf", headers=headers)
         body = assert_problem(full, 503, "unavailable", detail_contains="already waiting")
         assert int(full.headers["retry-after"]) >= 1
         assert body["request_id"] == full.headers["x-request-id"]
+        # refused before loading the assessment's score, not only before making its HTML
+        assert scores_loaded == ["score", "score"]
         assert client.get(f"/api/v1/assessments/{ids[2]}", headers=headers).status_code == 200
         assert made == ["html", "html"]  # the refused download made no report HTML
     finally:

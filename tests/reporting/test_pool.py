@@ -3,6 +3,7 @@ replacement, retirement and a prompt shutdown."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -14,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from service.config import Settings
 from service.reporting import pool
 from service.reporting.pool import RenderPool
 from service.reporting.render import RenderError
@@ -166,3 +168,75 @@ def test_a_worker_is_retired_after_its_share_of_renders(
     assert first not in _pids()
     two_workers.render(PAGE)
     assert len(_pids() - before) == 1  # a new one
+
+
+def test_workers_run_below_the_api_process_in_priority_and_in_the_batch_policy() -> None:
+    """So that on a machine with as many cores as render workers, a request's thread gets the
+    CPU first and renders take what is left."""
+    low = RenderPool(workers=1, timeout=120, max_pages=5, memory_mb=1024, nice=7)
+    try:
+        before = _pids()
+        assert low.render(PAGE).pages == 1
+        (worker,) = _pids() - before
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, worker) == min(ours + 7, 19)
+        assert os.sched_getscheduler(worker) == os.SCHED_BATCH
+    finally:
+        assert _finishes_within(60, low.close), "closing the pool hung"
+
+
+def test_the_default_pool_takes_its_priority_from_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().report_worker_nice > 0  # lower than the API process unless configured
+    monkeypatch.setattr(pool, "_default", None)
+    made = pool.default_pool(Settings(report_worker_nice=3, report_workers=1))
+    try:
+        assert made.nice == 3
+    finally:
+        made.close()
+
+
+def test_a_worker_waiting_for_the_cpu_is_not_charged_for_the_wait() -> None:
+    """The limit counts the processor time a render took, not the time on the clock: a worker
+    that cannot run (stopped here, as good as starved by a busy machine) for longer than the
+    limit still finishes its render. Without a limit on processor time the render failed."""
+    workers = RenderPool(workers=1, timeout=120, max_pages=5, memory_mb=1024)
+    try:
+        before = _pids()
+        assert workers.render(PAGE).pages == 1  # started and warm
+        (worker,) = _pids() - before
+        workers.timeout = 4  # a one-page render takes a small fraction of that in CPU time
+        os.kill(worker, signal.SIGSTOP)
+        with ThreadPoolExecutor(1) as threads:
+            render = threads.submit(workers.render, PAGE)
+            # stopped for longer than the limit; the resumed worker still has 7 s on the
+            # clock (WALL_CLOCK_FACTOR 3) to lay out one page, plenty on a busy machine
+            time.sleep(5)
+            assert not render.done()
+            os.kill(worker, signal.SIGCONT)
+            assert render.result().pages == 1
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker, signal.SIGCONT)
+        assert _finishes_within(60, workers.close), "closing the pool hung"
+
+
+def test_a_stuck_worker_is_still_stopped_by_the_clock() -> None:
+    """A worker that makes no progress at all uses no CPU time: the clock stops it at
+    `WALL_CLOCK_FACTOR` times the limit."""
+    workers = RenderPool(workers=1, timeout=120, max_pages=5, memory_mb=1024)
+    try:
+        before = _pids()
+        assert workers.render(PAGE).pages == 1
+        (worker,) = _pids() - before
+        workers.timeout = 0.5
+        os.kill(worker, signal.SIGSTOP)
+        started = time.monotonic()
+        with pytest.raises(RenderError, match=r"longer than 0\.5 seconds"):
+            workers.render(PAGE)
+        assert time.monotonic() - started >= pool.WALL_CLOCK_FACTOR * 0.5
+        workers.timeout = 120  # starting a worker takes more than 0.5 s of CPU time
+        assert workers.render(PAGE).pages == 1  # by a replacement worker
+    finally:
+        assert _finishes_within(60, workers.close), "closing the pool hung"

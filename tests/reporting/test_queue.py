@@ -86,3 +86,58 @@ def test_a_waiter_gives_up_after_max_wait_and_leaves_the_line() -> None:
         assert await queue.run(B, lambda: "next") == "next"
 
     asyncio.run(scenario())
+
+
+def test_a_place_being_prepared_counts_against_the_bound_but_holds_no_slot() -> None:
+    """A download takes its place before it prepares its report (so that a refused one
+    prepares nothing), but a render worker is not kept idle while the report is prepared: a
+    place that is ready first renders first."""
+
+    async def scenario() -> None:
+        queue = RenderQueue(slots=1, max_waiting=1, per_organisation=5, max_wait=30)
+        slow, quick = queue.place(A), queue.place(B)
+        queue.reserve(slow)  # gets the free slot once ready
+        queue.reserve(quick)  # will have to wait: the one waiting place
+        assert (queue.preparing, queue.running, queue.waiting) == (2, 0, 0)
+        refused = queue.place(B)
+        with pytest.raises(Unavailable) as full:
+            queue.reserve(refused)
+        assert "1 reports are already waiting" in full.value.detail
+        queue.cancel(refused)  # a refused place has nothing to give back
+        gate, log = threading.Event(), list[str]()
+
+        def work(name: str) -> Callable[[], str]:
+            def render() -> str:
+                log.append(name)
+                gate.wait(10)
+                return name
+
+            return render
+
+        first = asyncio.create_task(queue.run_reserved(quick, work("quick")))
+        await _until(lambda: log == ["quick"])  # ready first: the slot is its own at once
+        second = asyncio.create_task(queue.run_reserved(slow, work("slow")))
+        await _until(lambda: queue.waiting == 1 and queue.preparing == 0)
+        gate.set()
+        assert list(await asyncio.gather(first, second)) == ["quick", "slow"]
+        assert (queue.preparing, queue.running, queue.waiting) == (0, 0, 0)
+
+    asyncio.run(scenario())
+
+
+def test_a_place_given_back_before_its_render_makes_room() -> None:
+    async def scenario() -> None:
+        queue = RenderQueue(slots=1, max_waiting=1, per_organisation=1, max_wait=30)
+        places = [queue.place(A), queue.place(B)]
+        for place in places:
+            queue.reserve(place)
+        with pytest.raises(Unavailable):
+            queue.reserve(queue.place(B))
+        queue.cancel(places[1])  # e.g. its preparation failed, or its client went away
+        queue.cancel(places[1])  # twice is harmless
+        queue.reserve(queue.place(B))
+        assert queue.preparing == 2
+        queue.cancel(places[0])
+        assert queue.preparing == 1
+
+    asyncio.run(scenario())
