@@ -15,20 +15,33 @@ from service.assessments.schemas import (
 )
 from service.assessments.service import questionnaire_for
 from service.catalog.schemas import QuestionnaireRef
-from service.questionnaires.answers import missing_required, progress
+from service.questionnaires.answers import Progress, missing_required, progress
 from service.scores.models import ScoreRecord
 
 
 def to_summary(assessment: Assessment) -> AssessmentSummary:
-    return AssessmentSummary.model_validate(_summary_fields(assessment))
+    """From the stored progress counts: a list row's answers are not loaded."""
+    return AssessmentSummary.model_validate(
+        _summary_fields(assessment, stored_progress(assessment))
+    )
+
+
+def stored_progress(assessment: Assessment) -> Progress:
+    return Progress(
+        answered=assessment.progress_answered,
+        unknown=assessment.progress_unknown,
+        visible=assessment.progress_visible,
+        required_missing=assessment.progress_required_missing,
+    )
 
 
 def to_read(assessment: Assessment) -> AssessmentRead:
     questionnaire = questionnaire_for(assessment)
     missing = missing_required(questionnaire, assessment.answers)
+    counts = progress(questionnaire, assessment.answers)
     return AssessmentRead.model_validate(
         {
-            **_summary_fields(assessment),
+            **_summary_fields(assessment, counts),
             "approved_by": assessment.approved_by,
             "conditions": list(assessment.conditions),
             "answers": assessment.answers,
@@ -37,8 +50,7 @@ def to_read(assessment: Assessment) -> AssessmentRead:
     )
 
 
-def _summary_fields(assessment: Assessment) -> dict[str, object]:
-    p = progress(questionnaire_for(assessment), assessment.answers)
+def _summary_fields(assessment: Assessment, p: Progress) -> dict[str, object]:
     return {
         "id": assessment.id,
         "title": assessment.title,

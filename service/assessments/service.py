@@ -11,8 +11,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from service import external_ids
 from service.assessments import merging, versions
@@ -31,7 +31,7 @@ from service.db import utcnow
 from service.errors import Conflict, InvalidInput
 from service.mail import notifications
 from service.pagination import PageParams, contains, fetch_page
-from service.questionnaires.answers import merge, missing_required
+from service.questionnaires.answers import merge, missing_required, progress
 from service.questionnaires.catalog import Catalog
 from service.questionnaires.schema import Audience, Questionnaire
 from service.scores import service as score_service
@@ -81,6 +81,7 @@ def create_assessment(
     session.add(assessment)
     record_history(session, assessment, principal, HistoryKind.CREATED)
     _apply_answers(session, assessment, principal, data.answers, bump=False)
+    refresh_progress(assessment)  # unanswered still has visible and required questions
     session.flush()
     notify.assessment_changed(session, assessment, EventType.ASSESSMENT_CREATED)
     return assessment
@@ -123,10 +124,39 @@ def _loaded() -> Select[Assessment]:
     )
 
 
+_SUMMARY_COLUMNS = (
+    Assessment.title,
+    Assessment.status,
+    Assessment.external_id,
+    Assessment.vendor_id,
+    Assessment.client_id,
+    Assessment.questionnaire_id,
+    Assessment.revision,
+    Assessment.progress_answered,
+    Assessment.progress_unknown,
+    Assessment.progress_visible,
+    Assessment.progress_required_missing,
+    Assessment.latest_score_id,
+    Assessment.created_at,
+    Assessment.updated_at,
+    Assessment.submitted_at,
+    Assessment.approved_at,
+    Assessment.version,
+    Assessment.series_id,
+    Assessment.superseded_by_id,
+    Assessment.deleted_at,
+    Assessment.due_on,
+)
+"""The columns a list row shows (`presenters.to_summary`): not the answers, conditions or
+anything else a summary leaves out; reading one of those from a list row raises."""
+
+
 def _summaries() -> Select[Assessment]:
-    """What a list row shows: the vendor's and client's names, not the client's environment.
-    (Questionnaire definitions and score details are deferred columns, see their models.)"""
+    """What a list row shows: its own summary columns (progress is stored, so the answers stay
+    in the database), the vendor's and client's names, the questionnaire's slug and version,
+    the latest score's figures. (Definitions and score details are deferred columns.)"""
     return select(Assessment).options(
+        load_only(*_SUMMARY_COLUMNS, raiseload=True),
         selectinload(Assessment.vendor).load_only(Vendor.name, Vendor.external_id),
         selectinload(Assessment.client).load_only(Client.name, Client.external_id),
         selectinload(Assessment.questionnaire),
@@ -185,8 +215,26 @@ def list_assessments(
         if value is not None:
             query = query.where(column == value)
     if search:
-        query = query.where(contains(Assessment.title, search))
+        query = query.where(_matching(session, organisation_id, search))
     return fetch_page(session, query, Assessment.updated_at, Assessment.id, page)
+
+
+def _matching(session: Session, organisation_id: uuid.UUID, search: str) -> ColumnElement[bool]:
+    """The title, the vendor's name or the client's name contains `search` (any case, `%` and
+    `_` literal). The names are looked up first, each by its own (trigram) index, so that the
+    assessment query is an OR of index conditions rather than a join filtered row by row."""
+    vendors = select(Vendor.id).where(
+        Vendor.organisation_id == organisation_id, contains(Vendor.name, search)
+    )
+    clients = select(Client.id).where(
+        Client.organisation_id == organisation_id, contains(Client.name, search)
+    )
+    matches = [contains(Assessment.title, search)]
+    if vendor_ids := session.scalars(vendors).all():
+        matches.append(Assessment.vendor_id.in_(vendor_ids))
+    if client_ids := session.scalars(clients).all():
+        matches.append(Assessment.client_id.in_(client_ids))
+    return or_(*matches)
 
 
 def scored_for_client(
@@ -302,6 +350,17 @@ def _apply_answers(
             new=value,
         )
     assessment.answers = merge(current, changed)
+    refresh_progress(assessment)
+
+
+def refresh_progress(assessment: Assessment) -> None:
+    """Store the progress counts a list row shows; call whenever the answers or the pinned
+    questionnaire change (list pages read these columns, never the answers)."""
+    counts = progress(questionnaire_for(assessment), assessment.answers)
+    assessment.progress_answered = counts.answered
+    assessment.progress_unknown = counts.unknown
+    assessment.progress_visible = counts.visible
+    assessment.progress_required_missing = counts.required_missing
 
 
 def update_assessment(
