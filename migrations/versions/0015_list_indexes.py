@@ -119,7 +119,7 @@ def _backfill_progress(connection: sa.Connection) -> None:
         connection.execute(update, values)
 
 
-def _batches(connection: sa.Connection) -> Iterator[Sequence[sa.Row[Any]]]:
+def _batches(connection: sa.Connection) -> Iterator[Sequence[Any]]:
     """Every assessment's (id, questionnaire_id, answers), a page at a time in id order."""
     a = _ASSESSMENTS.c
     query = sa.select(a.id, a.questionnaire_id, a.answers).order_by(a.id).limit(BATCH)

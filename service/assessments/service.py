@@ -11,8 +11,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, or_, select
-from sqlalchemy.orm import Session, load_only, selectinload
+from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, load_only, selectinload
 
 from service import external_ids
 from service.assessments import merging, versions
@@ -26,6 +26,7 @@ from service.assessments.models import (
 from service.assessments.schemas import AssessmentCreate, AssessmentUpdate
 from service.auth.principal import Principal
 from service.catalog import service as catalog_service
+from service.catalog.models import QuestionnaireVersion
 from service.clients.models import Client
 from service.db import utcnow
 from service.errors import Conflict, InvalidInput
@@ -35,7 +36,7 @@ from service.questionnaires.answers import merge, missing_required, progress
 from service.questionnaires.catalog import Catalog
 from service.questionnaires.schema import Audience, Questionnaire
 from service.scores import service as score_service
-from service.scores.models import ScoreTrigger
+from service.scores.models import ScoreRecord, ScoreTrigger
 from service.scoring.library import Library
 from service.tombstones.rules import live_or_gone, visible
 from service.vendors.models import Vendor
@@ -152,15 +153,34 @@ anything else a summary leaves out; reading one of those from a list row raises.
 
 
 def _summaries() -> Select[Assessment]:
-    """What a list row shows: its own summary columns (progress is stored, so the answers stay
-    in the database), the vendor's and client's names, the questionnaire's slug and version,
-    the latest score's figures. (Definitions and score details are deferred columns.)"""
+    """What a list row shows, in one statement: its own summary columns (progress is stored,
+    so the answers stay in the database), the vendor's and client's names, the questionnaire's
+    slug, version and hash, the latest score's figures (many-to-one joins: one row each)."""
     return select(Assessment).options(
         load_only(*_SUMMARY_COLUMNS, raiseload=True),
-        selectinload(Assessment.vendor).load_only(Vendor.name, Vendor.external_id),
-        selectinload(Assessment.client).load_only(Client.name, Client.external_id),
-        selectinload(Assessment.questionnaire),
-        selectinload(Assessment.latest_score),
+        joinedload(Assessment.vendor, innerjoin=True).load_only(
+            Vendor.name, Vendor.external_id, raiseload=True
+        ),
+        joinedload(Assessment.client, innerjoin=True).load_only(
+            Client.name, Client.external_id, raiseload=True
+        ),
+        joinedload(Assessment.questionnaire, innerjoin=True).load_only(
+            QuestionnaireVersion.slug,
+            QuestionnaireVersion.version,
+            QuestionnaireVersion.content_hash,
+            raiseload=True,
+        ),
+        joinedload(Assessment.latest_score).load_only(
+            ScoreRecord.sequence,
+            ScoreRecord.technical_currency,
+            ScoreRecord.currency_band,
+            ScoreRecord.integration_risk,
+            ScoreRecord.risk_band,
+            ScoreRecord.recommendation,
+            ScoreRecord.completeness,
+            ScoreRecord.computed_at,
+            raiseload=True,
+        ),
     )
 
 
@@ -219,22 +239,37 @@ def list_assessments(
     return fetch_page(session, query, Assessment.updated_at, Assessment.id, page)
 
 
+NAMED_LIMIT = 100
+"""Up to this many vendors (or clients) whose names match, `q` lists their ids (an index
+lookup each, OR-ed with the title's trigram search); beyond it, a broad term, it filters by a
+subquery instead, and the list order's index finds a page's rows after a short scan."""
+
+
 def _matching(session: Session, organisation_id: uuid.UUID, search: str) -> ColumnElement[bool]:
     """The title, the vendor's name or the client's name contains `search` (any case, `%` and
     `_` literal). The names are looked up first, each by its own (trigram) index, so that the
     assessment query is an OR of index conditions rather than a join filtered row by row."""
-    vendors = select(Vendor.id).where(
-        Vendor.organisation_id == organisation_id, contains(Vendor.name, search)
+    return or_(
+        contains(Assessment.title, search),
+        _named(session, Assessment.vendor_id, Vendor, organisation_id, search),
+        _named(session, Assessment.client_id, Client, organisation_id, search),
     )
-    clients = select(Client.id).where(
-        Client.organisation_id == organisation_id, contains(Client.name, search)
+
+
+def _named(
+    session: Session,
+    column: InstrumentedAttribute[uuid.UUID],
+    party: type[Vendor] | type[Client],
+    organisation_id: uuid.UUID,
+    search: str,
+) -> ColumnElement[bool]:
+    named = select(party.id).where(
+        party.organisation_id == organisation_id, contains(party.name, search)
     )
-    matches = [contains(Assessment.title, search)]
-    if vendor_ids := session.scalars(vendors).all():
-        matches.append(Assessment.vendor_id.in_(vendor_ids))
-    if client_ids := session.scalars(clients).all():
-        matches.append(Assessment.client_id.in_(client_ids))
-    return or_(*matches)
+    ids = session.scalars(named.limit(NAMED_LIMIT + 1)).all()
+    if len(ids) > NAMED_LIMIT:
+        return column.in_(named)
+    return column.in_(ids) if ids else false()
 
 
 def scored_for_client(

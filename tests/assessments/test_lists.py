@@ -268,3 +268,14 @@ def test_a_list_row_is_an_assessment_of_this_organisation(
     rows, _ = assessment_service.list_assessments(session, org.id, PageParams(), search="e")
     assert [r.title for r in rows] == ["Ours"]
     assert all(isinstance(r, Assessment) for r in rows)
+
+
+@pytest.mark.usefixtures("three")
+def test_a_broad_term_matching_many_names_filters_by_subquery(
+    procurement: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past NAMED_LIMIT matching names, `q` filters by a subquery rather than a list of ids."""
+    monkeypatch.setattr(assessment_service, "NAMED_LIMIT", 1)
+    assert titles(procurement, q="s") == ["Pelican platform", "Second look", "Yearly review"]
+    assert titles(procurement, q="o") == ["Pelican platform", "Second look", "Yearly review"]
+    assert titles(procurement, q="labs") == ["Second look"]
