@@ -4,6 +4,8 @@
   and missing), kept up to date on every write of the answers or the questionnaire, so a list
   page neither loads nor decodes each row's answers. Backfilled here from the answers.
 - `ix_assessments_status`: the status filter in list order (updated_at, id).
+- `ix_assessments_external_id`: the CRM id filter with `all_versions` (the unique index on it
+  covers current versions only).
 - Trigram GIN indexes (PostgreSQL, extension pg_trgm) on the assessment's title and the
   vendor's and client's names, so `q` (ILIKE '%term%') is an index search. On SQLite they are
   plain indexes on the same columns (LIKE there is a scan, which is fine at its sizes).
@@ -49,6 +51,7 @@ def upgrade() -> None:
         batch.create_index(
             "ix_assessments_status", ["organisation_id", "status", "updated_at", "id"]
         )
+        batch.create_index("ix_assessments_external_id", ["organisation_id", "external_id"])
     for name, table, column in TRIGRAM:
         op.create_index(
             name,
@@ -79,6 +82,7 @@ def downgrade() -> None:
     for name, table, _column in TRIGRAM:
         op.drop_index(name, table_name=table)
     with op.batch_alter_table("assessments") as batch:
+        batch.drop_index("ix_assessments_external_id")
         batch.drop_index("ix_assessments_status")
         for count in COUNTS:
             batch.drop_column(f"progress_{count}")

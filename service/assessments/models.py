@@ -52,6 +52,8 @@ class Assessment(IdMixin, TimestampMixin, Base):
         ),
         Index("ix_assessments_sync", "organisation_id", "updated_at", "id"),
         Index("ix_assessments_status", "organisation_id", "status", "updated_at", "id"),
+        # external_id with all_versions: earlier versions are outside the unique index above.
+        Index("ix_assessments_external_id", "organisation_id", "external_id"),
         Index(
             "ix_assessments_title_trgm",
             "title",
