@@ -69,7 +69,11 @@ def _trigram_ops(connection: sa.Connection) -> str:
     another schema than this database's search path, if it was installed before)."""
     if connection.dialect.name != "postgresql":
         return "gin_trgm_ops"  # unused: SQLite's index is a plain one
-    connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    public = connection.exec_driver_sql("SELECT 1 FROM pg_namespace WHERE nspname = 'public'")
+    # In `public` where there is one, so that dropping this schema never drops the extension
+    # (and with it every trigram index of the database's other schemas).
+    where = " SCHEMA public" if public.first() else ""
+    connection.exec_driver_sql(f"CREATE EXTENSION IF NOT EXISTS pg_trgm{where}")
     schema = connection.exec_driver_sql(
         "SELECT quote_ident(nspname) FROM pg_extension JOIN pg_namespace n "
         "ON n.oid = extnamespace WHERE extname = 'pg_trgm'"
