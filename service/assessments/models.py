@@ -80,7 +80,8 @@ class Assessment(IdMixin, TimestampMixin, Base):
     revision: Mapped[int] = mapped_column(default=1)
     progress_answered: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     """The progress counts a list row shows, stored so that a list does not read the answers;
-    `service.refresh_progress` sets them whenever the answers or the questionnaire change."""
+    `assessments.service.refresh_progress` sets them whenever the answers or the pinned
+    questionnaire change (create, answer, upgrade; a next version copies them)."""
     progress_unknown: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     progress_visible: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     progress_required_missing: Mapped[int] = mapped_column(default=0, server_default=text("0"))
