@@ -6,14 +6,19 @@ import os
 import subprocess
 import sys
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from service import migration
-from service.db import create_db_engine
+from service.catalog import service as catalog_service
+from service.db import create_db_engine, create_session_factory
 from service.health.service import migration_state
+from service.questionnaires.answers import progress
+from service.questionnaires.catalog import Catalog
+from tests import builders
 from tests.databases import ScratchDatabases
 
 
@@ -84,3 +89,51 @@ def test_an_upgrade_waits_while_the_migration_lock_is_held(
     upgrading.join(timeout=120)
     assert finished.is_set(), "the upgrade ran once the lock was released"
     assert tables(url) >= {"assessments", "alembic_version"}
+
+
+PROGRESS = (
+    "SELECT id, progress_answered, progress_unknown, progress_visible, "
+    "progress_required_missing FROM assessments"
+)
+
+
+def test_0015_backfills_the_stored_progress_and_downgrades(
+    scratch_databases: ScratchDatabases, catalog: Catalog
+) -> None:
+    """Assessments made before 0015 get the counts their answers give; a downgrade drops the
+    columns and the list indexes."""
+    url = scratch_databases.create("progress_backfill")
+    migration.upgrade(url)
+    engine = create_db_engine(url)
+    try:
+        with create_session_factory(engine).begin() as session:
+            org = builders.organisation(session)
+            rows = [
+                builders.assessment(
+                    session, catalog, org, answers=builders.example("openweave.answers")
+                ),
+                builders.assessment(session, catalog, org),
+            ]
+            counts = [
+                progress(catalog_service.questionnaire_of(row.questionnaire), row.answers)
+                for row in rows
+            ]
+            expected = {
+                str(row.id): (c.answered, c.unknown, c.visible, c.required_missing)
+                for row, c in zip(rows, counts, strict=True)
+            }
+        assert len(set(expected.values())) == 2
+        migration.downgrade(url, "0014")
+        columns = {c["name"] for c in inspect(engine).get_columns("assessments")}
+        indexes = {i["name"] for i in inspect(engine).get_indexes("assessments")}
+        assert not {c for c in columns if c.startswith("progress_")}
+        assert not {"ix_assessments_status", "ix_assessments_title_trgm"} & indexes
+        migration.upgrade(url)
+        with engine.connect() as connection:
+            rows_now = connection.execute(text(PROGRESS)).all()
+        stored = {str(uuid.UUID(str(row[0]))): tuple(row[1:]) for row in rows_now}
+        assert stored == expected
+        names = {i["name"] for i in inspect(engine).get_indexes("vendors")}
+        assert "ix_vendors_name_trgm" in names
+    finally:
+        engine.dispose()

@@ -51,6 +51,16 @@ class Assessment(IdMixin, TimestampMixin, Base):
             postgresql_where=_CURRENT,
         ),
         Index("ix_assessments_sync", "organisation_id", "updated_at", "id"),
+        Index("ix_assessments_status", "organisation_id", "status", "updated_at", "id"),
+        # external_id with all_versions: earlier versions are outside the unique index above.
+        Index("ix_assessments_external_id", "organisation_id", "external_id"),
+        Index(
+            "ix_assessments_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+            postgresql_with={"fastupdate": "off"},
+        ),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
@@ -68,6 +78,13 @@ class Assessment(IdMixin, TimestampMixin, Base):
     )
     answers: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     revision: Mapped[int] = mapped_column(default=1)
+    progress_answered: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """The progress counts a list row shows, stored so that a list does not read the answers;
+    `assessments.service.refresh_progress` sets them whenever the answers or the pinned
+    questionnaire change (create, answer, upgrade; a next version copies them)."""
+    progress_unknown: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    progress_visible: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    progress_required_missing: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
     due_on: Mapped[date | None] = mapped_column(default=None)
     """When the answers are due; reminders follow STACKVET_REMINDER_SCHEDULE."""

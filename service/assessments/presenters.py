@@ -7,20 +7,27 @@ from service.assessments.schemas import (
     Actor,
     AssessmentRead,
     AssessmentSummary,
-    BandedScore,
     HistoryEntry,
-    LatestScore,
-    PartyRef,
-    ProgressRead,
 )
 from service.assessments.service import questionnaire_for
-from service.catalog.schemas import QuestionnaireRef
-from service.questionnaires.answers import missing_required, progress
+from service.questionnaires.answers import Progress, missing_required, progress
 from service.scores.models import ScoreRecord
 
 
 def to_summary(assessment: Assessment) -> AssessmentSummary:
-    return AssessmentSummary.model_validate(_summary_fields(assessment))
+    """From the stored progress counts: a list row's answers are not loaded. Nested parts are
+    plain dicts, so a row is validated once (a list page makes 50-200 of these)."""
+    return AssessmentSummary.model_validate(
+        _summary_fields(
+            assessment,
+            Progress(
+                answered=assessment.progress_answered,
+                unknown=assessment.progress_unknown,
+                visible=assessment.progress_visible,
+                required_missing=assessment.progress_required_missing,
+            ),
+        )
+    )
 
 
 def to_read(assessment: Assessment) -> AssessmentRead:
@@ -28,7 +35,7 @@ def to_read(assessment: Assessment) -> AssessmentRead:
     missing = missing_required(questionnaire, assessment.answers)
     return AssessmentRead.model_validate(
         {
-            **_summary_fields(assessment),
+            **_summary_fields(assessment, progress(questionnaire, assessment.answers)),
             "approved_by": assessment.approved_by,
             "conditions": list(assessment.conditions),
             "answers": assessment.answers,
@@ -37,25 +44,29 @@ def to_read(assessment: Assessment) -> AssessmentRead:
     )
 
 
-def _summary_fields(assessment: Assessment) -> dict[str, object]:
-    p = progress(questionnaire_for(assessment), assessment.answers)
+def _summary_fields(assessment: Assessment, p: Progress) -> dict[str, object]:
+    vendor, client, questionnaire = assessment.vendor, assessment.client, assessment.questionnaire
     return {
         "id": assessment.id,
         "title": assessment.title,
         "status": assessment.status,
         "external_id": assessment.external_id,
-        "vendor": PartyRef.model_validate(assessment.vendor),
-        "client": PartyRef.model_validate(assessment.client),
-        "questionnaire": QuestionnaireRef.of(assessment.questionnaire),
+        "vendor": {"id": vendor.id, "name": vendor.name, "external_id": vendor.external_id},
+        "client": {"id": client.id, "name": client.name, "external_id": client.external_id},
+        "questionnaire": {
+            "slug": questionnaire.slug,
+            "version": questionnaire.version,
+            "content_hash": questionnaire.content_hash,
+        },
         "revision": assessment.revision,
         "score": _latest_score(assessment.latest_score),
-        "progress": ProgressRead(
-            answered=p.answered,
-            unknown=p.unknown,
-            visible=p.visible,
-            required_missing=p.required_missing,
-            percent=p.percent,
-        ),
+        "progress": {
+            "answered": p.answered,
+            "unknown": p.unknown,
+            "visible": p.visible,
+            "required_missing": p.required_missing,
+            "percent": p.percent,
+        },
         "created_at": assessment.created_at,
         "updated_at": assessment.updated_at,
         "submitted_at": assessment.submitted_at,
@@ -81,14 +92,15 @@ def to_history(entry: AssessmentHistory) -> HistoryEntry:
     )
 
 
-def _latest_score(record: ScoreRecord | None) -> LatestScore | None:
+def _latest_score(record: ScoreRecord | None) -> dict[str, object] | None:
+    """The `LatestScore` fields."""
     if record is None:
         return None
-    return LatestScore(
-        sequence=record.sequence,
-        technical_currency=BandedScore(score=record.technical_currency, band=record.currency_band),
-        integration_risk=BandedScore(score=record.integration_risk, band=record.risk_band),
-        recommendation=record.recommendation,
-        completeness=record.completeness,
-        computed_at=record.computed_at,
-    )
+    return {
+        "sequence": record.sequence,
+        "technical_currency": {"score": record.technical_currency, "band": record.currency_band},
+        "integration_risk": {"score": record.integration_risk, "band": record.risk_band},
+        "recommendation": record.recommendation,
+        "completeness": record.completeness,
+        "computed_at": record.computed_at,
+    }

@@ -76,7 +76,10 @@ def list_assessments(
     client_id: uuid.UUID | None = None,
     status: AssessmentStatus | None = None,
     external_id: Annotated[str | None, Query(description="Exact CRM id.")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Part of the title.")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Part of the title, the vendor's or the client's name."),
+    ] = None,
     all_versions: Annotated[
         bool, Query(description="Include earlier (superseded) versions; default: current only.")
     ] = False,

@@ -50,6 +50,7 @@ def upgrade(
     _record(session, principal, assessment, previous, target, carried)
     assessment.questionnaire = catalog_service.publish(session, target)
     assessment.answers = carried.kept
+    assessment_service.refresh_progress(assessment)
     session.flush()
     notify.upgraded(session, assessment, _note(previous, target, carried))
     session.flush()

@@ -37,6 +37,11 @@ def next_version(
         external_id=None,
         status=AssessmentStatus.DRAFT,
         answers=dict(approved.answers),
+        # Same answers, same questionnaire: the same stored progress.
+        progress_answered=approved.progress_answered,
+        progress_unknown=approved.progress_unknown,
+        progress_visible=approved.progress_visible,
+        progress_required_missing=approved.progress_required_missing,
         revision=1,
         conditions=[],
         latest_score=None,

@@ -18,6 +18,13 @@ class Client(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "external_id"),
         Index("ix_clients_sync", "organisation_id", "updated_at", "id"),
+        Index(
+            "ix_clients_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+            postgresql_with={"fastupdate": "off"},
+        ),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(

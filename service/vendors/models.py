@@ -16,6 +16,13 @@ class Vendor(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "external_id"),
         Index("ix_vendors_sync", "organisation_id", "updated_at", "id"),
+        Index(
+            "ix_vendors_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+            postgresql_with={"fastupdate": "off"},
+        ),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(

@@ -273,3 +273,8 @@ def test_answers_no_longer_valid_are_dropped_and_listed(
     assert set(cleared) == set(DROPPED)
     assert cleared["maintenance.critical_cve_patch_days"]["old_value"] == 45
     assert history[-1]["new_value"]["dropped"] == [d["question"] for d in body["dropped"]]
+    listed = v3_caller.get("/api/v1/assessments").json()["items"]
+    assert [a["progress"] for a in listed if a["id"] == str(draft.id)] == [
+        body["assessment"]["progress"]
+    ], "the list's stored progress follows the upgrade"
+    assert body["assessment"]["progress"]["required_missing"] >= 1
