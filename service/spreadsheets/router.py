@@ -163,7 +163,10 @@ def get_assessments_export(
     client_id: uuid.UUID | None = None,
     status: AssessmentStatus | None = None,
     external_id: Annotated[str | None, Query(description="Exact CRM id.")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Part of the title.")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Part of the title, the vendor's or the client's name."),
+    ] = None,
 ) -> Response:
     """The assessment list with the list endpoint's filters, as CSV or XLSX (up to 10,000)."""
     filters = spreadsheet_service.ListFilters(vendor_id, client_id, status, external_id, q)
