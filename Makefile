@@ -94,7 +94,7 @@ bench: $(INSTALLED)
 # Requests per second under load (1, 10, 50 connections) against a bare FastAPI endpoint, on
 # loopback; PostgreSQL (a schema of its own) when BENCH_DATABASE_URL is set.
 bench-load: $(INSTALLED)
-	$(BIN)/python benchmarks/load.py $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
+	$(BIN)/python benchmarks/load.py --repeat 3 $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
 
 # 100,000 assessments, 1,000 clients, 5,000 vendors in one organisation (PostgreSQL only):
 # list pages, filters, sync and the dashboard by server time, with EXPLAIN ANALYZE and memory.
