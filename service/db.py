@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -100,13 +101,45 @@ def create_db_engine(
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine, foreign_keys=foreign_keys)
         return engine
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_timeout=pool_timeout,
+    engine = create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=pool_timeout
     )
+    _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 1.0
+"""A pooled connection unused for longer than this is pinged before it is handed out."""
+
+
+def _ping_when_idle(engine: Engine, seconds: float) -> None:
+    """SQLAlchemy's `pool_pre_ping`, but only for connections idle longer than `seconds`.
+
+    Pinging on every checkout cost a round trip (and two autocommit switches) per checkout,
+    about 1.2 ms of a 13 ms read. A connection used within the last second is handed out as it
+    is: if the server went away in that second, the statement fails as a disconnect, the
+    request answers 503 with Retry-After, and SQLAlchemy replaces every older connection of the
+    pool. A dead idle connection is replaced before use (DisconnectionError makes the pool
+    retry with a new one), which is what pre-ping gave after an outage.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_connection: Any, record: Any) -> None:
+        record.info["last_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["last_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("last_used", float("-inf")) <= seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"an idle pooled connection is gone: {exc}") from exc
 
 
 def _create_folder_for(database: str | None) -> None:

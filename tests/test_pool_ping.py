@@ -1,0 +1,58 @@
+"""Pooled PostgreSQL connections are pinged before use only after they have been idle."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from service import db
+
+
+def _backend_pid(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _terminate(admin: Engine, pid: int) -> None:
+    with admin.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+def _engines(url: str, monkeypatch: pytest.MonkeyPatch, idle: float) -> tuple[Engine, Engine]:
+    if make_url(url).get_backend_name() != "postgresql":
+        pytest.skip("a pool of server connections is PostgreSQL's (SQLite opens a file)")
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", idle)
+    return db.create_db_engine(url, pool_size=1), db.create_db_engine(url, pool_size=1)
+
+
+def test_a_connection_that_died_while_idle_is_replaced_before_use(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, admin = _engines(database_url, monkeypatch, idle=0.0)
+    try:
+        first = _backend_pid(engine)
+        _terminate(admin, first)  # e.g. the server restarted, or an idle timeout closed it
+        second = _backend_pid(engine)  # no error: the ping found it gone
+        assert second != first
+    finally:
+        engine.dispose()
+        admin.dispose()
+
+
+def test_a_connection_used_within_the_idle_time_is_not_pinged(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cost saved: no ping round trip for a connection just used. A server gone in that
+    moment shows as a disconnect on the request (503, then a fresh pool)."""
+    engine, admin = _engines(database_url, monkeypatch, idle=3600.0)
+    try:
+        first = _backend_pid(engine)
+        _terminate(admin, first)
+        with pytest.raises(OperationalError):
+            _backend_pid(engine)
+        assert _backend_pid(engine) != first  # the pool replaced it after the disconnect
+    finally:
+        engine.dispose()
+        admin.dispose()
