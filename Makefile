@@ -43,7 +43,7 @@ types: $(INSTALLED)
 	$(BIN)/mypy
 
 pytest: $(INSTALLED) $(AXE)
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 # axe-core for the browser tests' accessibility check, pinned (with its hash) in
 # package-lock.json; a test-only file that Playwright injects into pages, never served.
@@ -51,10 +51,12 @@ $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(AXE)
 
-# The database tests again on PostgreSQL, when STACKVET_TEST_DATABASE_URL names one.
+# The database tests again on PostgreSQL, when STACKVET_TEST_DATABASE_URL names one. The
+# browser tests run once, in the first pass: what their pages read and write on PostgreSQL is
+# covered here by the web and API tests, and they are the slowest tests of the suite.
 pytest-postgres: $(INSTALLED)
 	@if [ -n "$$STACKVET_TEST_DATABASE_URL" ]; then \
-		STACKVET_TEST_BACKEND=postgresql $(BIN)/pytest -m db; \
+		STACKVET_TEST_BACKEND=postgresql $(BIN)/pytest -m db --ignore=tests/web/browser --durations=15; \
 	else \
 		echo "STACKVET_TEST_DATABASE_URL is not set: PostgreSQL tests not run (CI sets it)."; \
 	fi
