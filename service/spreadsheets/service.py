@@ -9,6 +9,7 @@ every cell is checked, and only when every cell is valid are the answers saved t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -35,17 +36,24 @@ class Imported:
     not_in_workbook: list[str]
 
 
-def export_questionnaire(assessment: Assessment, *, blank: bool = False) -> bytes:
-    """The workbook of an assessment's questionnaire, with its answers unless `blank`."""
+def export_questionnaire(
+    assessment: Assessment, *, blank: bool = False, answers: Mapping[str, object] | None = None
+) -> bytes:
+    """The workbook of an assessment's questionnaire, with its answers unless `blank`.
+
+    `answers` replaces the assessment's current answers (the vendor's copy of what was
+    submitted); they are also the baselines, so the copy imports again like any workbook.
+    """
     questionnaire = assessment_service.questionnaire_for(assessment)
-    answers = {} if blank else dict(assessment.answers)
+    chosen = assessment.answers if answers is None else answers
+    shown: dict[str, object] = {} if blank else dict(chosen)
     source = BookSource(
-        identity=identity_of(assessment, questionnaire, answers),
+        identity=identity_of(assessment, questionnaire, shown),
         questionnaire=questionnaire,
         title=assessment.title,
         vendor=assessment.vendor.name,
         client=assessment.client.name,
-        answers=answers,
+        answers=shown,
     )
     return questionnaire_workbook(source)
 

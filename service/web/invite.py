@@ -165,7 +165,7 @@ def submit_invitation(
             raise submitted
         _done(session, invitation)
         invitation_service.record_submission(session, invitation, assessment)
-        context = {**_context(session, invitation), "copy_url": f"/invite/{token}/copy.pdf"}
+        context = {**_context(session, invitation), "copy_url": f"/invite/{token}/copy"}
         return render(request, "invite/thanks.html", context)
 
     return _guarded(request, session, limits, token, action)
@@ -288,7 +288,7 @@ def _page(
         "open_threads": [t for t in threads if t.is_open],
         "clarification_notes": {t.thread.question_id: t for t in threads},
         "editable": assessment.status in EDITABLE,
-        "copy_url": f"{base}/copy.pdf" if invitation.submitted_at else None,
+        "copy_url": f"{base}/copy" if invitation.submitted_at else None,
         "replied": bool(request.query_params.get("replied")),
         **_context(session, invitation),
         "assessment": assessment,
@@ -380,9 +380,7 @@ def _guarded(
         return _closed(request, 429, detail, {"Retry-After": str(seconds)}, as_json=as_json)
     outcome = attempt(session, action)
     if isinstance(outcome, ServiceError):
-        copy = (
-            f"/invite/{token}/copy.pdf" if invitation_service.is_submitted(session, token) else None
-        )
+        copy = f"/invite/{token}/copy" if invitation_service.is_submitted(session, token) else None
         return _closed(
             request, outcome.status, outcome.detail, outcome.headers, as_json=as_json, copy=copy
         )

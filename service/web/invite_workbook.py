@@ -46,6 +46,27 @@ def download_invitation_workbook(
     return _guarded(request, session, limits, token, action)
 
 
+@router.get("/invite/{token}/copy.xlsx")
+def download_invitation_answers_workbook(
+    token: Token, request: Request, session: DbSession, limits: Limits
+) -> Response:
+    """The vendor's copy of the answers submitted with this link, as a workbook.
+
+    The same snapshot as the PDF copy; it is the questionnaire workbook with those answers,
+    so after a request for changes the vendor can edit it and upload it again.
+    """
+
+    def action() -> Response:
+        invitation, assessment = invitation_service.submitted_copy(session, token)
+        assert invitation.submitted_at is not None
+        answers = invitation.submitted_answers or assessment.answers
+        content = spreadsheet_service.export_questionnaire(assessment, answers=answers)
+        name = f"{assessment.vendor.name} answers {invitation.submitted_at:%Y-%m-%d}.xlsx"
+        return secure(download(content, XLSX_MEDIA_TYPE, name))
+
+    return _guarded(request, session, limits, token, action)
+
+
 @router.post("/invite/{token}/questionnaire.xlsx")
 def upload_invitation_workbook(
     token: Token, request: Request, session: DbSession, limits: Limits, form: Form

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 from service.assessments.models import AssessmentHistory
 from service.invitations import service as invitation_service
 from tests import builders
-from tests.spreadsheets.workbooks import XLSX, fill
+from tests.spreadsheets.workbooks import XLSX, answer_cell, fill, open_book
 from tests.web.conftest import World
-from tests.web.visitor import Visitor, csrf_in
+from tests.web.visitor import Visitor, csrf_in, revision_in
 
 
 def test_a_buyer_downloads_fills_and_uploads_the_workbook(
@@ -107,3 +107,41 @@ def test_a_revoked_link_gives_no_workbook(visitor: Visitor, world: World, sessio
     )
     assert upload.status_code == 410
     assert "closed" in upload.text.lower()
+
+
+def test_the_vendor_downloads_what_they_submitted_as_a_workbook(
+    visitor: Visitor, world: World, session: Session
+) -> None:
+    url = f"/invite/{world.token}/copy.xlsx"
+    before = visitor.get(url)
+    assert before.status_code == 409
+    assert "the answers have not been submitted with this link" in before.text
+    page = visitor.get(f"/invite/{world.token}").text
+    form = {
+        "_csrf": csrf_in(page),
+        "_revision": revision_in(page),
+        **builders.example("openweave.answers"),
+    }
+    done = visitor.http.post(f"/invite/{world.token}/submit", data=form)
+    assert done.status_code == 200
+    assert f'href="/invite/{world.token}/copy.xlsx"' in done.text
+    assert f'href="/invite/{world.token}/copy.pdf"' in done.text
+    # A later change to the assessment (a reviewer's correction) is not what was submitted.
+    session.refresh(world.draft)
+    world.draft.answers = {**world.draft.answers, "framework.version": "1.13.1"}
+    session.commit()
+
+    copy = visitor.get(url)
+    assert copy.status_code == 200
+    assert copy.headers["content-type"] == XLSX
+    disposition = copy.headers["content-disposition"]
+    assert disposition.startswith("attachment; filename=")
+    assert disposition.endswith(".xlsx")
+    book = open_book(copy.content)
+    assert answer_cell(book, "framework.version").value == "2.14.1"
+    assert answer_cell(book, "framework.primary").value == "PyTorch"
+    text = " ".join(
+        str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+    )
+    for verdict_words in ("Integration risk", "Technical currency", "Recommendation"):
+        assert verdict_words not in text, "the vendor's copy shows answers, never scores"
