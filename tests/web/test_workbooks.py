@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from service.assessments import service as assessment_service
 from service.assessments.models import AssessmentHistory
 from service.invitations import service as invitation_service
+from service.reviews import service as review_service
 from tests import builders
 from tests.spreadsheets.workbooks import XLSX, answer_cell, fill, open_book
 from tests.web.conftest import World
@@ -145,3 +147,22 @@ def test_the_vendor_downloads_what_they_submitted_as_a_workbook(
     )
     for verdict_words in ("Integration risk", "Technical currency", "Recommendation"):
         assert verdict_words not in text, "the vendor's copy shows answers, never scores"
+
+    # Sent back for changes: the copy, edited, goes in on the same link like any workbook.
+    reviewer = builders.principal(session, world.org)
+    submitted = assessment_service.get_assessment(session, world.org.id, world.draft.id)
+    review_service.start_review(session, reviewer, submitted, None)
+    question = review_service.NewRequest("serving.stack", "Which serving software exactly?")
+    review_service.request_changes(session, reviewer, submitted, None, requests=[question])
+    session.commit()
+    page = visitor.get(f"/invite/{world.token}").text
+    edited = fill(copy.content, {"serving.stack": "vLLM"})
+    upload = visitor.http.post(
+        f"/invite/{world.token}/questionnaire.xlsx",
+        data={"_csrf": csrf_in(page)},
+        files={"workbook": ("copy.xlsx", edited, XLSX)},
+    )
+    assert upload.status_code == 303, upload.text[:300]
+    session.refresh(world.draft)
+    assert world.draft.answers["serving.stack"] == "vllm"
+    assert world.draft.answers["framework.version"] == "1.13.1", "an unedited cell changes nothing"
