@@ -20,7 +20,7 @@ from tests import builders
 from tests.api import Caller
 from tests.smtp import Mailbox, deliver, parts
 from tests.web.conftest import World
-from tests.web.visitor import Visitor, csrf_in, revision_in
+from tests.web.visitor import Visitor
 
 
 def pdf_text(content: bytes) -> str:
@@ -129,13 +129,7 @@ def test_the_vendor_downloads_a_copy_of_what_they_submitted(
     before = visitor.get(f"/invite/{world.token}/copy.pdf")
     assert before.status_code == 409
     assert "the answers have not been submitted with this link" in before.text
-    page = visitor.get(f"/invite/{world.token}").text
-    form = {
-        "_csrf": csrf_in(page),
-        "_revision": revision_in(page),
-        **builders.example("openweave.answers"),
-    }
-    done = visitor.http.post(f"/invite/{world.token}/submit", data=form)
+    done = visitor.submit_link(f"/invite/{world.token}", builders.example("openweave.answers"))
     assert done.status_code == 200
     assert f'href="/invite/{world.token}/copy.pdf"' in done.text
     closed = visitor.get(f"/invite/{world.token}")

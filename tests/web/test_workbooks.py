@@ -11,7 +11,7 @@ from service.reviews import service as review_service
 from tests import builders
 from tests.spreadsheets.workbooks import XLSX, answer_cell, fill, open_book
 from tests.web.conftest import World
-from tests.web.visitor import Visitor, csrf_in, revision_in
+from tests.web.visitor import Visitor, csrf_in
 
 
 def test_a_buyer_downloads_fills_and_uploads_the_workbook(
@@ -118,13 +118,7 @@ def test_the_vendor_downloads_what_they_submitted_as_a_workbook(
     before = visitor.get(url)
     assert before.status_code == 409
     assert "the answers have not been submitted with this link" in before.text
-    page = visitor.get(f"/invite/{world.token}").text
-    form = {
-        "_csrf": csrf_in(page),
-        "_revision": revision_in(page),
-        **builders.example("openweave.answers"),
-    }
-    done = visitor.http.post(f"/invite/{world.token}/submit", data=form)
+    done = visitor.submit_link(f"/invite/{world.token}", builders.example("openweave.answers"))
     assert done.status_code == 200
     assert f'href="/invite/{world.token}/copy.xlsx"' in done.text
     assert f'href="/invite/{world.token}/copy.pdf"' in done.text

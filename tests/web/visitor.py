@@ -58,6 +58,12 @@ class Visitor:
         sent = {"X-CSRF-Token": self.csrf, "Accept": "application/json", **headers}
         return self.http.post(url, data=data, headers=sent)
 
+    def submit_link(self, link: str, answers: dict[str, Any]) -> httpx.Response:
+        """Answer and submit through an invitation link, as the vendor's browser does."""
+        page = self.http.get(link).text
+        form = {"_csrf": csrf_in(page), "_revision": revision_in(page), **answers}
+        return self.http.post(f"{link}/submit", data=form)
+
     def sign_in(self, email: str, password: str, target: str = "/") -> httpx.Response:
         page = self.http.get("/sign-in", params={"next": target})
         response = self.http.post(
