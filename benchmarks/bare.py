@@ -1,7 +1,8 @@
 """The bare baseline for `benchmarks/load.py`: FastAPI + SQLAlchemy, an API-key lookup, one query.
 
-Served by uvicorn with the same settings as `stackvet serve` (one process, no access log), on
-the same database, so the ratio shows what stackvet's own per-request work costs.
+Served by uvicorn with the same settings as `stackvet serve` (as many processes as load.py's
+`--workers`, no access log), on the same database, so the ratio shows what stackvet's own
+per-request work costs.
 """
 
 from __future__ import annotations

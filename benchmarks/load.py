@@ -13,7 +13,8 @@ GET /assessments/{id}, and PASS/FAIL against each goal of issue 16 (ratios, p99 
 
     --repeat 3        every figure three times, interleaved; min/median/max, paired ratios
     --only reads      skip the list pages
-    --workers N       `stackvet serve --workers N` (STACKVET_WEB_CONCURRENCY)
+    --workers N       `stackvet serve --workers N` (STACKVET_WEB_CONCURRENCY), and as many
+                      uvicorn workers for the bare endpoint
 """
 
 from __future__ import annotations
@@ -177,7 +178,9 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server to use")
     parser.add_argument("--seconds", type=float, default=5.0, help="per endpoint and level")
     parser.add_argument("--repeat", type=int, default=1, help="runs (3: min/median/max)")
-    parser.add_argument("--workers", type=int, default=1, help="`stackvet serve --workers`")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="`stackvet serve --workers`, and bare's"
+    )
     parser.add_argument("--only", choices=("reads", "all"), default="all", help="skip lists")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -194,6 +197,7 @@ def main() -> None:
         serve += ["--workers", str(args.workers)]
         bare = [sys.executable, "-m", "uvicorn", "benchmarks.bare:create_bare_app", "--factory"]
         bare += ["--port", str(bare_port := free_port()), "--no-access-log"]
+        bare += ["--workers", str(args.workers)]  # the baseline gets as many processes
         with (
             server(serve, env, port, "/healthz") as api,
             server(bare, env, bare_port, "/docs") as b,

@@ -213,6 +213,9 @@ class ConnectionSlots:
         semaphore = self._by_loop.get(loop)
         if semaphore is None:
             semaphore = self._by_loop.setdefault(loop, asyncio.Semaphore(self.slots))
+        if not semaphore.locked():  # a slot is free: no timer to arm (`wait_for` costs one)
+            await semaphore.acquire()
+            return semaphore
         try:
             await asyncio.wait_for(semaphore.acquire(), self.timeout)
         except TimeoutError as exc:

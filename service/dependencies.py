@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, TypeVar
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
@@ -33,6 +35,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     STACKVET_DB_POOL_TIMEOUT; the database work itself runs in the thread pool. A route that
     must wait for something slow (a render worker) ends its unit of work first
     (`end_unit_of_work`), so that it holds neither a connection nor a slot while it waits.
+    A route marked `reads_only` whose connection was taken in autocommit (`autocommit_first`)
+    has nothing to commit: its unit ends on the event loop, without a thread-pool hop.
     """
     slots: ConnectionSlots | None = getattr(request.app.state, "connection_slots", None)
     semaphore = await slots.acquire() if slots else None
@@ -42,11 +46,15 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         try:
             yield unit.session
-            if not unit.ended:
-                await run_in_threadpool(_commit, request, unit.session)
+            if unit.ended:
+                pass
+            elif unit.autocommit:
+                _commit(request, unit)  # no round trip: see `autocommit_first`
+            else:
+                await run_in_threadpool(_commit, request, unit)
         except BaseException:
             if not unit.ended:
-                await run_in_threadpool(_roll_back, request, unit.session)
+                await run_in_threadpool(_roll_back, request, unit)
             raise
         for task in getattr(request.state, "after_unit_of_work", ()):
             await run_in_threadpool(task, factory)
@@ -59,11 +67,78 @@ class _UnitOfWork:
         self.session = session
         self.semaphore = semaphore
         self.ended = False
+        self.connection: Connection | None = None
+        """The connection `autocommit_first` checked out for the session, if it did."""
+        self.autocommit = False
+        """Whether the session's statements run in autocommit (a `reads_only` route)."""
+
+    def close_connection(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
     def release(self) -> None:
+        self.close_connection()  # left open only when the request was cancelled
         if self.semaphore is not None:
             self.semaphore.release()
             self.semaphore = None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+_READS_ONLY = "_stackvet_reads_only"
+
+
+def reads_only(endpoint: F) -> F:
+    """Mark a route whose unit of work only reads: on PostgreSQL its statements then run in
+    autocommit, with no BEGIN and COMMIT round trips (see `autocommit_first`).
+
+    For a route that writes nothing and reads in one statement, or in several that need not
+    see one snapshot: under READ COMMITTED, PostgreSQL's default and stackvet's, every
+    statement of a transaction takes a snapshot of its own anyway, so a read shows the same
+    in autocommit. A route that writes, locks rows or needs one snapshot must not be marked.
+    """
+    setattr(endpoint, _READS_ONLY, True)
+    return endpoint
+
+
+@contextmanager
+def autocommit_first(request: Request) -> Iterator[Session | None]:
+    """(In a worker thread, before the request's first statement.) A session on the very
+    connection the request's unit of work will use, in autocommit: what runs in it is
+    committed at once, holding no lock, and the request checks out one pooled connection,
+    not two. Afterwards the unit of work's session runs in a transaction as usual, or stays
+    in autocommit for a route marked `reads_only`.
+
+    None (nothing checked out) unless the session is bound to a PostgreSQL engine and has
+    not begun: SQLite counts in the request's own transaction (one writer at a time), and
+    tests bind sessions to a connection of their own.
+    """
+    unit: _UnitOfWork | None = getattr(request.state, "unit_of_work", None)
+    bind = unit.session.get_bind() if unit is not None else None
+    if (
+        unit is None
+        or not isinstance(bind, Engine)
+        or bind.dialect.name != "postgresql"
+        or unit.session.in_transaction()
+        or unit.connection is not None
+    ):
+        yield None
+        return
+    connection = bind.connect()
+    unit.connection = connection
+    try:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        with Session(bind=connection) as own:
+            yield own
+        route = request.scope.get("route")
+        if getattr(getattr(route, "endpoint", None), _READS_ONLY, False):
+            unit.autocommit = True
+        else:
+            connection.execution_options(isolation_level=connection.default_isolation_level)
+        unit.session.bind = connection
+    except BaseException:
+        unit.close_connection()
+        raise
 
 
 async def end_unit_of_work(request: Request) -> None:
@@ -72,7 +147,7 @@ async def end_unit_of_work(request: Request) -> None:
     unit: _UnitOfWork = request.state.unit_of_work
     if unit.ended:
         return
-    await run_in_threadpool(_commit, request, unit.session)
+    await run_in_threadpool(_commit, request, unit)
     unit.ended = True
     unit.release()
 
@@ -95,16 +170,20 @@ async def in_own_unit_of_work(request: Request, work: Callable[[Session], T]) ->
             semaphore.release()
 
 
-def _commit(request: Request, session: Session) -> None:
-    with session:
+def _commit(request: Request, unit: _UnitOfWork) -> None:
+    with unit.session as session:
         idempotency.finish(request, session)
         session.commit()
+    unit.close_connection()
 
 
-def _roll_back(request: Request, session: Session) -> None:
-    with session:
-        session.rollback()
-        idempotency.abandon(request)
+def _roll_back(request: Request, unit: _UnitOfWork) -> None:
+    try:
+        with unit.session as session:
+            session.rollback()
+            idempotency.abandon(request)
+    finally:
+        unit.close_connection()
 
 
 def after_unit_of_work(request: Request, task: AfterUnitOfWork) -> None:

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api_limits.service import Limiter, bearer_token
 from service.auth import dependencies as auth_dependencies
-from service.dependencies import DbSession
+from service.dependencies import DbSession, autocommit_first
 
 STATE_KEY = "rate_limit_headers"
 
@@ -26,22 +26,27 @@ def rate_limit(
 ) -> None:
     """Count the request against its API key's and organisation's budgets.
 
-    On PostgreSQL apart from the request's transaction, before the request's unit of work takes
-    a connection: counted inside a request that already held one, each request of a burst needed
-    a second pool connection and a burst of 50 got 503s. The lookup and the counts are one
-    statement (`Limiter.hit_token`), run in autocommit: no BEGIN and COMMIT round trips. A
-    refused request's count is then kept, where a transaction rolled it back; no response can
-    tell (`RateLimit` shows no less than 0 left, and an organisation over its budget stays
-    over it for the rest of the window). SQLite has one writer at a time, so there the count
-    joins the request's own transaction rather than queue behind it."""
+    On PostgreSQL apart from the request's transaction, in autocommit on the connection the
+    request's unit of work then uses (`autocommit_first`): counted inside a request's
+    transaction, each request of a burst with one key would hold its counter rows until the
+    request ends, and on a connection of its own every request needed two pool checkouts. The
+    lookup and the counts are one statement (`Limiter.hit_token`): no BEGIN and COMMIT round
+    trips. A refused request's count is then kept, where a transaction rolled it back; no
+    response can tell (`RateLimit` shows no less than 0 left, and an organisation over its
+    budget stays over it for the rest of the window). SQLite has one writer at a time, so
+    there the count joins the request's own transaction rather than queue behind it."""
     limiter: Limiter | None = getattr(request.app.state, "api_limiter", None)
     if limiter is None:
         return
     if session.get_bind().dialect.name == "sqlite":
         headers = _count(request, limiter, session, authorization)
     else:
-        with _own_session(request.app.state.session_factory) as own:
-            headers = _count(request, limiter, own, authorization)
+        with autocommit_first(request) as first:
+            if first is not None:
+                headers = _count(request, limiter, first, authorization)
+            else:
+                with _own_session(request.app.state.session_factory) as own:
+                    headers = _count(request, limiter, own, authorization)
     if headers is not None:
         request.scope.setdefault("state", {})[STATE_KEY] = headers
 

@@ -10,8 +10,10 @@ tombstone and score pointer, then the score record and the small rows naming its
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, joinedload, undefer_group
 
 from service.assessments.models import Assessment
@@ -26,7 +28,17 @@ def read_assessment(
     session: Session, organisation_id: uuid.UUID, assessment_id: uuid.UUID
 ) -> Assessment:
     """What `GET /assessments/{id}` shows, in one statement; NotFound as `get_assessment`."""
-    query = (
+    parameters = {"assessment_id": assessment_id, "organisation_id": organisation_id}
+    found: Assessment = live_or_gone(
+        session.scalar(_assessment_query(), parameters), "assessment", assessment_id
+    )
+    return found
+
+
+@cache
+def _assessment_query() -> Select[Assessment]:
+    """Built once (with parameters): building it took a quarter of a millisecond a read."""
+    return (
         select(Assessment)
         .options(
             joinedload(Assessment.vendor, innerjoin=True).load_only(
@@ -38,10 +50,11 @@ def read_assessment(
             joinedload(Assessment.questionnaire, innerjoin=True),
             joinedload(Assessment.latest_score),
         )
-        .where(Assessment.id == assessment_id, Assessment.organisation_id == organisation_id)
+        .where(
+            Assessment.id == bindparam("assessment_id"),
+            Assessment.organisation_id == bindparam("organisation_id"),
+        )
     )
-    found: Assessment = live_or_gone(session.scalar(query), "assessment", assessment_id)
-    return found
 
 
 def read_latest_score(
@@ -49,7 +62,21 @@ def read_latest_score(
 ) -> ScoreRecord:
     """The latest score record of a live assessment with everything an explained score shows,
     in one statement; NotFound for a missing or deleted assessment, or one not scored yet."""
-    query = (
+    parameters = {"assessment_id": assessment_id, "organisation_id": organisation_id}
+    row = live_or_gone(
+        session.execute(_latest_score_query(), parameters).first(), "assessment", assessment_id
+    )
+    record: ScoreRecord | None = row[2]
+    if record is None:
+        raise NotFound(
+            f"Assessment {assessment_id} has no score yet: it is scored when it is submitted."
+        )
+    return record
+
+
+@cache
+def _latest_score_query() -> Select[uuid.UUID, datetime | None, ScoreRecord]:
+    return (
         select(Assessment.id, Assessment.deleted_at, ScoreRecord)
         .outerjoin(ScoreRecord, ScoreRecord.id == Assessment.latest_score_id)
         .options(
@@ -59,12 +86,8 @@ def read_latest_score(
             joinedload(ScoreRecord.rule_pack),
             joinedload(ScoreRecord.knowledge),
         )
-        .where(Assessment.id == assessment_id, Assessment.organisation_id == organisation_id)
-    )
-    row = live_or_gone(session.execute(query).first(), "assessment", assessment_id)
-    record: ScoreRecord | None = row[2]
-    if record is None:
-        raise NotFound(
-            f"Assessment {assessment_id} has no score yet: it is scored when it is submitted."
+        .where(
+            Assessment.id == bindparam("assessment_id"),
+            Assessment.organisation_id == bindparam("organisation_id"),
         )
-    return record
+    )

@@ -28,7 +28,8 @@ from service.assessments.schemas import (
 )
 from service.auth.dependencies import AssessmentEditor, AssessmentReopener, Reader
 from service.catalog.schemas import QuestionnaireRef
-from service.dependencies import CatalogDep, DbSession, LibraryDep
+from service.dependencies import CatalogDep, DbSession, LibraryDep, reads_only
+from service.model_responses import model_response
 from service.openapi import errors
 from service.pagination import Page, PageQuery
 from service.routing import api_router
@@ -102,12 +103,11 @@ def list_assessments(
 
 
 @router.get("/{assessment_id}", response_model=AssessmentRead, responses=errors(401, 403, 404))
-def get_assessment(
-    assessment_id: uuid.UUID, response: Response, session: DbSession, principal: Reader
-) -> AssessmentRead:
+@reads_only
+def get_assessment(assessment_id: uuid.UUID, session: DbSession, principal: Reader) -> Response:
     """Read one assessment with its answers; the ETag header carries the revision."""
     assessment = reading.read_assessment(session, principal.organisation_id, assessment_id)
-    return _respond(response, assessment)
+    return model_response(to_read(assessment), headers={"ETag": etag(assessment.revision)})
 
 
 @router.patch(

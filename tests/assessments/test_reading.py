@@ -7,11 +7,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from pydantic import TypeAdapter
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
 from service.assessments.presenters import to_read
+from service.assessments.schemas import AssessmentRead
 from service.auth.models import Organisation
 from service.questionnaires.catalog import Catalog
 from service.scores import service as score_service
@@ -77,6 +79,10 @@ def test_reading_an_assessment_reads_the_key_once_and_the_rows_in_one_statement(
     assert len(reading(seen)) == 1, reading(seen)
     full = assessment_service.get_assessment(session, org.id, uuid.UUID(assessment_id))
     assert response.json() == to_read(full).model_dump(mode="json")
+    # Byte for byte what FastAPI sends for a returned model (`model_response` skips only its
+    # second validation of the model).
+    assert response.content == TypeAdapter(AssessmentRead).dump_json(to_read(full), by_alias=True)
+    assert response.headers["content-type"] == "application/json"
     assert response.headers["etag"] == f'"{full.revision}"'
     assert response.headers["ratelimit"]
 
