@@ -42,8 +42,14 @@ lint: $(INSTALLED)
 types: $(INSTALLED)
 	$(BIN)/mypy
 
+# Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE, as on the
+# CI machine): otherwise each pass, and each `stackvet` process a test starts, compiles the
+# package again and pytest rewrites the asserts of every test module again (about 5 s of CPU
+# a pass for collection alone). The files go to __pycache__/, which git and Docker ignore.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
+
 pytest: $(INSTALLED) $(AXE)
-	$(BIN)/pytest --durations=15
+	$(PYTEST) --durations=15
 
 # axe-core for the browser tests' accessibility check, pinned (with its hash) in
 # package-lock.json; a test-only file that Playwright injects into pages, never served.
@@ -56,7 +62,7 @@ $(AXE): package.json package-lock.json
 # covered here by the web and API tests, and they are the slowest tests of the suite.
 pytest-postgres: $(INSTALLED)
 	@if [ -n "$$STACKVET_TEST_DATABASE_URL" ]; then \
-		STACKVET_TEST_BACKEND=postgresql $(BIN)/pytest -m db --ignore=tests/web/browser --durations=15; \
+		STACKVET_TEST_BACKEND=postgresql $(PYTEST) -m db --ignore=tests/web/browser --durations=15; \
 	else \
 		echo "STACKVET_TEST_DATABASE_URL is not set: PostgreSQL tests not run (CI sets it)."; \
 	fi
@@ -64,7 +70,7 @@ pytest-postgres: $(INSTALLED)
 # Schemathesis deeper than the run in `make test` (same live server and seed, more examples).
 FUZZ_EXAMPLES ?= 200
 fuzz: $(INSTALLED)
-	STACKVET_SCHEMATHESIS_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_schemathesis.py
+	STACKVET_SCHEMATHESIS_EXAMPLES=$(FUZZ_EXAMPLES) $(PYTEST) tests/test_schemathesis.py
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

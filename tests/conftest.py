@@ -28,7 +28,7 @@ from service.main import create_app
 from service.questionnaires.catalog import Catalog, load_catalog
 from service.reporting import pool
 from service.scoring.library import Library, load_library
-from tests import builders
+from tests import builders, wheel
 from tests.api import Caller, caller
 from tests.cli import Invoke
 from tests.databases import ScratchDatabases, wipe
@@ -48,6 +48,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if {"engine", "scratch_databases"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start building the wheel for tests/test_installed_wheel.py now, when it will run: half a
+    minute of pip that overlaps the tests before it (see tests/wheel.py)."""
+    if session.config.option.collectonly:
+        return
+    if any(item.path.name == "test_installed_wheel.py" for item in session.items):
+        wheel.start()
+
+
+def pytest_sessionfinish() -> None:
+    wheel.discard()
 
 
 @pytest.fixture(scope="session")

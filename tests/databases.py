@@ -1,15 +1,25 @@
-"""Empty databases for tests: SQLite files, or PostgreSQL schemas of their own."""
+"""Scratch databases for tests: SQLite files, or PostgreSQL schemas of their own.
+
+`create` gives an empty database, for tests of migrating; `migrated` one at the latest
+migration. On SQLite that is a copy of a file migrated once per run: milliseconds, where
+migrating takes 1-2 s. On PostgreSQL the schema is migrated: a copy would be a database made
+with `CREATE DATABASE ... TEMPLATE` (0.2 s), but dropping a database waits for a checkpoint
+(about 1 s, 6 s at worst, measured with other sessions busy), which took back the saving.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, text
 
 import service.models  # noqa: F401  (every table on Base.metadata, for wipe())
+from service import migration
 from service.config import Settings
 from service.db import Base
 
@@ -27,14 +37,30 @@ class ScratchDatabases:
         """The URL of a new, empty database called `name`."""
         if self.backend == "sqlite":
             return f"sqlite:///{self.folder / f'{name}.db'}"
-        # The process id keeps two test runs against the same server out of each other's way.
-        schema = f"stackvet_test_{re.sub(r'[^a-z0-9_]', '_', name.lower())}_{os.getpid()}"
+        schema = _scratch_name(name)
         with self._admin() as admin, admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         self._schemas.append(schema)
         separator = "&" if "?" in self._server_url else "?"
         return f"{self._server_url}{separator}options={quote(f'-csearch_path={schema}')}"
+
+    def migrated(self, name: str) -> str:
+        """The URL of a new database called `name`, at the latest migration."""
+        if self.backend == "sqlite":
+            target = self.folder / f"{name}.db"
+            shutil.copyfile(self._migrated_template(), target)
+            return f"sqlite:///{target}"
+        url = self.create(name)
+        migration.upgrade(url)
+        return url
+
+    def _migrated_template(self) -> Path:
+        """A SQLite file at the latest migration, migrated on first use."""
+        path = self.folder / "migrated-template.db"
+        if not path.exists():
+            migration.upgrade(f"sqlite:///{path}")  # the engine is disposed: no -wal file left
+        return path
 
     def drop_all(self) -> None:
         if not self._schemas:
@@ -60,6 +86,16 @@ class _EngineContext:
 
     def __exit__(self, *exc: object) -> None:
         self.engine.dispose()
+
+
+def _scratch_name(name: str) -> str:
+    """A schema name; the process id keeps two test runs against the same server out of each
+    other's way. A long name keeps its start and a hash of the whole, within PostgreSQL's 63
+    characters (which cut it silently, so two long names could have met)."""
+    cleaned = re.sub(r"[^a-z0-9_]", "_", name.lower())
+    if len(cleaned) > 40:
+        cleaned = f"{cleaned[:31]}_{hashlib.sha256(cleaned.encode()).hexdigest()[:8]}"
+    return f"stackvet_test_{cleaned}_{os.getpid()}"
 
 
 def _postgres_url() -> str:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.repository import REPO_ROOT
-from tests.test_installed_wheel import BUILD, INSTALL
+from tests.wheel import BUILD, INSTALL
 
 
 def compose_command() -> list[str] | None:

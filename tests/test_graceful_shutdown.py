@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx2 as httpx
 
-from service import migration
 from service.db import create_db_engine, create_session_factory
 from service.questionnaires.catalog import Catalog
 from tests import builders
@@ -27,8 +26,7 @@ STACKVET = str(Path(sys.executable).parent / "stackvet")  # the console script u
 
 
 def seed(url: str, catalog: Catalog) -> tuple[str, str]:
-    """A migrated database with one scored assessment; an API key and the assessment's id."""
-    migration.upgrade(url)
+    """One scored assessment in a migrated database; an API key and the assessment's id."""
     engine = create_db_engine(url)
     with create_session_factory(engine).begin() as session:
         org = builders.organisation(session)
@@ -44,7 +42,7 @@ def seed(url: str, catalog: Catalog) -> tuple[str, str]:
 def test_sigterm_lets_a_render_in_flight_finish_then_exits_0(
     scratch_databases: ScratchDatabases, catalog: Catalog, tmp_path: Path
 ) -> None:
-    url = scratch_databases.create("graceful")
+    url = scratch_databases.migrated("graceful")
     token, assessment_id = seed(url, catalog)
     port, log = free_port(), tmp_path / "serve.log"
     env = environment(
@@ -101,8 +99,7 @@ def test_several_processes_add_up_their_metrics(
     scratch_databases: ScratchDatabases, tmp_path: Path
 ) -> None:
     """`serve --workers 2`: whichever process answers a scrape reports every process's count."""
-    url = scratch_databases.create("multiprocess")
-    migration.upgrade(url)
+    url = scratch_databases.migrated("multiprocess")
     port, folder = free_port(), tmp_path / "metrics"
     env = environment(
         STACKVET_DATABASE_URL=url,

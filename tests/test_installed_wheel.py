@@ -1,8 +1,8 @@
 """What users install: the built wheel, in a fresh virtual environment, run outside the checkout.
 
-The wheel is built and installed with the same commands as the Dockerfile (`INSTALL` below;
-tests/test_deploy.py checks that the Dockerfile uses them), so this test proves the image's
-steps where no Docker engine runs. Every command an operator runs is run from a working
+The wheel is built and installed with the same commands as the Dockerfile (`INSTALL` in
+tests/wheel.py; tests/test_deploy.py checks that the Dockerfile uses them), so this test proves
+the image's steps where no Docker engine runs. Every command an operator runs is run from a working
 directory outside the repository, with no `STACKVET_*` setting but the database URL, on SQLite
 (the default database, ./var/stackvet.db) and, when STACKVET_TEST_DATABASE_URL is set as in CI,
 on PostgreSQL (its URL read from a secrets file), in one virtual environment.
@@ -15,7 +15,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import tomllib
 from collections.abc import Iterator
@@ -26,17 +25,10 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+from tests import wheel
 from tests.databases import ScratchDatabases
 from tests.repository import REPO_ROOT
 
-# The Dockerfile runs these same commands (tests/test_deploy.py checks it, with its own folders
-# for the fields): `{repo}` the checkout, `{dist}` the built wheel, `{venv}` the environment.
-BUILD = "pip wheel --no-deps --wheel-dir {dist} {repo}"
-INSTALL = (
-    "{venv}/bin/pip install --require-hashes -r {lock}",
-    "{venv}/bin/pip install --no-deps {dist}/stackvet-*.whl",
-    "{venv}/bin/pip check",
-)
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -66,31 +58,10 @@ class Installed:
         )
 
 
-def expand(command: str, **fields: Path) -> list[str]:
-    """The command's words, with the fields filled in and `*` patterns matched on disk."""
-    words = command.format(repo=REPO_ROOT, **fields).split()
-    argv = [sys.executable, "-m", *words] if words[0] == "pip" else words
-    matched: list[str] = []
-    for word in argv:
-        hits = sorted(Path("/").glob(word[1:])) if "*" in word else []
-        matched.extend([str(hit) for hit in hits] or [word])
-    return matched
-
-
-def run_checked(argv: list[str]) -> None:
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=900, check=False)
-    assert result.returncode == 0, f"{' '.join(argv)}\n{result.stdout}\n{result.stderr}"
-
-
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    root = tmp_path_factory.mktemp("wheel")
-    dist, venv = root / "dist", root / "venv"
-    run_checked(expand(BUILD, dist=dist))
-    run_checked([sys.executable, "-m", "venv", str(venv)])
-    for command in INSTALL:
-        run_checked(expand(command, dist=dist, venv=venv, lock=REPO_ROOT / "requirements.lock"))
-    return Installed(venv)
+def installed() -> Installed:
+    """Built and installed in the background since collection ended (see tests/wheel.py)."""
+    return Installed(wheel.wait())
 
 
 @pytest.fixture

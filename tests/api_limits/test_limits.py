@@ -141,8 +141,7 @@ def backend(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
 def test_two_api_processes_share_one_budget(
     scratch_databases: ScratchDatabases, backend: dict[str, str], tmp_path: Path
 ) -> None:
-    url = scratch_databases.create(f"ratelimit_{'redis' if backend else 'db'}")
-    migration.upgrade(url)
+    url = scratch_databases.migrated(f"ratelimit_{'redis' if backend else 'db'}")
     engine = create_db_engine(url)
     with create_session_factory(engine).begin() as session:
         token = builders.api_key(session, builders.organisation(session))

@@ -25,7 +25,7 @@ from tests.repository import REPO_ROOT
 
 
 @pytest.fixture
-def env(tmp_path: Path, scratch_databases: ScratchDatabases, run: Invoke) -> dict[str, str]:
+def env(tmp_path: Path, scratch_databases: ScratchDatabases) -> dict[str, str]:
     """A migrated empty database, and definitions whose base is reviewed every 730 days."""
     root = tmp_path / "questionnaires"
     shutil.copytree(REPO_ROOT / "questionnaires", root)
@@ -33,12 +33,10 @@ def env(tmp_path: Path, scratch_databases: ScratchDatabases, run: Invoke) -> dic
     data = yaml.safe_load(path.read_text())
     data["review_interval_days"] = 730
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    settings = {
-        "STACKVET_DATABASE_URL": scratch_databases.create(f"kb_{tmp_path.name}"),
+    return {
+        "STACKVET_DATABASE_URL": scratch_databases.migrated(f"kb_{tmp_path.name}"),
         "STACKVET_DEFINITIONS_DIR": str(root),
     }
-    assert run("migrate", **settings).exit_code == 0
-    return settings
 
 
 def as_of(library: Library) -> str:

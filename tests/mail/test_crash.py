@@ -17,7 +17,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from service import migration
 from service.auth.permissions import Role
 from service.db import create_db_engine, create_session_factory
 from service.mail import notifications
@@ -48,8 +47,7 @@ def start_worker(url: str, mailbox: Mailbox, log: Path) -> subprocess.Popen[byte
 def test_a_worker_killed_mid_send_leaves_nothing_lost_or_doubled(
     scratch_databases: ScratchDatabases, catalog: Catalog, mailbox: Mailbox, tmp_path: Path
 ) -> None:
-    url = scratch_databases.create("mail_crash")
-    migration.upgrade(url)
+    url = scratch_databases.migrated("mail_crash")
     engine = create_db_engine(url)
     factory = create_session_factory(engine)
     with factory.begin() as session:  # the change and its e-mails commit together

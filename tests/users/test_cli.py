@@ -26,10 +26,9 @@ def database(
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
 ) -> Iterator[str]:
-    url = scratch_databases.create(f"cli_{request.node.name}"[:50])
+    url = scratch_databases.migrated(f"cli_{request.node.name}"[:50])
     monkeypatch.setenv("STACKVET_DATABASE_URL", url)
     get_settings.cache_clear()
-    assert invoke("migrate").exit_code == 0
     yield url
     get_settings.cache_clear()
 

@@ -9,7 +9,6 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from service import migration
 from service.config import Settings
 from service.db import create_db_engine, create_session_factory
 from service.scoring.library import Library
@@ -48,8 +47,7 @@ def test_a_slow_endpoint_does_not_delay_a_healthy_one_across_two_workers(
     receiver: Receiver,
     slow_receiver: SlowReceiver,
 ) -> None:
-    url = scratch_databases.create("isolation")
-    migration.upgrade(url)
+    url = scratch_databases.migrated("isolation")
     engine = create_db_engine(url, pool_size=10)
     factory = create_session_factory(engine)
     with factory.begin() as session:

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from service import migration
 from service.db import create_db_engine, create_session_factory
 from service.webhooks.events import EventType
 from service.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
@@ -64,8 +63,7 @@ def slow_receiver() -> Iterator[SlowReceiver]:
 def test_sigterm_finishes_the_delivery_in_hand_and_releases_the_rest(
     scratch_databases: ScratchDatabases, slow_receiver: SlowReceiver, tmp_path: Path
 ) -> None:
-    url = scratch_databases.create("worker_sigterm")
-    migration.upgrade(url)
+    url = scratch_databases.migrated("worker_sigterm")
     engine = create_db_engine(url)
     factory = create_session_factory(engine)
     with factory.begin() as session:
