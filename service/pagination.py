@@ -76,7 +76,9 @@ class PageParams:
         return (self.until or utcnow()) - SYNC_OVERLAP
 
 
-def page_params(
+# async: plain computation, so it runs on the event loop instead of hopping to the thread
+# pool and back (a sync dependency's cost on every list request).
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
     updated_since: Annotated[

@@ -83,6 +83,11 @@ def _summaries() -> AnySelect:
     )
 
 
+_SUMMARIES = _summaries()
+"""Built once (statements are immutable; `where` makes a copy): coercing 36 columns and four
+joins cost about 0.4 ms a request."""
+
+
 def list_assessments(
     session: Session,
     organisation_id: uuid.UUID,
@@ -98,7 +103,7 @@ def list_assessments(
 ) -> tuple[Sequence[SummaryRow], str | None]:
     """Current versions only, unless `all_versions` (earlier, superseded versions too);
     tombstones are included with `include_deleted`, and in incremental syncs."""
-    query = _summaries().where(Assessment.organisation_id == organisation_id)
+    query = _SUMMARIES.where(Assessment.organisation_id == organisation_id)
     if not all_versions:
         query = query.where(Assessment.superseded_by_id.is_(None))
     syncing = page.updated_since is not None
