@@ -69,6 +69,7 @@ def create_assessment(
 
 
 @router.get("", response_model=Page[AssessmentSummary], responses=errors(401, 403, 422))
+@reads_only  # one statement (after the `q` name lookups, which need not share its snapshot)
 def list_assessments(
     session: DbSession,
     principal: Reader,

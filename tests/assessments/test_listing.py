@@ -7,8 +7,10 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
-from sqlalchemy import text, update
+from sqlalchemy import Engine, text, update
 from sqlalchemy.orm import Session
 
 from service.assessments import listing
@@ -18,10 +20,12 @@ from service.assessments.presenters import to_summary
 from service.assessments.schemas import AssessmentSummary
 from service.auth.models import Organisation
 from service.auth.permissions import Role
+from service.db import create_session_factory
 from service.pagination import Page, PageParams, encode_cursor
 from service.questionnaires.catalog import Catalog
 from tests import builders
 from tests.api import Caller
+from tests.api_limits.test_one_connection import observed
 from tests.assessments.test_lists import statements
 from tests.builders import example
 from tests.conftest import BACKEND
@@ -142,3 +146,29 @@ def test_a_cursor_page_starts_in_the_index_where_the_cursor_points(
             conditions.append(node.get("Index Cond", ""))
         nodes.extend(node.get("Plans", []))
     assert any("ROW(updated_at, id) >" in c for c in conditions), conditions
+
+
+def test_a_list_page_reads_in_autocommit_on_one_connection(
+    live_app: FastAPI, engine: Engine, catalog: Catalog
+) -> None:
+    """The list route is `reads_only`: on PostgreSQL the count and the page's statement run
+    in autocommit on one pooled connection, with no BEGIN and COMMIT round trips."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite counts in the request's own transaction (one writer at a time)")
+    with create_session_factory(engine).begin() as setup:
+        org = builders.organisation(setup)
+        token = builders.api_key(setup, org, Role.PROCUREMENT)
+        builders.assessment(setup, catalog, org, title="Listed")
+    client = TestClient(live_app)
+    client.headers["Authorization"] = f"Bearer {token}"
+    assert client.get("/api/v1/assessments").status_code == 200  # last_used_at is fresh now
+    with observed(engine) as seen:
+        response = client.get("/api/v1/assessments")
+    assert response.status_code == 200, response.text
+    assert [i["title"] for i in response.json()["items"]] == ["Listed"]
+    assert len(seen["checkouts"]) == 1
+    statements = seen["statements"]
+    assert len(statements) == 2, statements  # the count, then the page: no BEGIN, no COMMIT
+    assert "FROM assessments" in statements[1][2]
+    assert all(autocommit for _, autocommit, _ in statements)
+    assert seen["checked_in"] == [False]
