@@ -13,6 +13,7 @@ GET /assessments/{id}, and PASS/FAIL against each goal of issue 16 (ratios, p99 
 
     --repeat 3        every figure three times, interleaved; min/median/max, paired ratios
     --only reads      skip the list pages
+    --only list       the list pages only (a list of 50 against the bare list)
     --workers N       `stackvet serve --workers N` (STACKVET_WEB_CONCURRENCY), and as many
                       uvicorn workers for the bare endpoint
 """
@@ -181,7 +182,9 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="`stackvet serve --workers`, and bare's"
     )
-    parser.add_argument("--only", choices=("reads", "all"), default="all", help="skip lists")
+    parser.add_argument(
+        "--only", choices=("reads", "list", "all"), default="all", help="reads or list pages only"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = postgres_schema(args.postgres) if args.postgres else f"sqlite:///{folder}/load.db"
@@ -202,12 +205,12 @@ def main() -> None:
             server(serve, env, port, "/healthz") as api,
             server(bare, env, bare_port, "/docs") as b,
         ):
-            targets = {
-                BARE_ONE: f"{b}/bare/assessments/{assessment_id}",
-                ONE: f"{api}/api/v1/assessments/{assessment_id}",
-                SCORE: f"{api}/api/v1/assessments/{assessment_id}/score",
-            }
-            if args.only == "all":
+            targets = {}
+            if args.only != "list":
+                targets[BARE_ONE] = f"{b}/bare/assessments/{assessment_id}"
+                targets[ONE] = f"{api}/api/v1/assessments/{assessment_id}"
+                targets[SCORE] = f"{api}/api/v1/assessments/{assessment_id}/score"
+            if args.only != "reads":
                 targets[BARE_LIST] = f"{b}/bare/assessments"
                 targets[LIST] = f"{api}/api/v1/assessments?limit=50"
             verdicts = report(targets, token, args.seconds, args.repeat)

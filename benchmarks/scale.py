@@ -1,6 +1,7 @@
 """Scale: one organisation with 100,000 assessments, 1,000 clients and 5,000 vendors.
 
     .venv/bin/python -m benchmarks.scale --postgres URL [--assessments 100000]
+    .venv/bin/python -m benchmarks.scale --postgres URL --reuse --only sync   # no new seed
 
 Seeds a schema of its own on PostgreSQL cheaply: two real scored assessments (OpenWeave and
 Monolith for Northwind) made through the services, then SQL copies of those rows (and of the
@@ -35,6 +36,7 @@ from sqlalchemy.engine import Engine
 
 from benchmarks.load import free_port, server
 from service import migration
+from service.assessments import listing
 from service.assessments import service as assessment_service
 from service.assessments.keyset import Cursor, Key
 from service.assessments.schemas import AssessmentCreate
@@ -56,6 +58,7 @@ STACKVET = str(Path(sys.executable).parent / "stackvet")
 SCHEMA = "stackvet_bench_scale"
 USER = ("scale@bench.example", "scale-benchmark-password")
 REPEAT = 15
+ORGANISATION = "Scale benchmark"
 
 
 def postgres_schema(url: str) -> str:
@@ -64,8 +67,29 @@ def postgres_schema(url: str) -> str:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
     admin.dispose()
+    return schema_url(url)
+
+
+def schema_url(url: str) -> str:
     sep = "&" if "?" in url else "?"
     return f"{url}{sep}options=-csearch_path%3D{SCHEMA}"
+
+
+def reuse_seeded(url: str) -> tuple[str, uuid.UUID]:
+    """A new API key for the organisation a previous run seeded (`--reuse`), after migrating
+    the schema to the current head."""
+    migration.upgrade(url)
+    engine = create_db_engine(url)
+    with create_session_factory(engine).begin() as session:
+        org = auth_service.find_organisation(session, ORGANISATION)
+        if org is None:
+            raise SystemExit(f"no seeded schema {SCHEMA}: run once without --reuse")
+        created = auth_service.create_key(session, org, Role.ADMIN, "scale")
+        seeded = session.scalar(text("SELECT count(*) FROM assessments"))
+        org_id = org.id
+    engine.dispose()
+    print(f"reusing schema {SCHEMA}: {seeded} assessments")
+    return created.token, org_id
 
 
 def seed_templates(url: str) -> tuple[str, uuid.UUID, list[uuid.UUID]]:
@@ -80,7 +104,7 @@ def seed_templates(url: str) -> tuple[str, uuid.UUID, list[uuid.UUID]]:
     environment = json.loads((examples / "northwind.environment.json").read_text())
     engine = create_db_engine(url)
     with create_session_factory(engine).begin() as session:
-        org = auth_service.get_or_create_organisation(session, "Scale benchmark")
+        org = auth_service.get_or_create_organisation(session, ORGANISATION)
         created = auth_service.create_key(session, org, Role.ADMIN, "scale")
         user_service.create_user(
             session, org, email=USER[0], name="Scale Bench", role=Role.PROCUREMENT, password=USER[1]
@@ -317,7 +341,7 @@ def _list_call(
         page = PageParams(limit=50, cursor=cursor)
         if cursor:
             page = PageParams(limit=50, cursor=cursor, until=decode_cursor(cursor)[2])
-        return assessment_service.list_assessments(session, org_id, page, **params)
+        return listing.list_assessments(session, org_id, page, **params)
 
     return call
 
@@ -349,7 +373,7 @@ def sync_pass(client: httpx.Client, engine: Engine, org_id: uuid.UUID, pages: in
                 updated_since=datetime(2000, 1, 1, tzinfo=UTC),
                 until=decode_cursor(middle)[2],
             )
-            return assessment_service.list_assessments(session, org_id, page)
+            return listing.list_assessments(session, org_id, page)
 
         plan = f"; EXPLAIN ANALYZE of page 26: {explain(engine, call)}"
     print(
@@ -459,15 +483,31 @@ def peak_memory_mb(pid: int) -> float:
     return float("nan")
 
 
+PARTS = ("api", "sync", "web")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", metavar="URL", required=True)
     parser.add_argument("--assessments", type=int, default=100_000)
     parser.add_argument("--sync-pages", type=int, default=0, help="0: the whole pass")
+    parser.add_argument(
+        "--only", choices=PARTS, action="append", help="run only this part (repeatable)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the schema a previous run seeded (migrated to head, a new API key)",
+    )
     args = parser.parse_args()
-    url = postgres_schema(args.postgres)
-    token, org_id, templates = seed_templates(url)
-    seed_copies(url, templates, args.assessments)
+    parts = set(args.only or PARTS)
+    if args.reuse:
+        url = schema_url(args.postgres)
+        token, org_id = reuse_seeded(url)
+    else:
+        url = postgres_schema(args.postgres)
+        token, org_id, templates = seed_templates(url)
+        seed_copies(url, templates, args.assessments)
     env = {k: v for k, v in os.environ.items() if not k.startswith("STACKVET_")}
     env |= {"STACKVET_DATABASE_URL": url, "STACKVET_EMBEDDED_WORKER": "false"}
     env |= {"STACKVET_API_RATE_LIMITS": "disabled"}
@@ -476,10 +516,13 @@ def main() -> None:
     with server([STACKVET, "serve", "--port", str(port)], env, port, "/healthz") as base:
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
-            api_reads(client, engine, org_id)
-            sync_pass(client, engine, org_id, args.sync_pages)
-        web_pages(base)
-        dashboard_and_compare(base, engine)
+            if "api" in parts:
+                api_reads(client, engine, org_id)
+            if "sync" in parts:
+                sync_pass(client, engine, org_id, args.sync_pages)
+        if "web" in parts:
+            web_pages(base)
+            dashboard_and_compare(base, engine)
         pids = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _is_serve(p, port)]
         for pid in pids:
             print(

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Select, literal, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.api_types import AwareDateTime
@@ -67,11 +67,18 @@ class PageParams:
     """Only rows changed up to this moment (the first page's time); now when None."""
 
     def page(self, items: list[T], next_cursor: str | None) -> Page[T]:
-        until = self.until or utcnow()
-        return Page(items=items, next_cursor=next_cursor, next_updated_since=until - SYNC_OVERLAP)
+        return Page(
+            items=items, next_cursor=next_cursor, next_updated_since=self.next_updated_since()
+        )
+
+    def next_updated_since(self) -> datetime:
+        """Where the next incremental sync starts: a little before this pass began."""
+        return (self.until or utcnow()) - SYNC_OVERLAP
 
 
-def page_params(
+# async: plain computation, so it runs on the event loop instead of hopping to the thread
+# pool and back (a sync dependency's cost on every list request).
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
     updated_since: Annotated[
@@ -149,21 +156,53 @@ def fetch_page(
     id_column: InstrumentedAttribute[uuid.UUID],
     page: PageParams,
 ) -> tuple[Sequence[Row], str | None]:
-    """One page of `query` in (updated_at, id) order, and the cursor of the next page."""
-    limit = page.limit
+    """One page of `query` (of entities) in (updated_at, id) order, and the next page's cursor."""
+    paged, until = _paged(query, updated_at, id_column, page)
+    rows = session.scalars(paged).all()
+    return _cut(rows, page.limit, until)
+
+
+def fetch_rows(
+    session: Session,
+    query: Select[Any],
+    updated_at: InstrumentedAttribute[datetime],
+    id_column: InstrumentedAttribute[uuid.UUID],
+    page: PageParams,
+) -> tuple[Sequence[Any], str | None]:
+    """Like `fetch_page` for a query of plain columns, `updated_at` and `id` among them."""
+    paged, until = _paged(query, updated_at, id_column, page)
+    rows = session.execute(paged).all()
+    return _cut(rows, page.limit, until)
+
+
+def _paged(
+    query: Select[Any],
+    updated_at: InstrumentedAttribute[datetime],
+    id_column: InstrumentedAttribute[uuid.UUID],
+    page: PageParams,
+) -> tuple[Select[Any], datetime]:
+    """`query` limited to the page's window, after its cursor, ordered, one row too many.
+
+    The cursor condition is a row comparison, `(updated_at, id) > (stamp, id)`, with
+    `updated_at >= stamp` beside it: both are ranges of the (organisation, updated_at, id)
+    index, so a page deep into a sync starts where the cursor points. Written as `updated_at >
+    stamp OR (updated_at = stamp AND id > id)` PostgreSQL could not use it as an index bound:
+    page n of a sync scanned and discarded the n - 1 pages before it."""
     until = page.until or utcnow()
     query = query.where(updated_at <= until)
     if page.updated_since is not None:
         query = query.where(updated_at >= page.updated_since)
     if page.cursor:
         after_stamp, after_id, _ = decode_cursor(page.cursor)
+        stamp = literal(after_stamp, updated_at.type)
         query = query.where(
-            or_(
-                updated_at > after_stamp,
-                and_(updated_at == after_stamp, id_column > after_id),
-            )
+            updated_at >= stamp,
+            tuple_(updated_at, id_column) > tuple_(stamp, literal(after_id, id_column.type)),
         )
-    rows = session.scalars(query.order_by(updated_at, id_column).limit(limit + 1)).all()
+    return query.order_by(updated_at, id_column).limit(page.limit + 1), until
+
+
+def _cut(rows: Sequence[Any], limit: int, until: datetime) -> tuple[Sequence[Any], str | None]:
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]

@@ -15,8 +15,8 @@ from service.scores.models import ScoreRecord
 
 
 def to_summary(assessment: Assessment) -> AssessmentSummary:
-    """From the stored progress counts: a list row's answers are not loaded. Nested parts are
-    plain dicts, so a row is validated once (a list page makes 50-200 of these)."""
+    """One loaded assessment's summary, from the stored progress counts. Nested parts are plain
+    dicts, so it is validated once. (List pages read plain columns instead: `listing.fields`.)"""
     return AssessmentSummary.model_validate(
         _summary_fields(
             assessment,

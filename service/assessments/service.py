@@ -11,8 +11,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, load_only, selectinload
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
 
 from service import external_ids
 from service.assessments import merging, versions
@@ -26,19 +26,17 @@ from service.assessments.models import (
 from service.assessments.schemas import AssessmentCreate, AssessmentUpdate
 from service.auth.principal import Principal
 from service.catalog import service as catalog_service
-from service.catalog.models import QuestionnaireVersion
 from service.clients.models import Client
 from service.db import utcnow
 from service.errors import Conflict, InvalidInput
 from service.mail import notifications
-from service.pagination import PageParams, contains, fetch_page
 from service.questionnaires.answers import merge, missing_required, progress
 from service.questionnaires.catalog import Catalog
 from service.questionnaires.schema import Audience, Questionnaire
 from service.scores import service as score_service
-from service.scores.models import ScoreRecord, ScoreTrigger
+from service.scores.models import ScoreTrigger
 from service.scoring.library import Library
-from service.tombstones.rules import live_or_gone, visible
+from service.tombstones.rules import live_or_gone
 from service.vendors.models import Vendor
 from service.webhooks import notify
 from service.webhooks.events import EventType
@@ -125,65 +123,6 @@ def _loaded() -> Select[Assessment]:
     )
 
 
-_SUMMARY_COLUMNS = (
-    Assessment.title,
-    Assessment.status,
-    Assessment.external_id,
-    Assessment.vendor_id,
-    Assessment.client_id,
-    Assessment.questionnaire_id,
-    Assessment.revision,
-    Assessment.progress_answered,
-    Assessment.progress_unknown,
-    Assessment.progress_visible,
-    Assessment.progress_required_missing,
-    Assessment.latest_score_id,
-    Assessment.created_at,
-    Assessment.updated_at,
-    Assessment.submitted_at,
-    Assessment.approved_at,
-    Assessment.version,
-    Assessment.series_id,
-    Assessment.superseded_by_id,
-    Assessment.deleted_at,
-    Assessment.due_on,
-)
-"""The columns a list row shows (`presenters.to_summary`): not the answers, conditions or
-anything else a summary leaves out; reading one of those from a list row raises."""
-
-
-def _summaries() -> Select[Assessment]:
-    """What a list row shows, in one statement: its own summary columns (progress is stored,
-    so the answers stay in the database), the vendor's and client's names, the questionnaire's
-    slug, version and hash, the latest score's figures (many-to-one joins: one row each)."""
-    return select(Assessment).options(
-        load_only(*_SUMMARY_COLUMNS, raiseload=True),
-        joinedload(Assessment.vendor, innerjoin=True).load_only(
-            Vendor.name, Vendor.external_id, raiseload=True
-        ),
-        joinedload(Assessment.client, innerjoin=True).load_only(
-            Client.name, Client.external_id, raiseload=True
-        ),
-        joinedload(Assessment.questionnaire, innerjoin=True).load_only(
-            QuestionnaireVersion.slug,
-            QuestionnaireVersion.version,
-            QuestionnaireVersion.content_hash,
-            raiseload=True,
-        ),
-        joinedload(Assessment.latest_score).load_only(
-            ScoreRecord.sequence,
-            ScoreRecord.technical_currency,
-            ScoreRecord.currency_band,
-            ScoreRecord.integration_risk,
-            ScoreRecord.risk_band,
-            ScoreRecord.recommendation,
-            ScoreRecord.completeness,
-            ScoreRecord.computed_at,
-            raiseload=True,
-        ),
-    )
-
-
 def get_assessment(
     session: Session,
     organisation_id: uuid.UUID,
@@ -203,73 +142,6 @@ def get_assessment(
         session.scalar(query), "assessment", assessment_id, include_deleted
     )
     return found
-
-
-def list_assessments(
-    session: Session,
-    organisation_id: uuid.UUID,
-    page: PageParams,
-    *,
-    vendor_id: uuid.UUID | None = None,
-    client_id: uuid.UUID | None = None,
-    status: AssessmentStatus | None = None,
-    external_id: str | None = None,
-    search: str | None = None,
-    all_versions: bool = False,
-    include_deleted: bool = False,
-) -> tuple[Sequence[Assessment], str | None]:
-    """Current versions only, unless `all_versions` (earlier, superseded versions too);
-    tombstones are included with `include_deleted`, and in incremental syncs."""
-    query = _summaries().where(Assessment.organisation_id == organisation_id)
-    if not all_versions:
-        query = query.where(Assessment.superseded_by_id.is_(None))
-    syncing = page.updated_since is not None
-    query = visible(query, Assessment, include_deleted=include_deleted, syncing=syncing)
-    filters = {
-        Assessment.vendor_id: vendor_id,
-        Assessment.client_id: client_id,
-        Assessment.status: status,
-        Assessment.external_id: external_id,
-    }
-    for column, value in filters.items():
-        if value is not None:
-            query = query.where(column == value)
-    if search:
-        query = query.where(_matching(session, organisation_id, search))
-    return fetch_page(session, query, Assessment.updated_at, Assessment.id, page)
-
-
-NAMED_LIMIT = 100
-"""Up to this many vendors (or clients) whose names match, `q` lists their ids (an index
-lookup each, OR-ed with the title's trigram search); beyond it, a broad term, it filters by a
-subquery instead, and the list order's index finds a page's rows after a short scan."""
-
-
-def _matching(session: Session, organisation_id: uuid.UUID, search: str) -> ColumnElement[bool]:
-    """The title, the vendor's name or the client's name contains `search` (any case, `%` and
-    `_` literal). The names are looked up first, each by its own (trigram) index, so that the
-    assessment query is an OR of index conditions rather than a join filtered row by row."""
-    return or_(
-        contains(Assessment.title, search),
-        _named(session, Assessment.vendor_id, Vendor, organisation_id, search),
-        _named(session, Assessment.client_id, Client, organisation_id, search),
-    )
-
-
-def _named(
-    session: Session,
-    column: InstrumentedAttribute[uuid.UUID],
-    party: type[Vendor] | type[Client],
-    organisation_id: uuid.UUID,
-    search: str,
-) -> ColumnElement[bool]:
-    named = select(party.id).where(
-        party.organisation_id == organisation_id, contains(party.name, search)
-    )
-    ids = session.scalars(named.limit(NAMED_LIMIT + 1)).all()
-    if len(ids) > NAMED_LIMIT:
-        return column.in_(named)
-    return column.in_(ids) if ids else false()
 
 
 def scored_for_client(

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from service.assessments import history as history_service
+from service.assessments import listing as assessment_listing
 from service.assessments import service as assessment_service
 from service.assessments.models import Assessment, AssessmentStatus, HistoryKind
-from service.assessments.presenters import to_summary
 from service.auth.principal import Principal
 from service.errors import InvalidInput
 from service.pagination import MAX_LIMIT, PageParams
@@ -159,10 +159,10 @@ def assessment_list(
     session: Session, organisation_id: uuid.UUID, filters: ListFilters, fmt: str
 ) -> tables.Export:
     """The filtered assessment list, most recently changed first, as CSV or XLSX."""
-    rows: list[Assessment] = []
+    rows: list[assessment_listing.SummaryRow] = []
     cursor: str | None = None
     while len(rows) < EXPORT_CAP:
-        page, cursor = assessment_service.list_assessments(
+        page, cursor = assessment_listing.list_assessments(
             session,
             organisation_id,
             PageParams(limit=MAX_LIMIT, cursor=cursor),
@@ -172,7 +172,7 @@ def assessment_list(
         if cursor is None:
             break
     summaries = sorted(
-        (to_summary(r) for r in rows[:EXPORT_CAP]), key=lambda s: s.updated_at, reverse=True
+        assessment_listing.summaries(rows[:EXPORT_CAP]), key=lambda s: s.updated_at, reverse=True
     )
     return tables.export(exports.assessments_table(summaries), "assessments", fmt)
 

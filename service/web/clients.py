@@ -11,9 +11,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from service.assessments import service as assessment_service
+from service.assessments import listing as assessment_listing
 from service.assessments.merging import same
-from service.assessments.presenters import to_summary
 from service.catalog import service as catalog_service
 from service.clients import service as client_service
 from service.clients.models import Client
@@ -249,7 +248,7 @@ def _client_page(
     entered: Mapping[str, Any] | None = None,
 ) -> HTMLResponse:
     rows = every(
-        lambda p: assessment_service.list_assessments(
+        lambda p: assessment_listing.list_assessments(
             session, client.organisation_id, p, client_id=client.id
         )
     )
@@ -265,6 +264,8 @@ def _client_page(
         ),
         "env_errors": env_errors or {},
         "env_base": loaded_json(client.environment),
-        "assessments": sorted(map(to_summary, rows), key=lambda s: s.updated_at, reverse=True),
+        "assessments": sorted(
+            assessment_listing.summaries(rows), key=lambda s: s.updated_at, reverse=True
+        ),
     }
     return page(request, session, user, "clients/detail.html", context, nav="clients")

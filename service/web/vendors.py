@@ -9,8 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from service.assessments import service as assessment_service
-from service.assessments.presenters import to_summary
+from service.assessments import listing as assessment_listing
 from service.dependencies import DbSession
 from service.errors import ServiceError
 from service.vendors import service as vendor_service
@@ -115,7 +114,7 @@ def _vendor_page(
     organisation_id = user.principal.organisation_id
     vendor = vendor_service.get_vendor(session, organisation_id, vendor_id)
     rows = every(
-        lambda p: assessment_service.list_assessments(
+        lambda p: assessment_listing.list_assessments(
             session, organisation_id, p, vendor_id=vendor_id
         )
     )
@@ -123,6 +122,8 @@ def _vendor_page(
         "vendor": vendor,
         "values": values,
         "errors": errors,
-        "assessments": sorted(map(to_summary, rows), key=lambda s: s.updated_at, reverse=True),
+        "assessments": sorted(
+            assessment_listing.summaries(rows), key=lambda s: s.updated_at, reverse=True
+        ),
     }
     return page(request, session, user, "vendors/detail.html", context, nav="vendors")
