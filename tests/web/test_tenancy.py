@@ -26,6 +26,7 @@ NOT_ORGANISATION_OBJECTS = {
     "show_choose_password",
     "choose_password",
     "download_invitation_workbook",
+    "download_invitation_answers_workbook",
     "upload_invitation_workbook",
     "download_assessment_list",  # the organisation's own list, filtered: no object named
     "upload_invitation_evidence",

@@ -114,6 +114,9 @@ def test_a_revoked_link_gives_no_workbook(visitor: Visitor, world: World, sessio
 def test_the_vendor_downloads_what_they_submitted_as_a_workbook(
     visitor: Visitor, world: World, session: Session
 ) -> None:
+    unknown = visitor.get("/invite/svi_not-a-real-token/copy.xlsx")
+    assert unknown.status_code == 404
+    assert "This link is not valid" in unknown.text
     url = f"/invite/{world.token}/copy.xlsx"
     before = visitor.get(url)
     assert before.status_code == 409
