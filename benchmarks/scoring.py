@@ -362,11 +362,17 @@ def main() -> None:
     )
     parser.add_argument("--postgres", help="PostgreSQL URL for the rescore benchmark")
     parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument(
+        "--only",
+        choices=("in-process", "rescore"),
+        help="run only that part (rescore needs --postgres)",
+    )
     args = parser.parse_args()
     print(f"Machine: {machine()}")
     library = load_library(ROOT, load_catalog(ROOT))
-    in_process(library)
-    if args.postgres:
+    if args.only != "rescore":
+        in_process(library)
+    if args.postgres and args.only != "in-process":
         rescore(library, args.postgres, args.count)
 
 
