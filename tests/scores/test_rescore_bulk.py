@@ -124,6 +124,9 @@ def test_bulk_rescore_records_what_scoring_one_at_a_time_records(
             assert [(h.kind, (h.new_value or {}).get("sequence")) for h in history] == [
                 (HistoryKind.SCORED, 2)
             ]
+            # Set explicitly with the chunk's history rows: the column's own `onupdate`
+            # would give each row a later, different time than the history says.
+            assert updated.updated_at == history[0].created_at, "the time of the re-score"
     assert with_paths > 0, "some scenario has improvement paths, so they are compared"
 
 
