@@ -44,27 +44,21 @@ class Evaluator:
         plan = engine.client_plan(client)
         self.client = plan.environment.active
         self.rules: tuple[LiveRule, ...] = plan.rules
+        shape = _shape_of(engine)
         self.questions = engine.vendor.questions
-        self.steering = _steering(engine)
-        self.dependents = _dependents(engine)
-        self.order = {question: i for i, question in enumerate(self.questions)}
-        self.ordered = reads_only_earlier(engine.vendor)
-        self.readers: tuple[dict[str, list[int]], ...] = tuple({} for _ in DIMENSIONS)
-        self.by_dimension: tuple[list[int], ...] = tuple([] for _ in DIMENSIONS)
-        for i, live in enumerate(self.rules):
-            self.by_dimension[live.compiled.dimension].append(i)
-            for question in live.compiled.vendor_reads:
-                self.readers[live.compiled.dimension].setdefault(question, []).append(i)
+        self.steering, self.dependents = shape.steering, shape.dependents
+        self.order, self.ordered = shape.order, shape.ordered
+        self.caps, self.single_valued = shape.caps, shape.single_valued
+        layout = _layout_of(self.rules)
+        self.readers, self.by_dimension, self.specs = (
+            layout.readers,
+            layout.by_dimension,
+            layout.specs,
+        )
         vendor = engine.vendor_responses(answers)
         active, hidden = vendor.active, vendor.hidden
         outcomes = [self._outcome(live, active, hidden) for live in self.rules]
         self.base = State(active, hidden, outcomes)
-        self.caps = tuple(engine.category_caps(p) for p in range(len(DIMENSIONS)))
-        self.single_valued = frozenset(q for q in self.questions if engine.single_valued(q))
-        self.specs: tuple[tuple[_Spec, ...], ...] = tuple(
-            tuple(_spec(i, self.rules[i].compiled) for i in indices)
-            for indices in self.by_dimension
-        )
         self._totals: dict[tuple[int, tuple[Outcome, ...]], Totals] = {}
         self._best: dict[tuple[Dimension, Trail, frozenset[str]], Totals] = {}
 
@@ -184,36 +178,39 @@ class Evaluator:
         key = (position, tuple([outcomes[i] for i in self.by_dimension[position]]))
         found = self._totals.get(key)
         if found is None:
-            found = self._totals[key] = self._dimension(dimension, position, outcomes)
+            found = self._totals[key] = self._dimension(dimension, position, key[1])
         return found
 
-    def _dimension(self, dimension: Dimension, position: int, outcomes: list[Outcome]) -> Totals:
-        caps = self.caps[position]
+    def _dimension(
+        self, dimension: Dimension, position: int, outcomes: tuple[Outcome, ...]
+    ) -> Totals:
+        """`outcomes`: the dimension's rules' own, in the order of its specs."""
+        caps, single_valued = self.caps[position], self.single_valued
         points = [0.0] * len(caps)
         fired: list[str] = []
         blocking: list[int] = []
         contested: dict[str, list[tuple[float, str, int]]] = {}
-        for i, category, known, unknown, min_band, rule in self.specs[position]:
-            outcome = outcomes[i]
+        for j, outcome in enumerate(outcomes):
             if outcome is False:
                 continue
+            _, category, known, unknown, min_band, rule = self.specs[position][j]
             fired.append(rule)
             if outcome is True:
                 points[category] += known
                 if min_band >= 0:
                     blocking.append(min_band)
-            elif outcome in self.single_valued:  # counted once per question: see below
-                contested.setdefault(outcome, []).append((-unknown, rule, i))
+            elif outcome in single_valued:  # counted once per question: see below
+                contested.setdefault(outcome, []).append((-unknown, rule, j))
             else:
                 points[category] += unknown
         if contested:  # as the engine: the largest counts, added in pack order
             points = [0.0] * len(caps)
             counted = {min(group)[2] for group in contested.values()}
-            for i, category, known, unknown, _, _ in self.specs[position]:
-                outcome = outcomes[i]
+            for j, (_, category, known, unknown, _, _) in enumerate(self.specs[position]):
+                outcome = outcomes[j]
                 if outcome is True:
                     points[category] += known
-                elif outcome is not False and (outcome not in self.single_valued or i in counted):
+                elif outcome is not False and (outcome not in single_valued or j in counted):
                     points[category] += unknown
         total = min(100.0, sum([min(p, cap) for p, cap in zip(points, caps, strict=True)]))
         score = round(100 - total) if dimension is Dimension.TECHNICAL_CURRENCY else round(total)
@@ -222,6 +219,66 @@ class Evaluator:
         if blockers:
             rank = max(blockers)
         return rank, len(blockers), score, frozenset(fired)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What an evaluator needs of the engine's questionnaire and pack, the same for every
+    assessment (worked out once per engine)."""
+
+    steering: frozenset[str]
+    dependents: dict[str, frozenset[str]]
+    order: dict[str, int]
+    ordered: bool
+    caps: tuple[tuple[float, ...], ...]
+    single_valued: frozenset[str]
+
+
+@lru_cache(maxsize=16)
+def _shape_of(engine: Engine) -> _Shape:
+    questions = engine.vendor.questions
+    return _Shape(
+        steering=_steering(engine),
+        dependents=_dependents(engine),
+        order={question: i for i, question in enumerate(questions)},
+        ordered=reads_only_earlier(engine.vendor),
+        caps=tuple(engine.category_caps(p) for p in range(len(DIMENSIONS))),
+        single_valued=frozenset(q for q in questions if engine.single_valued(q)),
+    )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The rules of a client plan by dimension: which read each vendor question, and how a
+    trial totals them (the same for every assessment of the plan)."""
+
+    readers: tuple[dict[str, list[int]], ...]
+    by_dimension: tuple[list[int], ...]
+    specs: tuple[tuple[_Spec, ...], ...]
+
+
+def _layout_of(rules: tuple[LiveRule, ...]) -> _Layout:
+    """Remembered by the identity of the plan's rules (a plan keeps its tuple), for the few
+    plans in use; a tuple collected and another made at its address is told apart by `is`."""
+    kept = _LAYOUTS.get(id(rules))
+    if kept is not None and kept[0] is rules:
+        return kept[1]
+    readers: tuple[dict[str, list[int]], ...] = tuple({} for _ in DIMENSIONS)
+    by_dimension: tuple[list[int], ...] = tuple([] for _ in DIMENSIONS)
+    for i, live in enumerate(rules):
+        by_dimension[live.compiled.dimension].append(i)
+        for question in live.compiled.vendor_reads:
+            readers[live.compiled.dimension].setdefault(question, []).append(i)
+    specs = tuple(tuple(_spec(i, rules[i].compiled) for i in indices) for indices in by_dimension)
+    layout = _Layout(readers, by_dimension, specs)
+    if len(_LAYOUTS) >= _KEPT_LAYOUTS:
+        _LAYOUTS.pop(next(iter(_LAYOUTS)), None)
+    _LAYOUTS[id(rules)] = (rules, layout)
+    return layout
+
+
+_KEPT_LAYOUTS = 64
+_LAYOUTS: dict[int, tuple[tuple[LiveRule, ...], _Layout]] = {}
 
 
 _NO_CLIENT: Mapping[str, Any] = {}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from service.questionnaires.answers import resolve
@@ -98,6 +99,7 @@ class _Finder:
         self.version_entries = version_entries(engine)
         self.evaluator = Evaluator(engine, self.answers, self.client)
         self._trials_made: dict[tuple[Trail, Dimension], _Trial] = {}
+        self._visible: dict[str, Question] | None = None
 
     def paths(self, dimension: Dimension, score: Score) -> list[ImprovementPath]:
         base = self._base(dimension)
@@ -111,13 +113,14 @@ class _Finder:
 
     def _questions(self, dimension: Dimension, score: Score) -> list[Question]:
         """Visible vendor questions read by rules that count against this dimension."""
-        visible = {q.id: q for q in resolve(self.engine.vendor, self.answers)[0]}
+        if self._visible is None:
+            self._visible = {q.id: q for q in resolve(self.engine.vendor, self.answers)[0]}
+        visible = self._visible
+        subjects = _subjects(self.engine)
         read: dict[str, None] = {}
         for finding in score.findings:
             if finding.rule.dimension is dimension:
-                for leaf in leaves(finding.rule.when):
-                    if leaf.question is not None:
-                        read.update(dict.fromkeys(leaf.subjects))
+                read.update(dict.fromkeys(subjects[finding.rule.id]))
         return [
             visible[q]
             for q in read
@@ -296,3 +299,16 @@ class _Finder:
             changes=changes,
             resolves=tuple(sorted(base.findings - trial.findings)),
         )
+
+
+@lru_cache(maxsize=16)
+def _subjects(engine: Engine) -> dict[str, tuple[str, ...]]:
+    """For each rule of the pack, the questions its conditions read, in order."""
+    found: dict[str, tuple[str, ...]] = {}
+    for rule in engine.pack.rules:
+        read: dict[str, None] = {}
+        for leaf in leaves(rule.when):
+            if leaf.question is not None:
+                read.update(dict.fromkeys(leaf.subjects))
+        found[rule.id] = tuple(read)
+    return found
