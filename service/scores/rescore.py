@@ -60,6 +60,8 @@ class RescoreSummary:
     recommendation_changes: Counter[tuple[str, str]] = field(default_factory=Counter)
     changed: list[AssessmentChanges] = field(default_factory=list)
     """Each assessment whose bands or recommendation moved, in the order re-scored."""
+    reused: int = 0
+    """Re-scored with the result of an earlier assessment of the run with the same inputs."""
 
 
 RESCORABLE = (
@@ -80,6 +82,7 @@ def rescore_all(
     *,
     force: bool = False,
     progress: Callable[[int], None] = lambda done: None,
+    reuse: bool = True,
 ) -> RescoreSummary:
     """Re-score in chunks, one transaction per chunk, reporting progress after each.
 
@@ -87,15 +90,18 @@ def rescore_all(
     score's hash and bands in one query, their clients in another, the new score records and
     history rows inserted in bulk and `latest_score_id` set in one statement. An interruption
     loses at most the chunk in progress; a rerun skips what was done (same inputs, same hash).
+    With `reuse`, assessments whose inputs hash alike (same answers, client environment,
+    definitions and engine, no evidence) are scored once per run.
     """
     summary = RescoreSummary()
+    results = _Results(enabled=reuse)
     after: uuid.UUID | None = None
     while True:
         with factory.begin() as session:
             chunk = _next_chunk(session, after)
             if not chunk:
                 return summary
-            _rescore_chunk(session, library, chunk, summary, force=force)
+            _rescore_chunk(session, library, chunk, summary, results, force=force)
             after = chunk[-1].id
         progress(len(chunk))
 
@@ -150,6 +156,7 @@ def _rescore_chunk(
     library: Library,
     chunk: list[_Stored],
     summary: RescoreSummary,
+    results: _Results,
     *,
     force: bool,
 ) -> None:
@@ -181,8 +188,15 @@ def _rescore_chunk(
             summary.unchanged += 1
             continue
         sequence = stored.sequence + 1 if stored.sequence is not None else first[stored.id]
+        scored = results.get(digest, inputs, summary)
         values = score_service.score_values(
-            stored.organisation_id, stored.id, sequence, inputs, ScoreTrigger.RESCORED, digest
+            stored.organisation_id,
+            stored.id,
+            sequence,
+            inputs,
+            ScoreTrigger.RESCORED,
+            digest,
+            scored,
         )
         records.append(values)
         if assessment is not None and stored.organisation_id in subscribed:
@@ -191,6 +205,33 @@ def _rescore_chunk(
         if stored.sequence is not None:
             _count_changes(summary, stored, values)
     _write(session, chunk, records)
+
+
+class _Results:
+    """The scored columns of a run by inputs hash: the hash covers everything a score is
+    computed from (answers, client environment, content hashes, engine version), so equal
+    hashes give equal columns. Inputs with evidence are not kept (their record names the
+    evidence); at most `KEPT` results, the oldest dropped first."""
+
+    KEPT = 4096
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._kept: dict[str, dict[str, Any]] = {}
+
+    def get(
+        self, digest: str, inputs: score_service.Inputs, summary: RescoreSummary
+    ) -> dict[str, Any]:
+        if not self.enabled or inputs.evidence is not None:
+            return score_service.scored_columns(inputs)
+        found = self._kept.get(digest)
+        if found is not None:
+            summary.reused += 1
+            return found
+        found = self._kept[digest] = score_service.scored_columns(inputs)
+        if len(self._kept) > self.KEPT:
+            del self._kept[next(iter(self._kept))]
+        return found
 
 
 def _subscribed_organisations(session: Session) -> set[uuid.UUID]:

@@ -234,21 +234,17 @@ def score_values(
     inputs: Inputs,
     trigger: ScoreTrigger,
     digest: str | None = None,
+    scored: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Score the inputs (with improvement paths): the columns of the new score record.
-    `digest`: `inputs.digest` when the caller has it already."""
-    scored = inputs.scored_answers
-    with metrics.SCORING_SECONDS.time():
-        score = inputs.engine.score(scored, inputs.client)
-    paths = improvement_paths(inputs.engine, scored, inputs.client, score)
+    `digest`: `inputs.digest`, and `scored`: `scored_columns(inputs)`, when the caller has them."""
     return {
         "id": uuid.uuid4(),
         "organisation_id": organisation_id,
         "assessment_id": assessment_id,
         "sequence": sequence,
         "trigger": trigger,
-        **_summary_columns(score),
-        "result": score_to_result(score),
+        **(scored_columns(inputs) if scored is None else scored),
         "questionnaire_id": inputs.questionnaire.id,
         "environment_questionnaire_id": inputs.environment_questionnaire.id,
         "rule_pack_id": inputs.rule_pack.id,
@@ -258,6 +254,18 @@ def score_values(
         "client_environment": inputs.client,
         "inputs_hash": inputs.digest if digest is None else digest,
         "computed_at": utcnow(),
+    }
+
+
+def scored_columns(inputs: Inputs) -> dict[str, Any]:
+    """The columns that follow from scoring the inputs: figures, findings, paths, evidence."""
+    scored = inputs.scored_answers
+    with metrics.SCORING_SECONDS.time():
+        score = inputs.engine.score(scored, inputs.client)
+    paths = improvement_paths(inputs.engine, scored, inputs.client, score)
+    return {
+        **_summary_columns(score),
+        "result": score_to_result(score),
         "improvement_paths": stored_paths.dump(paths),
         "evidence": evidence_scoring.record(inputs.engine, inputs.evidence, score, inputs.client)
         if inputs.evidence

@@ -124,6 +124,9 @@ def test_bulk_rescore_records_what_scoring_one_at_a_time_records(
             assert [(h.kind, (h.new_value or {}).get("sequence")) for h in history] == [
                 (HistoryKind.SCORED, 2)
             ]
+            # Set explicitly with the chunk's history rows: the column's own `onupdate`
+            # would give each row a later, different time than the history says.
+            assert updated.updated_at == history[0].created_at, "the time of the re-score"
     assert with_paths > 0, "some scenario has improvement paths, so they are compared"
 
 
@@ -213,3 +216,42 @@ def test_an_assessment_never_scored_gets_the_next_sequence(
     assert summary.rescored == 1
     session.expire_all()
     assert _latest(session, row.id).sequence == 2
+
+
+def test_assessments_with_the_same_inputs_are_scored_once_per_run(
+    tmp_path: Path,
+    catalog: Catalog,
+    library: Library,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    org: Organisation,
+) -> None:
+    scenario = scenarios()[0]
+    other = next(s for s in scenarios() if s.answers != scenario.answers)
+    ids = []
+    for answers in (scenario.answers, other.answers, scenario.answers):
+        client = builders.client(session, catalog, org, environment=scenario.client)
+        row = builders.assessment(
+            session,
+            catalog,
+            org,
+            answers=answers,
+            submitted=True,
+            library=library,
+            client_row=client,
+        )
+        ids.append(row.id)
+    session.commit()
+    changed = library_with(tmp_path, catalog, torchserve="current")
+
+    without = rescore_all(session_factory, changed, force=True, reuse=False)
+    assert (without.rescored, without.reused) == (3, 0)
+    summary = rescore_all(session_factory, changed, force=True)
+    assert (summary.rescored, summary.reused) == (3, 1), "the third has the first's inputs"
+
+    with session_factory() as check:
+        for assessment_id in ids:
+            got = _columns(_latest(check, assessment_id))
+            wanted = _columns(_one_at_a_time(check, changed, assessment_id))
+            assert got == wanted
+            check.rollback()
