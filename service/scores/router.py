@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Response
 
 from service.assessments import reading
 from service.assessments import service as assessment_service
 from service.auth.dependencies import Reader
-from service.dependencies import DbSession, LibraryDep
+from service.dependencies import DbSession, LibraryDep, reads_only
+from service.model_responses import model_response
 from service.openapi import errors
 from service.routing import api_router
 from service.scores import service as score_service
@@ -23,12 +24,13 @@ router = api_router("/api/v1/assessments", "Scores")
 
 
 @router.get("/{assessment_id}/score", response_model=ScoreRead, responses=errors(401, 403, 404))
+@reads_only  # one statement: the record, its inputs and the stored improvement paths
 def get_assessment_score(
     assessment_id: uuid.UUID, session: DbSession, principal: Reader
-) -> ScoreRead:
+) -> Response:
     """The latest score, with findings, top reasons, improvement paths and provenance."""
     record = reading.read_latest_score(session, principal.organisation_id, assessment_id)
-    return score_service.read_score(record)
+    return model_response(score_service.read_score(record))
 
 
 @router.get(

@@ -17,6 +17,7 @@ from service.assessments.schemas import AssessmentRead
 from service.auth.models import Organisation
 from service.questionnaires.catalog import Catalog
 from service.scores import service as score_service
+from service.scores.schemas import ScoreRead
 from service.scoring.library import Library
 from tests import builders
 from tests.api import Caller, assert_problem
@@ -107,6 +108,8 @@ def test_reading_a_score_reads_the_record_and_its_inputs_in_one_statement(
     full = assessment_service.get_assessment(session, org.id, uuid.UUID(assessment_id))
     expected = score_service.read_score(score_service.latest_score(session, full))
     assert response.json() == expected.model_dump(mode="json")
+    assert response.content == TypeAdapter(ScoreRead).dump_json(expected, by_alias=True)
+    assert response.headers["content-type"] == "application/json"
 
 
 def test_a_score_read_of_a_draft_a_deleted_or_a_foreign_assessment_is_404(
