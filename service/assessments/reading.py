@@ -1,10 +1,12 @@
-"""The single-assessment reads, each in one SQL statement.
+"""The single-assessment reads, in one SQL statement each.
 
 `service.get_assessment` loads an assessment for any use (a write locks it, a report needs the
 client's environment questionnaire): one statement per relation. A read shows less: the vendor's
 and client's names, the questionnaire's reference and the latest score's headline, all
 many-to-one rows that join onto the assessment. The score read needs only the assessment's
-tombstone and score pointer, then the score record and the small rows naming its inputs.
+tombstone and score pointer; the explained score is kept per process by record id
+(`service/scores/bodies.py`), and only when it is not there does a second statement read the
+record and the small rows naming its inputs.
 """
 
 from __future__ import annotations
@@ -57,28 +59,43 @@ def _assessment_query() -> Select[Assessment]:
     )
 
 
-def read_latest_score(
+def latest_score_id(
     session: Session, organisation_id: uuid.UUID, assessment_id: uuid.UUID
-) -> ScoreRecord:
-    """The latest score record of a live assessment with everything an explained score shows,
-    in one statement; NotFound for a missing or deleted assessment, or one not scored yet."""
+) -> uuid.UUID:
+    """The id of a live assessment's latest score record, in one small statement; NotFound for
+    a missing or deleted assessment, or one not scored yet."""
     parameters = {"assessment_id": assessment_id, "organisation_id": organisation_id}
     row = live_or_gone(
-        session.execute(_latest_score_query(), parameters).first(), "assessment", assessment_id
+        session.execute(_score_pointer_query(), parameters).first(), "assessment", assessment_id
     )
-    record: ScoreRecord | None = row[2]
-    if record is None:
+    score_id: uuid.UUID | None = row[2]
+    if score_id is None:
         raise NotFound(
             f"Assessment {assessment_id} has no score yet: it is scored when it is submitted."
         )
+    return score_id
+
+
+def read_score_record(session: Session, score_id: uuid.UUID) -> ScoreRecord:
+    """A score record with everything an explained score shows, in one statement."""
+    record: ScoreRecord | None = session.scalar(_score_record_query(), {"score_id": score_id})
+    if record is None:  # deleted between the two statements: only a purge deletes records
+        raise NotFound(f"There is no score {score_id}.")
     return record
 
 
 @cache
-def _latest_score_query() -> Select[uuid.UUID, datetime | None, ScoreRecord]:
+def _score_pointer_query() -> Select[uuid.UUID, datetime | None, uuid.UUID | None]:
+    return select(Assessment.id, Assessment.deleted_at, Assessment.latest_score_id).where(
+        Assessment.id == bindparam("assessment_id"),
+        Assessment.organisation_id == bindparam("organisation_id"),
+    )
+
+
+@cache
+def _score_record_query() -> Select[ScoreRecord]:
     return (
-        select(Assessment.id, Assessment.deleted_at, ScoreRecord)
-        .outerjoin(ScoreRecord, ScoreRecord.id == Assessment.latest_score_id)
+        select(ScoreRecord)
         .options(
             undefer_group(DETAIL),
             joinedload(ScoreRecord.questionnaire),
@@ -86,8 +103,5 @@ def _latest_score_query() -> Select[uuid.UUID, datetime | None, ScoreRecord]:
             joinedload(ScoreRecord.rule_pack),
             joinedload(ScoreRecord.knowledge),
         )
-        .where(
-            Assessment.id == bindparam("assessment_id"),
-            Assessment.organisation_id == bindparam("organisation_id"),
-        )
+        .where(ScoreRecord.id == bindparam("score_id"))
     )

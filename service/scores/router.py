@@ -7,13 +7,12 @@ from typing import Annotated
 
 from fastapi import Path, Response
 
-from service.assessments import reading
 from service.assessments import service as assessment_service
 from service.auth.dependencies import Reader
 from service.dependencies import DbSession, LibraryDep, reads_only
-from service.model_responses import model_response
 from service.openapi import errors
 from service.routing import api_router
+from service.scores import bodies
 from service.scores import service as score_service
 from service.scores.schemas import ScoreRead, ScoreSummary, WhatIf
 
@@ -24,13 +23,13 @@ router = api_router("/api/v1/assessments", "Scores")
 
 
 @router.get("/{assessment_id}/score", response_model=ScoreRead, responses=errors(401, 403, 404))
-@reads_only  # one statement: the record, its inputs and the stored improvement paths
+@reads_only  # the score pointer, then (unless its body is kept) the record and its inputs
 def get_assessment_score(
     assessment_id: uuid.UUID, session: DbSession, principal: Reader
 ) -> Response:
     """The latest score, with findings, top reasons, improvement paths and provenance."""
-    record = reading.read_latest_score(session, principal.organisation_id, assessment_id)
-    return model_response(score_service.read_score(record))
+    body = bodies.latest_score_body(session, principal.organisation_id, assessment_id)
+    return Response(body, media_type="application/json")
 
 
 @router.get(

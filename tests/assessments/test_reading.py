@@ -17,6 +17,7 @@ from service.assessments.schemas import AssessmentRead
 from service.auth.models import Organisation
 from service.questionnaires.catalog import Catalog
 from service.scores import service as score_service
+from service.scores.models import ScoreTrigger
 from service.scores.schemas import ScoreRead
 from service.scoring.library import Library
 from tests import builders
@@ -88,7 +89,7 @@ def test_reading_an_assessment_reads_the_key_once_and_the_rows_in_one_statement(
     assert response.headers["ratelimit"]
 
 
-def test_reading_a_score_reads_the_record_and_its_inputs_in_one_statement(
+def test_a_score_read_runs_one_statement_once_its_body_is_kept(
     procurement: Caller,
     session: Session,
     connection: Connection,
@@ -97,19 +98,48 @@ def test_reading_a_score_reads_the_record_and_its_inputs_in_one_statement(
     org: Organisation,
 ) -> None:
     assessment_id = scored(session, catalog, library, org)
-    # The first read in a process fetches the definitions behind the record, once per
-    # content hash (see `score_service.engine_for`); later reads run one statement.
-    procurement.get(f"/api/v1/assessments/{assessment_id}/score")
+    # The first read of a record in a process fetches the definitions behind it, once per
+    # content hash (see `score_service.engine_for`), and builds the body it keeps.
+    url = f"/api/v1/assessments/{assessment_id}/score"
+    with statements(connection) as first_seen:
+        first = procurement.get(url)
+    assert first.status_code == 200, first.text
     with statements(connection) as seen:
-        response = procurement.get(f"/api/v1/assessments/{assessment_id}/score")
+        response = procurement.get(url)
     assert response.status_code == 200, response.text
     assert len(key_reads(seen)) == 1, seen
     assert len(reading(seen)) == 1, reading(seen)
+    assert "FROM scores" not in reading(seen)[0], "a kept body needs only the score pointer"
+    assert any("FROM scores" in s for s in reading(first_seen)), first_seen
     full = assessment_service.get_assessment(session, org.id, uuid.UUID(assessment_id))
     expected = score_service.read_score(score_service.latest_score(session, full))
     assert response.json() == expected.model_dump(mode="json")
+    assert response.content == first.content
     assert response.content == TypeAdapter(ScoreRead).dump_json(expected, by_alias=True)
     assert response.headers["content-type"] == "application/json"
+
+
+def test_a_kept_score_body_follows_the_latest_score(
+    procurement: Caller,
+    session: Session,
+    catalog: Catalog,
+    library: Library,
+    org: Organisation,
+) -> None:
+    """A new score (a rescore, a resubmission) is a new record: its body is read afresh."""
+    assessment_id = scored(session, catalog, library, org)
+    url = f"/api/v1/assessments/{assessment_id}/score"
+    before = procurement.get(url).json()
+    full = assessment_service.get_assessment(session, org.id, uuid.UUID(assessment_id))
+    monolith = example("monolith.answers")
+    full.answers = monolith
+    inputs = score_service.current_inputs(score_service.Publisher(session, library), full)
+    score_service.record_score(session, full, inputs, ScoreTrigger.RESCORED)
+    session.commit()
+    after = procurement.get(url).json()
+    assert after["sequence"] == before["sequence"] + 1
+    assert after["provenance"]["answers"] == monolith
+    assert after["technical_currency"] != before["technical_currency"]
 
 
 def test_a_score_read_of_a_draft_a_deleted_or_a_foreign_assessment_is_404(
