@@ -12,7 +12,7 @@ from service.auth.dependencies import Reader
 from service.dependencies import DbSession, LibraryDep, reads_only
 from service.openapi import errors
 from service.routing import api_router
-from service.scores import bodies
+from service.scores import bodies, what_if
 from service.scores import service as score_service
 from service.scores.schemas import ScoreRead, ScoreSummary, WhatIf
 
@@ -76,4 +76,4 @@ def score_what_if(
     assessment = assessment_service.get_assessment(
         session, principal.organisation_id, assessment_id
     )
-    return score_service.what_if(library, assessment, body.answers)
+    return what_if.what_if(library, assessment, body.answers)

@@ -28,7 +28,6 @@ from service.evidence import scoring as evidence_scoring
 from service.evidence import service as evidence_service
 from service.evidence.scoring import EvidenceUse
 from service.observability import metrics
-from service.questionnaires.answers import merge
 from service.questionnaires.loader import DefinitionError, DefinitionProblem
 from service.scores import stored_paths
 from service.scores.models import (
@@ -38,7 +37,7 @@ from service.scores.models import (
     ScoreRecord,
     ScoreTrigger,
 )
-from service.scores.presenters import present, unstored
+from service.scores.presenters import present
 from service.scores.schemas import (
     KnowledgeRef,
     Provenance,
@@ -405,29 +404,6 @@ def _paths(record: ScoreRecord, engine: Engine, score: Score) -> tuple[Improveme
     if record.improvement_paths is not None:
         return stored_paths.load(record.improvement_paths)
     return improvement_paths(engine, record.answers, record.client_environment, score)
-
-
-def what_if(library: Library, assessment: Assessment, patch: Mapping[str, Any]) -> ScoreRead:
-    """The score the assessment would get with some answers changed; nothing is stored."""
-    pinned = assessment.questionnaire
-    key = f"{pinned.slug}@{pinned.version}"
-    loaded, engine = library.pack_for(key), library.engine(key)
-    if loaded is None or engine is None:
-        raise Conflict(f"There is no rule pack for {key}, so this assessment cannot be scored.")
-    catalog_service.require_valid_answers(engine.vendor, patch)
-    answers = merge(assessment.answers, patch)
-    client = dict(assessment.client.environment)
-    with metrics.SCORING_SECONDS.time():
-        score = engine.score(answers, client)
-    return unstored(
-        score,
-        engine,
-        library,
-        QuestionnaireRef.of(pinned),
-        QuestionnaireRef.of(assessment.client.environment_questionnaire),
-        answers,
-        client,
-    )
 
 
 def summarise(record: ScoreRecord) -> ScoreSummary:
