@@ -52,8 +52,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start building the wheel for tests/test_installed_wheel.py now, when it will run: half a
-    minute of pip that overlaps the tests before it (see tests/wheel.py)."""
+    minute of pip that overlaps the tests before it (see tests/wheel.py). Not in a pytest-xdist
+    worker, where the other worker gives the overlap."""
     if session.config.option.collectonly:
+        return
+    if hasattr(session.config, "workerinput"):
+        # pytest-xdist: every worker collects every test, and one of them runs the module; it
+        # builds when the fixture first asks (the other worker keeps the second core busy)
         return
     if any(item.path.name == "test_installed_wheel.py" for item in session.items):
         wheel.start()

@@ -62,8 +62,11 @@ def chromium() -> Path:
     return find_chromium(CHROMIUM, required=bool(os.environ.get("STACKVET_REQUIRE_BROWSER")))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium: Path) -> Iterator[Browser]:
+    """Stopped when the run leaves this package: while Playwright's sync API is open, its event
+    loop counts as running in the main thread, and `asyncio.run` anywhere after it would fail
+    (under pytest-xdist a worker runs other packages' modules after these)."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         yield launched
