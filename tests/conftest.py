@@ -40,14 +40,24 @@ BACKEND = os.environ.get("STACKVET_TEST_BACKEND", "sqlite")
 
 
 def pytest_report_header() -> str:
-    return f"stackvet database backend: {BACKEND}"
+    if BACKEND == "postgresql":
+        return f"stackvet database backend: {BACKEND}"
+    return f"stackvet database backend: {BACKEND} (tests marked postgresql_only left out)"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that touches the database, so the PostgreSQL pass can select them."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that touches the database, so the PostgreSQL pass can select them; on
+    SQLite, leave out (deselect, counted in the summary) the tests marked `postgresql_only`."""
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         if {"engine", "scratch_databases"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+        postgresql_only = item.get_closest_marker("postgresql_only") is not None
+        (dropped if postgresql_only and BACKEND != "postgresql" else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -70,12 +70,11 @@ def test_two_migrate_commands_at_once_both_succeed(scratch_databases: ScratchDat
         engine.dispose()
 
 
+@pytest.mark.postgresql_only  # the advisory lock (SQLite serialises with BEGIN IMMEDIATE)
 def test_an_upgrade_waits_while_the_migration_lock_is_held(
     scratch_databases: ScratchDatabases,
 ) -> None:
     url = scratch_databases.create("migrate_waits")
-    if url.startswith("sqlite"):
-        pytest.skip("the advisory lock is PostgreSQL's (SQLite serialises with BEGIN IMMEDIATE)")
     finished = threading.Event()
 
     def upgrade() -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from service import db
+
+pytestmark = pytest.mark.postgresql_only  # a pool of server connections (SQLite opens a file)
 
 
 def _backend_pid(engine: Engine) -> int:
@@ -21,8 +22,6 @@ def _terminate(admin: Engine, pid: int) -> None:
 
 
 def _engines(url: str, monkeypatch: pytest.MonkeyPatch, idle: float) -> tuple[Engine, Engine]:
-    if make_url(url).get_backend_name() != "postgresql":
-        pytest.skip("a pool of server connections is PostgreSQL's (SQLite opens a file)")
     monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", idle)
     return db.create_db_engine(url, pool_size=1), db.create_db_engine(url, pool_size=1)
 

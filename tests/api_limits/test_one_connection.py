@@ -18,11 +18,12 @@ from service.db import create_session_factory
 from service.questionnaires.catalog import Catalog
 from tests import builders
 
+# SQLite counts in the request's own transaction (one writer at a time)
+pytestmark = pytest.mark.postgresql_only
+
 
 @pytest.fixture
 def setup(live_app: FastAPI, engine: Engine, catalog: Catalog) -> dict[str, Any]:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite counts in the request's own transaction (one writer at a time)")
     with create_session_factory(engine).begin() as session:
         org = builders.organisation(session)
         token = builders.api_key(session, org, Role.PROCUREMENT)

@@ -28,7 +28,6 @@ from tests.api import Caller
 from tests.api_limits.test_one_connection import observed
 from tests.assessments.test_lists import statements
 from tests.builders import example
-from tests.conftest import BACKEND
 
 PAGE = TypeAdapter(Page[AssessmentSummary])
 
@@ -116,7 +115,7 @@ def test_a_pass_through_equal_change_times_neither_skips_nor_repeats(
     assert seen == [*first_four, made[4].id]
 
 
-@pytest.mark.skipif(BACKEND != "postgresql", reason="plans are PostgreSQL's")
+@pytest.mark.postgresql_only  # query plans
 def test_a_cursor_page_starts_in_the_index_where_the_cursor_points(
     session: Session, catalog: Catalog, org: Organisation
 ) -> None:
@@ -148,13 +147,12 @@ def test_a_cursor_page_starts_in_the_index_where_the_cursor_points(
     assert any("ROW(updated_at, id) >" in c for c in conditions), conditions
 
 
+@pytest.mark.postgresql_only  # SQLite counts in the request's own transaction (one writer)
 def test_a_list_page_reads_in_autocommit_on_one_connection(
     live_app: FastAPI, engine: Engine, catalog: Catalog
 ) -> None:
     """The list route is `reads_only`: on PostgreSQL the count and the page's statement run
     in autocommit on one pooled connection, with no BEGIN and COMMIT round trips."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite counts in the request's own transaction (one writer at a time)")
     with create_session_factory(engine).begin() as setup:
         org = builders.organisation(setup)
         token = builders.api_key(setup, org, Role.PROCUREMENT)

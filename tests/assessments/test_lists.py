@@ -21,7 +21,6 @@ from service.questionnaires.catalog import Catalog
 from tests import builders
 from tests.api import Caller
 from tests.builders import example
-from tests.conftest import BACKEND
 
 
 def titles(caller: Caller, path: str = "/api/v1/assessments", **params: str) -> list[str]:
@@ -236,7 +235,7 @@ def copies(session: Session, table: str, count: int, overrides: dict[str, str]) 
     )
 
 
-@pytest.mark.skipif(BACKEND != "postgresql", reason="trigram indexes and plans are PostgreSQL's")
+@pytest.mark.postgresql_only  # trigram indexes and query plans
 def test_status_and_q_filters_are_index_searches(
     session: Session, catalog: Catalog, org: Organisation
 ) -> None:

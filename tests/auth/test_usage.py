@@ -17,7 +17,6 @@ from service.auth.models import ApiKey, Organisation
 from service.auth.tokens import hash_token
 from service.db import create_session_factory, utcnow
 from tests import builders
-from tests.conftest import BACKEND
 
 LONG_AGO = timedelta(hours=1)
 
@@ -80,7 +79,7 @@ def committed_stale_key(engine: Engine) -> Iterator[ApiKey]:
         session.delete(session.get_one(Organisation, org.id))
 
 
-@pytest.mark.skipif(BACKEND != "postgresql", reason="row locks: SQLite locks the whole file")
+@pytest.mark.postgresql_only  # row locks: SQLite locks the whole file
 def test_a_row_another_transaction_holds_is_skipped_not_waited_for(
     engine: Engine, committed_stale_key: ApiKey
 ) -> None:
