@@ -110,10 +110,14 @@ bench-load: $(INSTALLED)
 	$(BIN)/python benchmarks/load.py --repeat 3 $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
 
 # 100,000 assessments, 1,000 clients, 5,000 vendors in one organisation (PostgreSQL only):
-# list pages, filters, sync and the dashboard by server time, with EXPLAIN ANALYZE and memory.
+# list pages, filters, sync and the dashboard by server time, with EXPLAIN ANALYZE and memory,
+# three runs interleaved, then every figure's min/median/max against its budget. Seeding takes
+# minutes; `make bench-scale SCALE_ARGS=--reuse` times the schema an earlier run seeded, and
+# SCALE_ARGS="--reuse --only sync" one part of it.
+SCALE_ARGS ?=
 bench-scale: $(INSTALLED)
 	@test -n "$(BENCH_DATABASE_URL)" || (echo "bench-scale needs PostgreSQL: set BENCH_DATABASE_URL"; exit 2)
-	$(BIN)/python -m benchmarks.scale --postgres $(BENCH_DATABASE_URL)
+	$(BIN)/python -m benchmarks.scale --postgres $(BENCH_DATABASE_URL) --repeat 3 $(SCALE_ARGS)
 
 # 60 concurrent downloads of unrendered reports plus cheap reads, against `stackvet serve`; with
 # BASELINE=<commit>, the same load first runs against that commit's code.

@@ -2,216 +2,58 @@
 
     .venv/bin/python -m benchmarks.scale --postgres URL [--assessments 100000]
     .venv/bin/python -m benchmarks.scale --postgres URL --reuse --only sync   # no new seed
+    .venv/bin/python -m benchmarks.scale --postgres URL --repeat 3   # as `make bench-scale`
 
-Seeds a schema of its own on PostgreSQL cheaply: two real scored assessments (OpenWeave and
-Monolith for Northwind) made through the services, then SQL copies of those rows (and of the
-vendor and client rows) with new ids, names and change times. Starts `stackvet serve` on it and
+Seeds a schema of its own on PostgreSQL cheaply (benchmarks/scale_seed.py: two real scored
+assessments copied in SQL with new ids, names and change times). Starts `stackvet serve` on it and
 times each read by the server's own `Server-Timing` (so the client's overhead is not counted):
 API list pages with every filter and `q`, a full `updated_since` sync pass, and the web
 dashboard. For each API query it prints PostgreSQL's EXPLAIN ANALYZE execution time and the
-plan's scan nodes, and at the end the server's peak memory (VmHWM). Budgets (issue 16): list
-pages and filters under 50 ms, sync under 60 ms per page, dashboard under 200 ms, API process
-under 300 MB.
+plan's scan nodes, and the server's peak memory (VmHWM). Budgets (issue 16): list pages and
+filters under 50 ms, sync under 60 ms per page, dashboard and /compare under 200 ms, a 6-vendor
+compare page under 300 ms, API process under 300 MB.
+
+With `--repeat N` it seeds and starts the server once, then runs the selected parts N times,
+interleaved, printing each run and the load average at its start and end; at the end one table
+gives every figure's min/median/max over the runs, its budget, and met/NOT MET by the median.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import Engine
 
+from benchmarks.figures import Figures, load_average
 from benchmarks.load import free_port, server
-from service import migration
+from benchmarks.scale_seed import USER, seeded
 from service.assessments import listing
-from service.assessments import service as assessment_service
 from service.assessments.keyset import Cursor, Key
-from service.assessments.schemas import AssessmentCreate
-from service.auth import service as auth_service
-from service.auth.permissions import Role
 from service.clients import service as client_service
-from service.clients.schemas import ClientCreate
 from service.db import create_db_engine, create_session_factory
 from service.pagination import PageParams, decode_cursor
-from service.questionnaires.catalog import load_catalog
-from service.scoring.library import load_library
-from service.users import service as user_service
 from service.vendors import service as vendor_service
-from service.vendors.schemas import VendorCreate
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFINITIONS = ROOT / "questionnaires"
 STACKVET = str(Path(sys.executable).parent / "stackvet")
-SCHEMA = "stackvet_bench_scale"
-USER = ("scale@bench.example", "scale-benchmark-password")
-REPEAT = 15
-ORGANISATION = "Scale benchmark"
-
-
-def postgres_schema(url: str) -> str:
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    admin.dispose()
-    return schema_url(url)
-
-
-def schema_url(url: str) -> str:
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options=-csearch_path%3D{SCHEMA}"
-
-
-def reuse_seeded(url: str) -> tuple[str, uuid.UUID]:
-    """A new API key for the organisation a previous run seeded (`--reuse`), after migrating
-    the schema to the current head."""
-    migration.upgrade(url)
-    engine = create_db_engine(url)
-    with create_session_factory(engine).begin() as session:
-        org = auth_service.find_organisation(session, ORGANISATION)
-        if org is None:
-            raise SystemExit(f"no seeded schema {SCHEMA}: run once without --reuse")
-        created = auth_service.create_key(session, org, Role.ADMIN, "scale")
-        seeded = session.scalar(text("SELECT count(*) FROM assessments"))
-        org_id = org.id
-    engine.dispose()
-    print(f"reusing schema {SCHEMA}: {seeded} assessments")
-    return created.token, org_id
-
-
-def seed_templates(url: str) -> tuple[str, uuid.UUID, list[uuid.UUID]]:
-    """An API key, the organisation, and the two real scored assessments to copy."""
-    migration.upgrade(url)
-    catalog = load_catalog(DEFINITIONS)
-    library = load_library(DEFINITIONS, catalog)
-    examples = DEFINITIONS / "examples"
-    answers = [
-        json.loads((examples / f"{n}.answers.json").read_text()) for n in ("openweave", "monolith")
-    ]
-    environment = json.loads((examples / "northwind.environment.json").read_text())
-    engine = create_db_engine(url)
-    with create_session_factory(engine).begin() as session:
-        org = auth_service.get_or_create_organisation(session, ORGANISATION)
-        created = auth_service.create_key(session, org, Role.ADMIN, "scale")
-        user_service.create_user(
-            session, org, email=USER[0], name="Scale Bench", role=Role.PROCUREMENT, password=USER[1]
-        )
-        actor = auth_service.principal_for_key(created.key)
-        client = client_service.create_client(
-            session, catalog, org.id, ClientCreate(name="Northwind Retail", environment=environment)
-        )
-        templates = []
-        for name, answer in zip(("OpenWeave AI", "Monolith Intelligence"), answers, strict=True):
-            vendor = vendor_service.create_vendor(session, org.id, VendorCreate(name=name))
-            data = AssessmentCreate(vendor_id=vendor.id, client_id=client.id, answers=answer)
-            row = assessment_service.create_assessment(session, catalog, actor, data)
-            assessment_service.submit(session, library, actor, row, None)
-            templates.append(row.id)
-        org_id = org.id
-    engine.dispose()
-    return created.token, org_id, templates
-
-
-def _columns(connection: Connection, table: str) -> list[str]:
-    query = text(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = current_schema() AND table_name = :t ORDER BY ordinal_position"
-    )
-    return [row[0] for row in connection.execute(query, {"t": table})]
-
-
-def _copy(
-    connection: Connection, table: str, template_where: str, count: int, overrides: dict[str, str]
-) -> None:
-    """INSERT `count` copies of one row, with some columns computed from `g` (1..count)."""
-    columns = _columns(connection, table)
-    select = ", ".join(overrides.get(c, f"t.{c}") for c in columns)
-    connection.execute(
-        text(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} "
-            f"FROM generate_series(1, {count}) AS g, "
-            f"(SELECT * FROM {table} WHERE {template_where} LIMIT 1) AS t"
-        )
-    )
-
-
-def seed_copies(url: str, templates: list[uuid.UUID], assessments: int) -> None:
-    engine = create_engine(url)
-    started = time.perf_counter()
-    with engine.begin() as connection:
-        base = "now() - (g || ' seconds')::interval"
-        _copy(
-            connection,
-            "vendors",
-            "true",
-            4998,
-            {
-                "id": "gen_random_uuid()",
-                "name": "'Vendor ' || lpad(g::text, 5, '0') || ' ' || md5(g::text)",
-                "external_id": "'crm-v-' || g",
-                "created_at": base,
-                "updated_at": base,
-            },
-        )
-        _copy(
-            connection,
-            "clients",
-            "true",
-            999,
-            {
-                "id": "gen_random_uuid()",
-                "name": "'Client ' || lpad(g::text, 4, '0') || ' ' || md5(g::text)",
-                "external_id": "'crm-c-' || g",
-                "created_at": base,
-                "updated_at": base,
-            },
-        )
-        connection.execute(
-            text("CREATE TEMP TABLE v AS SELECT row_number() OVER () AS n, id FROM vendors")
-        )
-        connection.execute(
-            text("CREATE TEMP TABLE c AS SELECT row_number() OVER () AS n, id FROM clients")
-        )
-        half = assessments // 2
-        for index, template in enumerate(templates):
-            _copy(
-                connection,
-                "assessments",
-                f"id = '{template}'",
-                half - 1,
-                {
-                    "id": "gen_random_uuid()",
-                    "vendor_id": "(SELECT id FROM v WHERE n = 1 + (g * 7 + "
-                    + str(index)
-                    + ") % 5000)",
-                    "client_id": "(SELECT id FROM c WHERE n = 1 + (g * 13) % 1000)",
-                    "title": "'Assessment ' || g || ' ' || md5(g::text || '" + str(index) + "')",
-                    "external_id": "'crm-a-" + str(index) + "-' || g",
-                    "status": "CASE WHEN g % 10 = 0 THEN 'draft' ELSE t.status END",
-                    "deleted_at": "CASE WHEN g % 100 = 1 THEN now() END",  # 1% tombstones
-                    "created_at": f"{base} * 2",
-                    "updated_at": f"{base} * 2 - interval '{index} milliseconds'",
-                },
-            )
-        connection.execute(text("ANALYZE"))
-    engine.dispose()
-    print(
-        f"seeded {assessments} assessments, 5,000 vendors, 1,000 clients in "
-        f"{time.perf_counter() - started:.1f} s"
-    )
+GETS, WEB_GETS = 15, 5
+"""GETs of each API page and of each web page per run, after one warm-up."""
+LIST_BUDGET, SYNC_BUDGET = 50, 60
+DASHBOARD_BUDGET, COMPARE_BUDGET, COMPARE_SIX_BUDGET = 200, 200, 300
+RSS_BUDGET_MB = 300
+"""Issue 16's budgets: ms of server time (a sync page of 200; the 6-vendor compare page)."""
 
 
 def server_ms(response: httpx.Response) -> float:
@@ -219,12 +61,12 @@ def server_ms(response: httpx.Response) -> float:
     return float(match.group(1)) if match else float("nan")
 
 
-def time_get(client: httpx.Client, path: str, repeat: int = REPEAT) -> tuple[float, float, int]:
-    """(median server ms, p95 server ms, bytes) of `repeat` GETs after one warm-up."""
+def time_get(client: httpx.Client, path: str, gets: int = GETS) -> tuple[float, float, int]:
+    """(median server ms, p95 server ms, bytes) of `gets` GETs after one warm-up."""
     response = client.get(path)
     response.raise_for_status()
     times = []
-    for _ in range(repeat):
+    for _ in range(gets):
         response = client.get(path)
         response.raise_for_status()
         times.append(server_ms(response))
@@ -246,8 +88,8 @@ def captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def explain(engine: Engine, call: Callable[[Any], object]) -> str:
-    """EXPLAIN ANALYZE of the slowest statement `call(session)` runs: time and scan nodes."""
+def explain(engine: Engine, call: Callable[[Any], object]) -> tuple[float, str]:
+    """EXPLAIN ANALYZE of the slowest statement `call(session)` runs: ms and scan nodes."""
     with create_session_factory(engine)() as session, captured(engine) as statements:
         call(session)
     worst = (0.0, "")
@@ -261,7 +103,7 @@ def explain(engine: Engine, call: Callable[[Any], object]) -> str:
             elapsed = float(plan["Execution Time"])
             if elapsed >= worst[0]:
                 worst = (elapsed, ", ".join(sorted(set(_scans(plan["Plan"])))))
-    return f"{worst[0]:6.1f} ms  {worst[1]}"
+    return worst
 
 
 def _scans(node: dict[str, Any]) -> Iterator[str]:
@@ -272,7 +114,20 @@ def _scans(node: dict[str, Any]) -> Iterator[str]:
         yield from _scans(child)
 
 
-def api_reads(client: httpx.Client, engine: Engine, org_id: uuid.UUID) -> None:
+@dataclass(frozen=True)
+class Probe:
+    """One page to time: its figure's name, path and budget, and for API queries the service
+    call whose slowest statement is EXPLAINed."""
+
+    name: str
+    path: str
+    budget: float
+    plan: Callable[[Any], object] | None = None
+
+
+def api_probes(client: httpx.Client, engine: Engine, org_id: uuid.UUID) -> list[Probe]:
+    """Every filter and `q` of the assessments list, its second page, and vendor and client
+    `q`: found once, timed each run."""
     with engine.connect() as connection:
         vendor_id, client_id, vendor, client_name = connection.execute(
             text(
@@ -299,35 +154,29 @@ def api_reads(client: httpx.Client, engine: Engine, org_id: uuid.UUID) -> None:
         "q=no match": {"search": "zzzz-nothing"},
         "q + status=draft": {"search": "Assessment 42", "status": "draft"},
     }
-    print(
-        f"\n{'API list of 50':28} {'median':>8} {'p95':>8} {'KB':>6}   "
-        "EXPLAIN ANALYZE (slowest statement)"
-    )
-    for name, params in filters.items():
-        query = {("q" if k == "search" else k): _param(v) for k, v in params.items()}
-        path = "/api/v1/assessments?" + str(httpx.QueryParams({**query, "limit": 50}))
-        median, p95, size = time_get(client, path)
-        plan = explain(engine, _list_call(org_id, params))
-        flag = "" if median < 50 else "  OVER 50 ms"
-        print(f"{name:28} {median:8.1f} {p95:8.1f} {size / 1024:6.0f}   {plan}{flag}")
+    probes = [_list_probe(name, org_id, params) for name, params in filters.items()]
     second = client.get("/api/v1/assessments?limit=50").json()["next_cursor"]
-    median, p95, size = time_get(client, f"/api/v1/assessments?limit=50&cursor={second}")
-    plan = explain(engine, _list_call(org_id, {}, cursor=second))
-    flag = "" if median < 50 else "  OVER 50 ms"
-    print(f"{'second page (cursor)':28} {median:8.1f} {p95:8.1f} {size / 1024:6.0f}   {plan}{flag}")
+    path = f"/api/v1/assessments?limit=50&cursor={second}"
+    probes.append(
+        Probe("second page (cursor)", path, LIST_BUDGET, _list_call(org_id, {}, cursor=second))
+    )
     for resource, service_call, term in (
         ("vendors", vendor_service.list_vendors, vendor[:12]),
         ("clients", client_service.list_clients, client_name[:11]),
     ):
         path = f"/api/v1/{resource}?" + str(httpx.QueryParams({"q": term, "limit": 50}))
-        median, p95, size = time_get(client, path)
 
         def call(session: Any, list_call: Any = service_call, q: str = term) -> object:
             return list_call(session, org_id, PageParams(limit=50), search=q)
 
-        flag = "" if median < 50 else "  OVER 50 ms"
-        label, plan = f"{resource} q=name", explain(engine, call)
-        print(f"{label:28} {median:8.1f} {p95:8.1f} {size / 1024:6.0f}   {plan}{flag}")
+        probes.append(Probe(f"{resource} q=name", path, LIST_BUDGET, call))
+    return probes
+
+
+def _list_probe(name: str, org_id: uuid.UUID, params: dict[str, Any]) -> Probe:
+    query = {("q" if k == "search" else k): _param(v) for k, v in params.items()}
+    path = "/api/v1/assessments?" + str(httpx.QueryParams({**query, "limit": 50}))
+    return Probe(name, path, LIST_BUDGET, _list_call(org_id, params))
 
 
 def _param(value: object) -> str:
@@ -346,7 +195,25 @@ def _list_call(
     return call
 
 
-def sync_pass(client: httpx.Client, engine: Engine, org_id: uuid.UUID, pages: int) -> None:
+def time_api(client: httpx.Client, engine: Engine, probes: list[Probe], figures: Figures) -> None:
+    print(
+        f"\n{'API list of 50':28} {'median':>8} {'p95':>8} {'KB':>6}   "
+        "EXPLAIN ANALYZE (slowest statement)"
+    )
+    for probe in probes:
+        median, p95, size = time_get(client, probe.path)
+        plan_ms, scans = explain(engine, probe.plan) if probe.plan else (float("nan"), "")
+        figures.record(probe.name, median, probe.budget, p95=p95, explain=plan_ms)
+        flag = "" if median < probe.budget else f"  OVER {probe.budget:.0f} ms"
+        print(
+            f"{probe.name:28} {median:8.1f} {p95:8.1f} {size / 1024:6.0f}   "
+            f"{plan_ms:6.1f} ms  {scans}{flag}"
+        )
+
+
+def sync_pass(
+    client: httpx.Client, engine: Engine, org_id: uuid.UUID, pages: int, figures: Figures
+) -> None:
     """A full `updated_since` pass in pages of 200 (or the first `pages`), and the EXPLAIN
     ANALYZE of a page in the middle of it."""
     since = "2000-01-01T00:00:00Z"
@@ -363,46 +230,36 @@ def sync_pass(client: httpx.Client, engine: Engine, org_id: uuid.UUID, pages: in
         middle = cursor if len(times) == 25 else middle
         path = f"/api/v1/assessments?limit=200&updated_since={since}&cursor={cursor}"
     times.sort()
-    plan = ""
-    if middle:
-
-        def call(session: Any) -> object:
-            page = PageParams(
-                limit=200,
-                cursor=middle,
-                updated_since=datetime(2000, 1, 1, tzinfo=UTC),
-                until=decode_cursor(middle)[2],
-            )
-            return listing.list_assessments(session, org_id, page)
-
-        plan = f"; EXPLAIN ANALYZE of page 26: {explain(engine, call)}"
+    median, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
+    plan_ms, plan = _sync_plan(engine, org_id, middle)
+    figures.record("sync page of 200", median, SYNC_BUDGET, p95=p95, explain=plan_ms)
     print(
-        f"\nsync, pages of 200: {len(times)} pages, median {statistics.median(times):.1f} ms, "
-        f"p95 {times[int(len(times) * 0.95) - 1]:.1f} ms, max {max(times):.1f} ms per page, "
-        f"{sum(times) / 1000:.1f} s in all (budget 60 ms a page){plan}"
+        f"\nsync, pages of 200: {len(times)} pages, median {median:.1f} ms, "
+        f"p95 {p95:.1f} ms, max {max(times):.1f} ms per page, "
+        f"{sum(times) / 1000:.1f} s in all (budget {SYNC_BUDGET} ms a page){plan}"
     )
 
 
-def web_pages(base: str) -> None:
-    with httpx.Client(base_url=base, timeout=120, follow_redirects=True) as browser:
-        page = browser.get("/sign-in")
-        csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text)
-        assert csrf, "no CSRF token on the sign-in page"
-        browser.post(
-            "/sign-in", data={"_csrf": csrf.group(1), "email": USER[0], "password": USER[1]}
+def _sync_plan(engine: Engine, org_id: uuid.UUID, middle: str | None) -> tuple[float | None, str]:
+    if not middle:  # a pass shorter than 26 pages
+        return None, ""
+
+    def call(session: Any) -> object:
+        page = PageParams(
+            limit=200,
+            cursor=middle,
+            updated_since=datetime(2000, 1, 1, tzinfo=UTC),
+            until=decode_cursor(middle)[2],
         )
-        for path, budget in (("/", 200), ("/compare", 200)):
-            median, p95, size = time_get(browser, path, repeat=5)
-            flag = "" if median < budget else f"  OVER {budget} ms"
-            print(
-                f"web {path:10} median {median:8.1f} ms  p95 {p95:8.1f} ms  "
-                f"{size / 1024:7.0f} KB{flag}"
-            )
+        return listing.list_assessments(session, org_id, page)
+
+    plan_ms, scans = explain(engine, call)
+    return plan_ms, f"; EXPLAIN ANALYZE of page 26: {plan_ms:.1f} ms  {scans}"
 
 
-def dashboard_and_compare(base: str, engine: Engine) -> None:
+def web_probes(engine: Engine) -> list[Probe]:
     """The web dashboard (first page, a deep page by cursor, each sort both ways, each filter,
-    `q`) and the comparison pages, by Server-Timing, with the size of each response.
+    `q`) and the comparison pages: found once, timed each run.
 
     Vacuums first, as autovacuum would soon after the seed: the counts read a covering index,
     which PostgreSQL answers from the index alone only for pages the vacuum marked visible."""
@@ -423,22 +280,7 @@ def dashboard_and_compare(base: str, engine: Engine) -> None:
                 "WHERE a.status = 'draft' LIMIT 1"
             )
         ).one()
-        client_id = connection.execute(
-            text(
-                "SELECT client_id FROM assessments WHERE latest_score_id IS NOT NULL "
-                "AND status NOT IN ('draft', 'changes_requested') "
-                "GROUP BY client_id ORDER BY count(DISTINCT vendor_id) DESC LIMIT 1"
-            )
-        ).scalar_one()
-        six = connection.execute(
-            text(
-                "SELECT DISTINCT ON (vendor_id) id FROM assessments WHERE client_id = :c "
-                "AND latest_score_id IS NOT NULL AND status NOT IN ('draft', 'changes_requested')"
-                " LIMIT 6"
-            ),
-            {"c": client_id},
-        ).scalars()
-        six_query = "&".join(f"assessment_id={i}" for i in six)
+        client_id, six_query = _compare_six(connection)
     paths = {"dashboard, first page": "/"}
     if deep is not None:
         cursor = Cursor("updated", Key(deep[0], deep[1])).encode()
@@ -461,6 +303,37 @@ def dashboard_and_compare(base: str, engine: Engine) -> None:
         "/compare/{client} (default)": f"/compare/{client_id}",
         "/compare/{client} 6 vendors": f"/compare/{client_id}?{six_query}",
     }
+    return [Probe(name, path, _web_budget(name)) for name, path in paths.items()]
+
+
+def _compare_six(connection: Connection) -> tuple[uuid.UUID, str]:
+    """The client with the most scored vendors, and a query comparing six of them."""
+    client_id = connection.execute(
+        text(
+            "SELECT client_id FROM assessments WHERE latest_score_id IS NOT NULL "
+            "AND status NOT IN ('draft', 'changes_requested') "
+            "GROUP BY client_id ORDER BY count(DISTINCT vendor_id) DESC LIMIT 1"
+        )
+    ).scalar_one()
+    six = connection.execute(
+        text(
+            "SELECT DISTINCT ON (vendor_id) id FROM assessments WHERE client_id = :c "
+            "AND latest_score_id IS NOT NULL AND status NOT IN ('draft', 'changes_requested')"
+            " LIMIT 6"
+        ),
+        {"c": client_id},
+    ).scalars()
+    return client_id, "&".join(f"assessment_id={i}" for i in six)
+
+
+def _web_budget(name: str) -> float:
+    if "6 vendors" in name:
+        return COMPARE_SIX_BUDGET
+    return COMPARE_BUDGET if name.startswith("/compare") else DASHBOARD_BUDGET
+
+
+@contextmanager
+def signed_in(base: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base, timeout=120, follow_redirects=True) as browser:
         page = browser.get("/sign-in")
         csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text)
@@ -468,12 +341,26 @@ def dashboard_and_compare(base: str, engine: Engine) -> None:
         browser.post(
             "/sign-in", data={"_csrf": csrf.group(1), "email": USER[0], "password": USER[1]}
         )
-        print(f"\n{'web page (server time)':34} {'median':>8} {'p95':>8} {'KB':>6}")
-        for name, path in paths.items():
-            budget = 300 if "6 vendors" in name else 200
-            median, p95, size = time_get(browser, path, repeat=5)
-            flag = "" if median < budget else f"  OVER {budget} ms"
-            print(f"{name:34} {median:8.1f} {p95:8.1f} {size / 1024:6.0f}{flag}")
+        yield browser
+
+
+def time_web(browser: httpx.Client, probes: list[Probe], figures: Figures) -> None:
+    print(f"\n{'web page (server time)':34} {'median':>8} {'p95':>8} {'KB':>6}")
+    for probe in probes:
+        median, p95, size = time_get(browser, probe.path, gets=WEB_GETS)
+        figures.record(probe.name, median, probe.budget, p95=p95)
+        flag = "" if median < probe.budget else f"  OVER {probe.budget:.0f} ms"
+        print(f"{probe.name:34} {median:8.1f} {p95:8.1f} {size / 1024:6.0f}{flag}")
+
+
+def record_memory(port: int, figures: Figures) -> None:
+    """The server's peak RSS so far (VmHWM; it only grows, so later runs read at least as
+    much as earlier ones)."""
+    pids = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _is_serve(p, port)]
+    for pid in pids:
+        peak = peak_memory_mb(int(pid.name))
+        figures.record("API process peak RSS", peak, RSS_BUDGET_MB, unit="MB")
+        print(f"\nserver process {pid.name}: peak RSS {peak:.0f} MB (budget {RSS_BUDGET_MB})")
 
 
 def peak_memory_mb(pid: int) -> float:
@@ -483,14 +370,22 @@ def peak_memory_mb(pid: int) -> float:
     return float("nan")
 
 
+def _is_serve(proc: Path, port: int) -> bool:
+    try:
+        return f"--port\x00{port}" in (proc / "cmdline").read_text()
+    except OSError:
+        return False
+
+
 PARTS = ("api", "sync", "web")
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", metavar="URL", required=True)
     parser.add_argument("--assessments", type=int, default=100_000)
     parser.add_argument("--sync-pages", type=int, default=0, help="0: the whole pass")
+    parser.add_argument("--repeat", type=int, default=1, help="runs (3: min/median/max)")
     parser.add_argument(
         "--only", choices=PARTS, action="append", help="run only this part (repeatable)"
     )
@@ -499,44 +394,74 @@ def main() -> None:
         action="store_true",
         help="reuse the schema a previous run seeded (migrated to head, a new API key)",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+@dataclass(frozen=True)
+class Bench:
+    """What every run reuses: one server, its clients, and the probes found once."""
+
+    client: httpx.Client
+    browser: httpx.Client
+    engine: Engine
+    org_id: uuid.UUID
+    port: int
+    api: list[Probe]
+    web: list[Probe]
+    sync_pages: int | None
+    """None: no sync pass; 0: the whole pass."""
+
+    def run(self, figures: Figures) -> None:
+        if self.api:
+            time_api(self.client, self.engine, self.api, figures)
+        if self.sync_pages is not None:
+            sync_pass(self.client, self.engine, self.org_id, self.sync_pages, figures)
+        if self.web:
+            time_web(self.browser, self.web, figures)
+        record_memory(self.port, figures)
+
+
+def main() -> None:
+    args = parse_args()
     parts = set(args.only or PARTS)
-    if args.reuse:
-        url = schema_url(args.postgres)
-        token, org_id = reuse_seeded(url)
-    else:
-        url = postgres_schema(args.postgres)
-        token, org_id, templates = seed_templates(url)
-        seed_copies(url, templates, args.assessments)
+    url, token, org_id = seeded(args)
     env = {k: v for k, v in os.environ.items() if not k.startswith("STACKVET_")}
     env |= {"STACKVET_DATABASE_URL": url, "STACKVET_EMBEDDED_WORKER": "false"}
     env |= {"STACKVET_API_RATE_LIMITS": "disabled"}
     engine = create_db_engine(url)
+    headers = {"Authorization": f"Bearer {token}"}
     port = free_port()
-    with server([STACKVET, "serve", "--port", str(port)], env, port, "/healthz") as base:
-        headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
-            if "api" in parts:
-                api_reads(client, engine, org_id)
-            if "sync" in parts:
-                sync_pass(client, engine, org_id, args.sync_pages)
-        if "web" in parts:
-            web_pages(base)
-            dashboard_and_compare(base, engine)
-        pids = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _is_serve(p, port)]
-        for pid in pids:
-            print(
-                f"\nserver process {pid.name}: peak RSS "
-                f"{peak_memory_mb(int(pid.name)):.0f} MB (budget 300)"
-            )
+    with (
+        server([STACKVET, "serve", "--port", str(port)], env, port, "/healthz") as base,
+        httpx.Client(base_url=base, headers=headers, timeout=120) as client,
+        signed_in(base) as browser,
+    ):
+        bench = Bench(
+            client,
+            browser,
+            engine,
+            org_id,
+            port,
+            api=api_probes(client, engine, org_id) if "api" in parts else [],
+            web=web_probes(engine) if "web" in parts else [],
+            sync_pages=args.sync_pages if "sync" in parts else None,
+        )
+        figures = repeated(bench, args.repeat)
     engine.dispose()
+    print("\n" + "\n".join(figures.summary()))
 
 
-def _is_serve(proc: Path, port: int) -> bool:
-    try:
-        return f"--port\x00{port}" in (proc / "cmdline").read_text()
-    except OSError:
-        return False
+def repeated(bench: Bench, repeat: int) -> Figures:
+    """Every part `repeat` times, interleaved (run 1 of each part, then run 2...), so that
+    other work on the machine slows all parts alike."""
+    figures = Figures()
+    for run in range(1, repeat + 1):
+        start = load_average()
+        print(f"\n=== run {run} of {repeat}: load average {start} (1, 5, 15 min)")
+        bench.run(figures)
+        figures.loads.append((start, end := load_average()))
+        print(f"=== run {run} of {repeat} done: load average {end}")
+    return figures
 
 
 if __name__ == "__main__":
