@@ -65,8 +65,11 @@ class ImprovementPath:
     """Rules that would stop counting against the vendor."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Trial:
+    """One candidate answer set of a search, scored for one dimension (never changed once
+    made; not frozen, which is slower to make)."""
+
     answers: dict[str, Any]
     trail: Trail
     state: State
@@ -74,13 +77,11 @@ class _Trial:
     blockers: int
     score: int
     findings: frozenset[str]
-
-    def better_than(self, other: _Trial, dimension: Dimension) -> bool:
-        return self.key(dimension) < other.key(dimension)
+    ranked: tuple[int, int, int]
+    """How good it is, best first: rank, blockers, then score (higher currency is better)."""
 
     def key(self, dimension: Dimension) -> tuple[int, int, int]:
-        direction = -1 if dimension is Dimension.TECHNICAL_CURRENCY else 1
-        return (self.rank, self.blockers, direction * self.score)
+        return self.ranked
 
 
 def improvement_paths(
@@ -105,6 +106,7 @@ class _Finder:
         self.touched = touched_by(engine)
         self.evaluator = Evaluator(engine, self.answers, self.client)
         self._trials_made: dict[tuple[Trail, Dimension], _Trial] = {}
+        self._options_made: dict[tuple[str, Trail], list[tuple[Any, str]]] = {}
         self._visible: dict[str, Question] | None = None
 
     def paths(self, dimension: Dimension, score: Score) -> list[ImprovementPath]:
@@ -190,16 +192,29 @@ class _Finder:
         self, dimension: Dimension, after: _Trial, question: Question
     ) -> Iterator[tuple[Any, _Trial]]:
         answers = after.answers
-        now = answers.get(question.id)
-        for value in self._targets(question, answers):
-            if value != now:
-                step = (*after.trail, (question.id, repr(value)))
-                found = self._trials_made.get((step, dimension))
-                if found is None:
-                    moved, keys = self._moved(answers, question.id, value)
-                    state = self.evaluator.step(dimension, after.state, moved, keys)
-                    found = self._trial(dimension, moved, step, state)
-                yield value, found
+        for value, shown in self._options(question, after):
+            step = (*after.trail, (question.id, shown))
+            found = self._trials_made.get((step, dimension))
+            if found is None:
+                moved, keys = self._moved(answers, question.id, value)
+                state = self.evaluator.step(dimension, after.state, moved, keys)
+                found = self._trial(dimension, moved, step, state)
+            yield value, found
+
+    def _options(self, question: Question, after: _Trial) -> list[tuple[Any, str]]:
+        """The answers a change of the question may move to after a trial (not the one it
+        has), each with its repr; remembered per trial, which every dimension and round that
+        tries the question after it shares (the answers are the trail's)."""
+        key = (question.id, after.trail)
+        found = self._options_made.get(key)
+        if found is None:
+            now = after.answers.get(question.id)
+            found = self._options_made[key] = [
+                (value, repr(value))
+                for value in self._targets(question, after.answers)
+                if value != now
+            ]
+        return found
 
     def _can_reach(
         self, dimension: Dimension, current: _Trial, remaining: list[Question], target: int
@@ -311,7 +326,9 @@ class _Finder:
     ) -> _Trial:
         """Re-scored answers (only what changed), so a path moves the band it claims to."""
         rank, blockers, score, findings = self.evaluator.dimension(dimension, state.outcomes)
-        trial = _Trial(answers, trail, state, rank, blockers, score, findings)
+        direction = -1 if dimension is Dimension.TECHNICAL_CURRENCY else 1
+        ranked = (rank, blockers, direction * score)
+        trial = _Trial(answers, trail, state, rank, blockers, score, findings, ranked)
         self._trials_made[(trail, dimension)] = trial
         return trial
 
