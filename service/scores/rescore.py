@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -111,9 +111,9 @@ def rescore_all(
             progress(len(chunk))
 
 
-@dataclass(frozen=True)
-class _Stored:
-    """One assessment as re-scoring reads it, with its latest score's summary."""
+class _Stored(NamedTuple):
+    """One assessment as re-scoring reads it, with its latest score's summary (a named
+    tuple: made from each row read, 10,000 times a run, where a frozen dataclass is slow)."""
 
     id: uuid.UUID
     organisation_id: uuid.UUID
