@@ -6,7 +6,9 @@ to spare the inputs without evidence can be scored by workers while this process
 database work. The workers are forked once per run and inherit the library, so they score
 with the same definitions and engines; each job carries only the questionnaire key, the
 answers and the client environment, and the columns come back as plain data, the same as
-scoring them here (the worker runs the same function).
+scoring them here (the worker runs the same function). A worker also inherits copies of the
+parent's database connections and never uses them; psycopg does not close a connection
+object in a process other than the one that opened it, so the parent's stay open.
 """
 
 from __future__ import annotations
