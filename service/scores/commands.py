@@ -180,7 +180,14 @@ def _rules_group(definitions: Definitions) -> click.Group:
 def _rescore_command(definitions: Definitions) -> click.Command:
     @click.command("rescore")
     @click.option("--force", is_flag=True, help="Re-score even when no input has changed.")
-    def rescore(force: bool) -> None:
+    @click.option(
+        "--workers",
+        type=click.IntRange(1, 64),
+        default=1,
+        show_default=True,
+        help="Score in this many worker processes (the database work stays in this one).",
+    )
+    def rescore(force: bool, workers: int) -> None:
         """Re-score every scored assessment with today's rules and knowledge base."""
         _, library = definitions()
         engine = create_db_engine(get_settings().database_url)
@@ -189,7 +196,9 @@ def _rescore_command(definitions: Definitions) -> click.Command:
             with factory() as session:
                 total = count_scored(session)
             with click.progressbar(length=total, label="Re-scoring") as bar:
-                summary = rescore_all(factory, library, force=force, progress=bar.update)
+                summary = rescore_all(
+                    factory, library, force=force, progress=bar.update, workers=workers
+                )
         finally:
             engine.dispose()
         click.echo(rescore_report(summary))

@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -23,6 +23,7 @@ from service.clients.models import Client
 from service.db import utcnow
 from service.scores import service as score_service
 from service.scores.models import ScoreRecord, ScoreTrigger
+from service.scores.scoring_pool import ScoringPool
 from service.scoring.library import Library
 from service.webhooks import notify
 from service.webhooks.events import EventType
@@ -83,6 +84,7 @@ def rescore_all(
     force: bool = False,
     progress: Callable[[int], None] = lambda done: None,
     reuse: bool = True,
+    workers: int = 1,
 ) -> RescoreSummary:
     """Re-score in chunks, one transaction per chunk, reporting progress after each.
 
@@ -91,24 +93,27 @@ def rescore_all(
     history rows inserted in bulk and `latest_score_id` set in one statement. An interruption
     loses at most the chunk in progress; a rerun skips what was done (same inputs, same hash).
     With `reuse`, assessments whose inputs hash alike (same answers, client environment,
-    definitions and engine, no evidence) are scored once per run.
+    definitions and engine, no evidence) are scored once per run. With `workers` above 1, a
+    chunk's assessments without evidence are scored in that many forked processes
+    (`scoring_pool`), which gives the same records.
     """
     summary = RescoreSummary()
-    results = _Results(enabled=reuse)
     after: uuid.UUID | None = None
-    while True:
-        with factory.begin() as session:
-            chunk = _next_chunk(session, after)
-            if not chunk:
-                return summary
-            _rescore_chunk(session, library, chunk, summary, results, force=force)
-            after = chunk[-1].id
-        progress(len(chunk))
+    with ScoringPool(library, workers) as pool:
+        results = _Results(pool, enabled=reuse)
+        while True:
+            with factory.begin() as session:
+                chunk = _next_chunk(session, after)
+                if not chunk:
+                    return summary
+                _rescore_chunk(session, library, chunk, summary, results, force=force)
+                after = chunk[-1].id
+            progress(len(chunk))
 
 
-@dataclass(frozen=True)
-class _Stored:
-    """One assessment as re-scoring reads it, with its latest score's summary."""
+class _Stored(NamedTuple):
+    """One assessment as re-scoring reads it, with its latest score's summary (a named
+    tuple: made from each row read, 10,000 times a run, where a frozen dataclass is slow)."""
 
     id: uuid.UUID
     organisation_id: uuid.UUID
@@ -170,25 +175,11 @@ def _rescore_chunk(
         [s.id for s in chunk if s.organisation_id in subscribed or publisher.has_evidence(s.id)],
     )
     first = _first_sequences(session, [s.id for s in chunk if s.sequence is None])
+    due = _due(session, publisher, chunk, whole, clients, summary, force=force)
+    scored = results.get([(inputs, digest) for _, _, inputs, digest in due], summary)
     records: list[dict[str, Any]] = []
-    for stored in chunk:
-        summary.examined += 1
-        assessment = whole.get(stored.id)
-        if assessment is not None:
-            inputs = score_service.current_inputs(publisher, assessment)
-        else:
-            questionnaire = session.get(QuestionnaireVersion, stored.questionnaire_id)
-            assert questionnaire is not None  # a foreign key
-            environment_questionnaire_id, environment = clients[stored.client_id]
-            inputs = score_service.plain_inputs(
-                publisher, questionnaire, environment_questionnaire_id, stored.answers, environment
-            )
-        digest = inputs.digest
-        if stored.inputs_hash == digest and not force:
-            summary.unchanged += 1
-            continue
+    for (stored, assessment, inputs, digest), columns in zip(due, scored, strict=True):
         sequence = stored.sequence + 1 if stored.sequence is not None else first[stored.id]
-        scored = results.get(digest, inputs, summary)
         values = score_service.score_values(
             stored.organisation_id,
             stored.id,
@@ -196,7 +187,7 @@ def _rescore_chunk(
             inputs,
             ScoreTrigger.RESCORED,
             digest,
-            scored,
+            columns,
         )
         records.append(values)
         if assessment is not None and stored.organisation_id in subscribed:
@@ -207,31 +198,102 @@ def _rescore_chunk(
     _write(session, chunk, records)
 
 
+_Due = tuple[_Stored, Assessment | None, score_service.Inputs, str]
+"""An assessment to re-score: as read, whole when read whole, its inputs and their hash."""
+
+
+def _due(
+    session: Session,
+    publisher: score_service.Publisher,
+    chunk: list[_Stored],
+    whole: dict[uuid.UUID, Assessment],
+    clients: dict[uuid.UUID, tuple[uuid.UUID, dict[str, Any]]],
+    summary: RescoreSummary,
+    *,
+    force: bool,
+) -> list[_Due]:
+    """The chunk's assessments whose inputs changed since their latest score (all, forced)."""
+    due: list[_Due] = []
+    for stored in chunk:
+        summary.examined += 1
+        assessment = whole.get(stored.id)
+        inputs = _inputs(session, publisher, stored, assessment, clients)
+        digest = inputs.digest
+        if stored.inputs_hash == digest and not force:
+            summary.unchanged += 1
+            continue
+        due.append((stored, assessment, inputs, digest))
+    return due
+
+
+def _inputs(
+    session: Session,
+    publisher: score_service.Publisher,
+    stored: _Stored,
+    assessment: Assessment | None,
+    clients: dict[uuid.UUID, tuple[uuid.UUID, dict[str, Any]]],
+) -> score_service.Inputs:
+    """Today's inputs: from the whole assessment when it was read whole, else from the
+    columns read with the chunk."""
+    if assessment is not None:
+        return score_service.current_inputs(publisher, assessment)
+    questionnaire = session.get(QuestionnaireVersion, stored.questionnaire_id)
+    assert questionnaire is not None  # a foreign key
+    environment_questionnaire_id, environment = clients[stored.client_id]
+    return score_service.plain_inputs(
+        publisher, questionnaire, environment_questionnaire_id, stored.answers, environment
+    )
+
+
 class _Results:
     """The scored columns of a run by inputs hash: the hash covers everything a score is
     computed from (answers, client environment, content hashes, engine version), so equal
     hashes give equal columns. Inputs with evidence are not kept (their record names the
-    evidence); at most `KEPT` results, the oldest dropped first."""
+    evidence); at most `KEPT` results, the oldest dropped first. What is left to score after
+    that is scored by the pool, all of a chunk at once; inputs with evidence here."""
 
     KEPT = 4096
 
-    def __init__(self, *, enabled: bool) -> None:
+    def __init__(self, pool: ScoringPool, *, enabled: bool) -> None:
+        self.pool = pool
         self.enabled = enabled
         self._kept: dict[str, dict[str, Any]] = {}
 
     def get(
-        self, digest: str, inputs: score_service.Inputs, summary: RescoreSummary
+        self, due: list[tuple[score_service.Inputs, str]], summary: RescoreSummary
+    ) -> list[dict[str, Any]]:
+        """The columns of each of `due` (inputs and their hash), in order."""
+        plain: dict[str, score_service.Inputs] = {}  # by hash (by position without reuse)
+        for position, (inputs, digest) in enumerate(due):
+            if inputs.evidence is None and (not self.enabled or digest not in self._kept):
+                plain.setdefault(digest if self.enabled else str(position), inputs)
+        jobs = [(_key(inputs), inputs.answers, inputs.client) for inputs in plain.values()]
+        fresh = dict(zip(plain, self.pool.score(jobs), strict=True))
+        found: list[dict[str, Any]] = []
+        for position, (inputs, digest) in enumerate(due):
+            if inputs.evidence is not None:
+                found.append(score_service.scored_columns(inputs))
+            elif not self.enabled:
+                found.append(fresh[str(position)])
+            else:
+                found.append(self._take(digest, fresh, summary))
+        return found
+
+    def _take(
+        self, digest: str, fresh: dict[str, dict[str, Any]], summary: RescoreSummary
     ) -> dict[str, Any]:
-        if not self.enabled or inputs.evidence is not None:
-            return score_service.scored_columns(inputs)
-        found = self._kept.get(digest)
-        if found is not None:
+        kept = self._kept.get(digest)
+        if kept is not None:
             summary.reused += 1
-            return found
-        found = self._kept[digest] = score_service.scored_columns(inputs)
+            return kept
+        kept = self._kept[digest] = fresh[digest]
         if len(self._kept) > self.KEPT:
             del self._kept[next(iter(self._kept))]
-        return found
+        return kept
+
+
+def _key(inputs: score_service.Inputs) -> str:
+    return f"{inputs.questionnaire.slug}@{inputs.questionnaire.version}"
 
 
 def _subscribed_organisations(session: Session) -> set[uuid.UUID]:

@@ -24,12 +24,10 @@ from service.catalog.models import QuestionnaireVersion
 from service.catalog.schemas import QuestionnaireRef
 from service.db import utcnow
 from service.errors import Conflict, NotFound
-from service.evidence import scoring as evidence_scoring
 from service.evidence import service as evidence_service
 from service.evidence.scoring import EvidenceUse
-from service.observability import metrics
 from service.questionnaires.loader import DefinitionError, DefinitionProblem
-from service.scores import stored_paths
+from service.scores import columns, stored_paths
 from service.scores.models import (
     DETAIL,
     KnowledgeSnapshot,
@@ -51,7 +49,7 @@ from service.scoring.knowledge import KnowledgeBase
 from service.scoring.library import Library, LoadedPack
 from service.scoring.paths import ImprovementPath, improvement_paths
 from service.scoring.rules import RulePack
-from service.scoring.serialise import score_from_result, score_to_result
+from service.scoring.serialise import score_from_result
 
 
 @dataclass(frozen=True)
@@ -258,18 +256,7 @@ def score_values(
 
 def scored_columns(inputs: Inputs) -> dict[str, Any]:
     """The columns that follow from scoring the inputs: figures, findings, paths, evidence."""
-    scored = inputs.scored_answers
-    with metrics.SCORING_SECONDS.time():
-        score = inputs.engine.score(scored, inputs.client)
-    paths = improvement_paths(inputs.engine, scored, inputs.client, score)
-    return {
-        **_summary_columns(score),
-        "result": score_to_result(score),
-        "improvement_paths": stored_paths.dump(paths),
-        "evidence": evidence_scoring.record(inputs.engine, inputs.evidence, score, inputs.client)
-        if inputs.evidence
-        else None,
-    }
+    return columns.scored(inputs.engine, inputs.scored_answers, inputs.client, inputs.evidence)
 
 
 def note(record: ScoreRecord) -> dict[str, Any]:
@@ -296,17 +283,6 @@ def note_of(values: Mapping[str, Any]) -> dict[str, Any]:
         "integration_risk": values["integration_risk"],
         "risk_band": values["risk_band"],
         "recommendation": values["recommendation"],
-    }
-
-
-def _summary_columns(score: Score) -> dict[str, Any]:
-    return {
-        "technical_currency": score.technical_currency.score,
-        "currency_band": score.technical_currency.band,
-        "integration_risk": score.integration_risk.score,
-        "risk_band": score.integration_risk.band,
-        "recommendation": score.recommendation.value,
-        "completeness": round(score.completeness.ratio, 4),
     }
 
 

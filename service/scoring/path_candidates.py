@@ -64,6 +64,17 @@ def version_entries(engine: Engine) -> dict[str, str]:
     return found
 
 
+@lru_cache(maxsize=16)
+def touched_by(engine: Engine) -> dict[str, frozenset[str]]:
+    """For each vendor question, the answers a change of it can move: itself and the versions
+    that follow it (moving to other software moves its version too)."""
+    entries = version_entries(engine)
+    return {
+        question: frozenset((question, *(v for v, entry in entries.items() if entry == question)))
+        for question in engine.vendor.questions
+    }
+
+
 def candidate_values(engine: Engine) -> dict[str, tuple[Any, ...]]:
     """For every vendor question, the answers worth trying (worked out once per engine)."""
     return dict(_candidate_values(engine))

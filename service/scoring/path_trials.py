@@ -4,9 +4,10 @@ the best case a change can reach (the bound that prunes the search)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
+from operator import itemgetter
 from typing import Any
 
 from service.questionnaires.conditions import UNKNOWN
@@ -24,10 +25,11 @@ Outcome = str | bool | None
 client's gaps), True when it fires on known answers, else the vendor question it rests on."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class State:
     """How scoring sees one answer set: the answers that count, the hidden questions, and
-    the rules' outcomes (those of one dimension, for a trial)."""
+    the rules' outcomes (those of one dimension, for a trial). Never changed once made (not
+    frozen only because a frozen dataclass is slower to make, and a search makes thousands)."""
 
     active: dict[str, Any]
     hidden: frozenset[str]
@@ -55,12 +57,18 @@ class Evaluator:
             layout.by_dimension,
             layout.specs,
         )
+        self.pickers, self.vendor_reads = layout.pickers, layout.vendor_reads
+        self.ranks = (
+            partial(engine.band_rank, DIMENSIONS[0]),
+            partial(engine.band_rank, DIMENSIONS[1]),
+        )
         vendor = engine.vendor_responses(answers)
         active, hidden = vendor.active, vendor.hidden
         outcomes = [self._outcome(live, active, hidden) for live in self.rules]
         self.base = State(active, hidden, outcomes)
         self._totals: dict[tuple[int, tuple[Outcome, ...]], Totals] = {}
         self._best: dict[tuple[Dimension, Trail, frozenset[str]], Totals] = {}
+        self._resting: dict[tuple[int, Trail], list[tuple[int, str]]] = {}
 
     def _outcome(
         self, live: LiveRule, active: Mapping[str, Any], hidden: frozenset[str]
@@ -160,22 +168,36 @@ class Evaluator:
             reach.update(self.dependents.get(question, ()))
         optimistic = list(state.outcomes)
         joinable = set(reach)  # unknowns a touched rule may come to rest on
+        reads = self.vendor_reads
         for question in reach:
             for i in readers.get(question, ()):
                 optimistic[i] = False
-                joinable.update(self.rules[i].compiled.vendor_reads)
-        for i in self.by_dimension[position]:
-            outcome = optimistic[i]
-            if isinstance(outcome, str) and outcome in joinable:
+                joinable.update(reads[i])
+        for i, outcome in self._unknowns(position, trail, state):
+            if outcome in joinable:
                 optimistic[i] = False  # counted once among rules that may change: maybe not
         found = self._best[key] = self.dimension(dimension, optimistic)
+        return found
+
+    def _unknowns(self, position: int, trail: Trail, state: State) -> list[tuple[int, str]]:
+        """The dimension's rules resting on an unknown in this trial's state, and on which
+        (remembered per trial: every question's best case after it asks)."""
+        key = (position, trail)
+        found = self._resting.get(key)
+        if found is None:
+            outcomes = state.outcomes
+            found = self._resting[key] = [
+                (i, outcome)
+                for i in self.by_dimension[position]
+                if isinstance(outcome := outcomes[i], str)
+            ]
         return found
 
     def dimension(self, dimension: Dimension, outcomes: list[Outcome]) -> Totals:
         """Rank, number of blockers, score and fired rules of one dimension, as
         `Engine._assemble` computes them (remembered per set of outcomes)."""
-        position = DIMENSIONS.index(dimension)
-        key = (position, tuple([outcomes[i] for i in self.by_dimension[position]]))
+        position = _POSITION[dimension]
+        key = (position, self.pickers[position](outcomes))
         found = self._totals.get(key)
         if found is None:
             found = self._totals[key] = self._dimension(dimension, position, key[1])
@@ -185,7 +207,7 @@ class Evaluator:
         self, dimension: Dimension, position: int, outcomes: tuple[Outcome, ...]
     ) -> Totals:
         """`outcomes`: the dimension's rules' own, in the order of its specs."""
-        caps, single_valued = self.caps[position], self.single_valued
+        caps, single_valued, specs = self.caps[position], self.single_valued, self.specs[position]
         points = [0.0] * len(caps)
         fired: list[str] = []
         blocking: list[int] = []
@@ -193,7 +215,7 @@ class Evaluator:
         for j, outcome in enumerate(outcomes):
             if outcome is False:
                 continue
-            _, category, known, unknown, min_band, rule = self.specs[position][j]
+            _, category, known, unknown, min_band, rule = specs[j]
             fired.append(rule)
             if outcome is True:
                 points[category] += known
@@ -206,7 +228,7 @@ class Evaluator:
         if contested:  # as the engine: the largest counts, added in pack order
             points = [0.0] * len(caps)
             counted = {min(group)[2] for group in contested.values()}
-            for j, (_, category, known, unknown, _, _) in enumerate(self.specs[position]):
+            for j, (_, category, known, unknown, _, _) in enumerate(specs):
                 outcome = outcomes[j]
                 if outcome is True:
                     points[category] += known
@@ -214,7 +236,7 @@ class Evaluator:
                     points[category] += unknown
         total = min(100.0, sum([min(p, cap) for p, cap in zip(points, caps, strict=True)]))
         score = round(100 - total) if dimension is Dimension.TECHNICAL_CURRENCY else round(total)
-        rank = self.engine.band_rank(dimension, score)
+        rank = self.ranks[position](score)
         blockers = [band for band in blocking if band > rank]
         if blockers:
             rank = max(blockers)
@@ -255,6 +277,9 @@ class _Layout:
     readers: tuple[dict[str, list[int]], ...]
     by_dimension: tuple[list[int], ...]
     specs: tuple[tuple[_Spec, ...], ...]
+    pickers: tuple[Callable[[list[Outcome]], tuple[Outcome, ...]], ...]
+    """For each dimension, its rules' outcomes out of the plan's, as a tuple (in C)."""
+    vendor_reads: tuple[tuple[str, ...], ...]
 
 
 def _layout_of(rules: tuple[LiveRule, ...]) -> _Layout:
@@ -270,11 +295,19 @@ def _layout_of(rules: tuple[LiveRule, ...]) -> _Layout:
         for question in live.compiled.vendor_reads:
             readers[live.compiled.dimension].setdefault(question, []).append(i)
     specs = tuple(tuple(_spec(i, rules[i].compiled) for i in indices) for indices in by_dimension)
-    layout = _Layout(readers, by_dimension, specs)
+    pickers = tuple(_picker(indices) for indices in by_dimension)
+    reads = tuple(live.compiled.vendor_reads for live in rules)
+    layout = _Layout(readers, by_dimension, specs, pickers, reads)
     if len(_LAYOUTS) >= _KEPT_LAYOUTS:
         _LAYOUTS.pop(next(iter(_LAYOUTS)), None)
     _LAYOUTS[id(rules)] = (rules, layout)
     return layout
+
+
+def _picker(indices: list[int]) -> Callable[[list[Outcome]], tuple[Outcome, ...]]:
+    if len(indices) > 1:
+        return itemgetter(*indices)
+    return lambda outcomes: tuple([outcomes[i] for i in indices])  # itemgetter(i) is no tuple
 
 
 _KEPT_LAYOUTS = 64
@@ -282,6 +315,7 @@ _LAYOUTS: dict[int, tuple[tuple[LiveRule, ...], _Layout]] = {}
 
 
 _NO_CLIENT: Mapping[str, Any] = {}
+_POSITION = {dimension: i for i, dimension in enumerate(DIMENSIONS)}
 
 _Spec = tuple[int, int, float, float, int, str]
 """A rule as a trial totals it: position in the plan, category, points when known and when

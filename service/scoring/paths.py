@@ -28,7 +28,12 @@ from service.questionnaires.conditions import is_known, leaves, parse_version
 from service.questionnaires.matching import entry_of
 from service.questionnaires.schema import Question
 from service.scoring.engine import Engine, Score
-from service.scoring.path_candidates import candidate_values, suggestible, version_entries
+from service.scoring.path_candidates import (
+    candidate_values,
+    suggestible,
+    touched_by,
+    version_entries,
+)
 from service.scoring.path_trials import Evaluator, State, Trail
 from service.scoring.rules import BANDS, Dimension
 
@@ -60,8 +65,11 @@ class ImprovementPath:
     """Rules that would stop counting against the vendor."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Trial:
+    """One candidate answer set of a search, scored for one dimension (never changed once
+    made; not frozen, which is slower to make)."""
+
     answers: dict[str, Any]
     trail: Trail
     state: State
@@ -69,13 +77,11 @@ class _Trial:
     blockers: int
     score: int
     findings: frozenset[str]
-
-    def better_than(self, other: _Trial, dimension: Dimension) -> bool:
-        return self.key(dimension) < other.key(dimension)
+    ranked: tuple[int, int, int]
+    """How good it is, best first: rank, blockers, then score (higher currency is better)."""
 
     def key(self, dimension: Dimension) -> tuple[int, int, int]:
-        direction = -1 if dimension is Dimension.TECHNICAL_CURRENCY else 1
-        return (self.rank, self.blockers, direction * self.score)
+        return self.ranked
 
 
 def improvement_paths(
@@ -97,8 +103,10 @@ class _Finder:
         self.client = dict(client)
         self.candidates = candidate_values(engine)
         self.version_entries = version_entries(engine)
+        self.touched = touched_by(engine)
         self.evaluator = Evaluator(engine, self.answers, self.client)
         self._trials_made: dict[tuple[Trail, Dimension], _Trial] = {}
+        self._options_made: dict[tuple[str, Trail], list[tuple[Any, str]]] = {}
         self._visible: dict[str, Question] | None = None
 
     def paths(self, dimension: Dimension, score: Score) -> list[ImprovementPath]:
@@ -165,8 +173,11 @@ class _Finder:
     ) -> tuple[tuple[Change, ...], _Trial] | None:
         current, changes = base, []
         remaining = list(questions)
-        for _ in range(MAX_CHANGES):
-            best = self._best_step(dimension, current, remaining)
+        for round_ in range(MAX_CHANGES):
+            if not self._can_reach(dimension, current, remaining, target):
+                return None  # however the rounds left go, they end without a path
+            last = round_ == MAX_CHANGES - 1
+            best = self._best_step(dimension, current, remaining, target if last else None)
             if best is None:
                 return None
             question, value, current = best
@@ -181,31 +192,65 @@ class _Finder:
         self, dimension: Dimension, after: _Trial, question: Question
     ) -> Iterator[tuple[Any, _Trial]]:
         answers = after.answers
-        now = answers.get(question.id)
-        for value in self._targets(question, answers):
-            if value != now:
-                step = (*after.trail, (question.id, repr(value)))
-                found = self._trials_made.get((step, dimension))
-                if found is None:
-                    moved, keys = self._moved(answers, question.id, value)
-                    state = self.evaluator.step(dimension, after.state, moved, keys)
-                    found = self._trial(dimension, moved, step, state)
-                yield value, found
+        for value, shown in self._options(question, after):
+            step = (*after.trail, (question.id, shown))
+            found = self._trials_made.get((step, dimension))
+            if found is None:
+                moved, keys = self._moved(answers, question.id, value)
+                state = self.evaluator.step(dimension, after.state, moved, keys)
+                found = self._trial(dimension, moved, step, state)
+            yield value, found
+
+    def _options(self, question: Question, after: _Trial) -> list[tuple[Any, str]]:
+        """The answers a change of the question may move to after a trial (not the one it
+        has), each with its repr; remembered per trial, which every dimension and round that
+        tries the question after it shares (the answers are the trail's)."""
+        key = (question.id, after.trail)
+        found = self._options_made.get(key)
+        if found is None:
+            now = after.answers.get(question.id)
+            found = self._options_made[key] = [
+                (value, repr(value))
+                for value in self._targets(question, after.answers)
+                if value != now
+            ]
+        return found
+
+    def _can_reach(
+        self, dimension: Dimension, current: _Trial, remaining: list[Question], target: int
+    ) -> bool:
+        """Whether changing all the remaining questions at once could reach the target band
+        at best: if not, no combination of some of them can (each touches less), and the
+        greedy search, which only keeps a combination that reaches it, ends without a path."""
+        if current.rank <= target:
+            return True
+        touched = frozenset().union(*(self._touches(q.id) for q in remaining))
+        rank = self.evaluator.best_case(dimension, current.trail, current.state, touched)[0]
+        return rank <= target
 
     def _best_step(
-        self, dimension: Dimension, current: _Trial, remaining: list[Question]
+        self,
+        dimension: Dimension,
+        current: _Trial,
+        remaining: list[Question],
+        need: int | None = None,
     ) -> tuple[Question, Any, _Trial] | None:
         """The change a plain search would take: of the trials better than `current`, the one
         with the best key, the first in question and value order on a tie. Questions are
         tried most promising first (by their best case, which no change of them can beat),
-        so that once a good change is found the others are mostly skipped unseen."""
+        so that once a good change is found the others are mostly skipped unseen.
+
+        `need` (the last round): only a change reaching that rank makes a path, and one that
+        does ranks before every one that does not, so questions whose best case cannot reach
+        it are not tried (the step found is the plain search's whenever it reaches `need`)."""
         direction = -1 if dimension is Dimension.TECHNICAL_CURRENCY else 1
         ranked: list[tuple[tuple[int, int, int], int, Question]] = []
         for index, question in enumerate(remaining):
             rank, _, score, _ = self.evaluator.best_case(
                 dimension, current.trail, current.state, self._touches(question.id)
             )
-            ranked.append(((rank, 0, direction * score), index, question))
+            if need is None or rank <= need:
+                ranked.append(((rank, 0, direction * score), index, question))
         ranked.sort(key=lambda item: (item[0], item[1]))
         beat = current.key(dimension)
         best: tuple[tuple[int, int, int], tuple[int, int], Question, Any, _Trial] | None = None
@@ -224,9 +269,7 @@ class _Finder:
 
     def _touches(self, question: str) -> frozenset[str]:
         """The answers a change of this question can move: itself and its version."""
-        return frozenset(
-            (question, *(v for v, entry in self.version_entries.items() if entry == question))
-        )
+        return self.touched[question]
 
     def _implied(self, moved: Mapping[str, Any], named: set[str]) -> tuple[Change, ...]:
         """Answers a change carried with it (the new software's version), stated as changes."""
@@ -283,7 +326,9 @@ class _Finder:
     ) -> _Trial:
         """Re-scored answers (only what changed), so a path moves the band it claims to."""
         rank, blockers, score, findings = self.evaluator.dimension(dimension, state.outcomes)
-        trial = _Trial(answers, trail, state, rank, blockers, score, findings)
+        direction = -1 if dimension is Dimension.TECHNICAL_CURRENCY else 1
+        ranked = (rank, blockers, direction * score)
+        trial = _Trial(answers, trail, state, rank, blockers, score, findings, ranked)
         self._trials_made[(trail, dimension)] = trial
         return trial
 

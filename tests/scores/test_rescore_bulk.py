@@ -255,3 +255,37 @@ def test_assessments_with_the_same_inputs_are_scored_once_per_run(
             wanted = _columns(_one_at_a_time(check, changed, assessment_id))
             assert got == wanted
             check.rollback()
+
+
+def test_scoring_in_worker_processes_records_what_scoring_here_records(
+    tmp_path: Path,
+    catalog: Catalog,
+    library: Library,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    org: Organisation,
+) -> None:
+    ids = []
+    for scenario in scenarios()[:6]:
+        client = builders.client(session, catalog, org, environment=scenario.client)
+        row = builders.assessment(
+            session,
+            catalog,
+            org,
+            answers=scenario.answers,
+            submitted=True,
+            library=library,
+            client_row=client,
+        )
+        ids.append(row.id)
+    session.commit()
+    changed = library_with(tmp_path, catalog, torchserve="current")
+
+    summary = rescore_all(session_factory, changed, force=True, workers=2)
+    assert (summary.examined, summary.rescored) == (len(ids), len(ids))
+    with session_factory() as check:
+        for assessment_id in ids:
+            got = _columns(_latest(check, assessment_id))
+            wanted = _columns(_one_at_a_time(check, changed, assessment_id))
+            assert got == wanted
+            check.rollback()

@@ -9,6 +9,7 @@ import pytest
 
 from service.scoring.engine import Engine
 from service.scoring.library import Library
+from service.scoring.path_candidates import touched_by, version_entries
 from service.scoring.paths import ImprovementPath, improvement_paths
 from service.scoring.rules import BANDS
 from tests.builders import example
@@ -107,3 +108,21 @@ def test_every_path_moves_the_band_it_claims_and_never_touches_the_product(
                 values = set(option) if isinstance(option, list) else {option}
                 before = change.current if isinstance(change.current, list) else [change.current]
                 assert not (values - set(before)) & blocked, (change.question, option)
+
+
+def test_the_answers_a_change_moves_are_each_engines_own(library: Library) -> None:
+    """`touched_by` is kept per engine: each engine's comes from its own pack's version
+    questions, never another's (1.0 and 2.0 read different versions)."""
+    seen = []
+    for key in ("ai-framework@1.0", KEY):
+        engine = library.engine(key)
+        assert engine is not None
+        entries = version_entries(engine)
+        touched = touched_by(engine)
+        assert set(touched) == set(engine.vendor.questions)
+        for question, moved in touched.items():
+            followers = {v for v, entry in entries.items() if entry == question}
+            assert moved == {question, *followers}
+        seen.append(touched)
+    assert seen[0] != seen[1]
+    assert any(len(moved) > 1 for moved in seen[1].values()), "a choice carries its version"
