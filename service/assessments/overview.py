@@ -75,6 +75,8 @@ class Criteria:
     client_id: uuid.UUID | None = None
     vendor_id: uuid.UUID | None = None
     nothing: bool = False
+    titled: tuple[uuid.UUID, ...] | None = None
+    """The ids `q` found (`searched`), when few enough; then they stand for the title search."""
 
 
 @dataclass(frozen=True)
@@ -231,7 +233,9 @@ def _conditions(organisation_id: uuid.UUID, criteria: Criteria) -> list[ColumnEl
     ]
     if criteria.nothing:
         conditions.append(Assessment.id.is_(None))
-    if criteria.q:
+    if criteria.titled is not None:
+        conditions.append(Assessment.id.in_(criteria.titled))
+    elif criteria.q:
         conditions.append(contains(Assessment.title, criteria.q))
     if criteria.status is not None:
         conditions.append(Assessment.status == criteria.status)
@@ -240,6 +244,30 @@ def _conditions(organisation_id: uuid.UUID, criteria: Criteria) -> list[ColumnEl
     if criteria.vendor_id is not None:
         conditions.append(Assessment.vendor_id == criteria.vendor_id)
     return conditions
+
+
+TITLED_LIMIT = 1000
+"""Up to this many rows whose title contains `q`, the page and the counts take their ids
+(`searched`); beyond it the title search stays a condition, and the sort's index finds a page
+after a short scan (1,001 matches in 100,000 rows: about 5,000 rows read for 50)."""
+
+
+def searched(session: Session, organisation_id: uuid.UUID, criteria: Criteria) -> Criteria:
+    """`criteria` with the rows `q` finds looked up first, when there are few of them.
+
+    PostgreSQL estimates `title ILIKE '%term%'` from the title histogram, so one of its 100
+    bounds that happens to contain the term makes it 1% of the rows (1,000 at 100,000, when
+    22 match), and the page is then read down the sort's index, filtering every row for the
+    50 that are not there (790 ms). A list of ids is counted exactly, so the page is read by
+    primary key and sorted, whatever the sample. Without an ORDER BY, the look-up itself is
+    the trigram index, or at worst one pass over the rows, never a sort's index walk."""
+    if not criteria.q or criteria.nothing:
+        return criteria
+    query = select(Assessment.id).where(*_conditions(organisation_id, criteria))
+    found = session.scalars(query.limit(TITLED_LIMIT + 1)).all()
+    if len(found) > TITLED_LIMIT:
+        return criteria
+    return replace(criteria, titled=tuple(found))
 
 
 def _with_progress(session: Session, rows: Sequence[Row]) -> list[Row]:

@@ -123,6 +123,7 @@ def show_dashboard(
         vendor_id=vendors.id,
         nothing=clients.nothing or vendors.nothing,
     )
+    criteria = overview.searched(session, organisation_id, criteria)
     start, stale_link = _cursor(cursor, ordering)
     found = overview.page_of(
         session, organisation_id, criteria, ordering.sort, ordering.descending, start
