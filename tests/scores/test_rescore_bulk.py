@@ -67,6 +67,44 @@ def _columns(record: ScoreRecord) -> dict[str, Any]:
     }
 
 
+def _submitted(
+    session: Session,
+    catalog: Catalog,
+    library: Library,
+    org: Organisation,
+    inputs: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> list[Any]:
+    """Ids of submitted, scored assessments of these (answers, client environment) pairs,
+    each for a client of its own, committed."""
+    ids = []
+    for answers, environment in inputs:
+        client = builders.client(session, catalog, org, environment=environment)
+        row = builders.assessment(
+            session,
+            catalog,
+            org,
+            answers=answers,
+            submitted=True,
+            library=library,
+            client_row=client,
+        )
+        ids.append(row.id)
+    session.commit()
+    return ids
+
+
+def _assert_as_one_at_a_time(
+    session_factory: sessionmaker[Session], library: Library, ids: list[Any]
+) -> None:
+    """Each assessment's latest record has the columns scoring it alone would record."""
+    with session_factory() as check:
+        for assessment_id in ids:
+            got = _columns(_latest(check, assessment_id))
+            wanted = _columns(_one_at_a_time(check, library, assessment_id))
+            assert got == wanted
+            check.rollback()
+
+
 def test_bulk_rescore_records_what_scoring_one_at_a_time_records(
     tmp_path: Path,
     catalog: Catalog,
@@ -75,21 +113,8 @@ def test_bulk_rescore_records_what_scoring_one_at_a_time_records(
     session_factory: sessionmaker[Session],
     org: Organisation,
 ) -> None:
-    chosen = scenarios()[:8]
-    ids = []
-    for scenario in chosen:
-        client = builders.client(session, catalog, org, environment=scenario.client)
-        row = builders.assessment(
-            session,
-            catalog,
-            org,
-            answers=scenario.answers,
-            submitted=True,
-            library=library,
-            client_row=client,
-        )
-        ids.append(row.id)
-    session.commit()
+    inputs = [(scenario.answers, scenario.client) for scenario in scenarios()[:8]]
+    ids = _submitted(session, catalog, library, org, inputs)
     before = {i: session.get(Assessment, i).updated_at for i in ids}  # type: ignore[union-attr]
     changed = library_with(tmp_path, catalog, torchserve="current")
 
@@ -228,33 +253,15 @@ def test_assessments_with_the_same_inputs_are_scored_once_per_run(
 ) -> None:
     scenario = scenarios()[0]
     other = next(s for s in scenarios() if s.answers != scenario.answers)
-    ids = []
-    for answers in (scenario.answers, other.answers, scenario.answers):
-        client = builders.client(session, catalog, org, environment=scenario.client)
-        row = builders.assessment(
-            session,
-            catalog,
-            org,
-            answers=answers,
-            submitted=True,
-            library=library,
-            client_row=client,
-        )
-        ids.append(row.id)
-    session.commit()
+    inputs = [(a, scenario.client) for a in (scenario.answers, other.answers, scenario.answers)]
+    ids = _submitted(session, catalog, library, org, inputs)
     changed = library_with(tmp_path, catalog, torchserve="current")
 
     without = rescore_all(session_factory, changed, force=True, reuse=False)
     assert (without.rescored, without.reused) == (3, 0)
     summary = rescore_all(session_factory, changed, force=True)
     assert (summary.rescored, summary.reused) == (3, 1), "the third has the first's inputs"
-
-    with session_factory() as check:
-        for assessment_id in ids:
-            got = _columns(_latest(check, assessment_id))
-            wanted = _columns(_one_at_a_time(check, changed, assessment_id))
-            assert got == wanted
-            check.rollback()
+    _assert_as_one_at_a_time(session_factory, changed, ids)
 
 
 def test_scoring_in_worker_processes_records_what_scoring_here_records(
@@ -265,27 +272,10 @@ def test_scoring_in_worker_processes_records_what_scoring_here_records(
     session_factory: sessionmaker[Session],
     org: Organisation,
 ) -> None:
-    ids = []
-    for scenario in scenarios()[:6]:
-        client = builders.client(session, catalog, org, environment=scenario.client)
-        row = builders.assessment(
-            session,
-            catalog,
-            org,
-            answers=scenario.answers,
-            submitted=True,
-            library=library,
-            client_row=client,
-        )
-        ids.append(row.id)
-    session.commit()
+    inputs = [(scenario.answers, scenario.client) for scenario in scenarios()[:6]]
+    ids = _submitted(session, catalog, library, org, inputs)
     changed = library_with(tmp_path, catalog, torchserve="current")
 
     summary = rescore_all(session_factory, changed, force=True, workers=2)
     assert (summary.examined, summary.rescored) == (len(ids), len(ids))
-    with session_factory() as check:
-        for assessment_id in ids:
-            got = _columns(_latest(check, assessment_id))
-            wanted = _columns(_one_at_a_time(check, changed, assessment_id))
-            assert got == wanted
-            check.rollback()
+    _assert_as_one_at_a_time(session_factory, changed, ids)
