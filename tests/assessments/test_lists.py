@@ -248,9 +248,14 @@ def test_status_and_q_filters_are_index_searches(
     copies(session, "clients", 1000, named | {"name": "'Client ' || md5(g::text)"})
     copies(session, "assessments", 5000, named | {"title": "'Assessment ' || md5(g::text)"})
     session.execute(text("ANALYZE assessments, vendors, clients"))
-    assert "ix_assessments_status" in planned_indexes(
-        session, org, status=AssessmentStatus.SUBMITTED
-    )
+    # Any index that leads with the organisation and status serves the filter; which one the
+    # planner takes follows the statistics (the partial ones of migration 0016 are smaller)
+    by_status = {
+        "ix_assessments_status",
+        "ix_assessments_listed_status",
+        "ix_assessments_listed_counts",
+    }
+    assert by_status & planned_indexes(session, org, status=AssessmentStatus.SUBMITTED)
     searched = planned_indexes(session, org, search="pelican")
     assert {"ix_assessments_title_trgm", "ix_vendors_name_trgm", "ix_clients_name_trgm"} <= searched
     rows, _ = listing.list_assessments(session, org.id, PageParams(), search="pelican")
