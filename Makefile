@@ -49,7 +49,7 @@ types: $(INSTALLED)
 #
 # Tests run in TEST_WORKERS processes (pytest-xdist), whole modules to a worker so a module's
 # fixtures and order stay as written; 2 matches the CI machine's cores, where it took the two
-# passes from 24 minutes to 15-18 (measured with other work running). TEST_WORKERS=0 runs
+# passes from 24 minutes to about 9 (15-18 with other work running). TEST_WORKERS=0 runs
 # them in this process, one at a time.
 TEST_WORKERS ?= 2
 PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
