@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 
-import pytest
 import yaml
 
 from tests.repository import REPO_ROOT
+from tests.tools import unavailable
 from tests.wheel import BUILD, INSTALL
 
 
@@ -31,9 +30,8 @@ def compose_command() -> list[str] | None:
 def test_docker_compose_accepts_the_file() -> None:
     command = compose_command()
     if command is None:
-        if os.environ.get("STACKVET_REQUIRE_COMPOSE"):
-            pytest.fail("docker compose is required here (CI installs Debian's docker-compose)")
-        pytest.skip("neither `docker compose` nor `docker-compose` is installed")
+        message = "neither `docker compose` nor `docker-compose` is installed (apt: docker-compose)"
+        unavailable(message, "STACKVET_REQUIRE_COMPOSE", "the compose check")
     result = subprocess.run(
         [*command, "config", "--quiet"],
         cwd=REPO_ROOT,

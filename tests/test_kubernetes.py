@@ -14,6 +14,7 @@ import yaml
 
 from service.config import Settings
 from tests.repository import REPO_ROOT
+from tests.tools import unavailable
 
 FOLDER = REPO_ROOT / "deploy" / "kubernetes"
 KUBERNETES_VERSION = "1.30.0"  # the oldest release these manifests support (preStop sleep)
@@ -50,7 +51,9 @@ def test_kustomize_renders_the_base_with_the_image_tag() -> None:
     """With kubectl at hand (its built-in kustomize), the base renders and still validates."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
-        pytest.skip("kubectl is not installed; the kustomization's file list is checked above")
+        # not required in CI: Debian's kubectl (1.20) is too old to read the kustomization
+        message = "kubectl is not installed; the kustomization's file list is checked above"
+        unavailable(message, "STACKVET_REQUIRE_KUBECTL", "the render")
     rendered = subprocess.run(
         [kubectl, "kustomize", str(FOLDER)], capture_output=True, text=True, check=False
     )

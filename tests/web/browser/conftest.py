@@ -30,6 +30,7 @@ from service.users import passwords
 from tests import builders
 from tests.databases import wipe
 from tests.repository import REPO_ROOT
+from tests.tools import unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,12 +50,10 @@ SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
 
 def find_chromium(path: Path, *, required: bool) -> Path:
     """The browser, or a skip with the reason; a failure when the browser is required (CI)."""
-    if path.exists():
-        return path
-    message = f"Chromium is not installed at {path} (apt-get install chromium)"
-    if required:
-        pytest.fail(f"{message}, and STACKVET_REQUIRE_BROWSER is set: browser tests must run.")
-    pytest.skip(f"{message}; set STACKVET_REQUIRE_BROWSER=1 to make this a failure.")
+    if not path.exists():
+        message = f"Chromium is not installed at {path} (apt-get install chromium)"
+        unavailable(message, "STACKVET_REQUIRE_BROWSER", "browser tests", required=required)
+    return path
 
 
 @pytest.fixture(scope="session")
