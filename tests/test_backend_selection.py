@@ -1,0 +1,42 @@
+"""Tests marked `postgresql_only` are left out of the SQLite pass and collected in the
+PostgreSQL pass (they must never silently drop out of both)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.repository import REPO_ROOT
+
+MODULES = ("tests/test_pool_ping.py", "tests/test_migrations.py")
+
+
+def collected(backend: str) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["STACKVET_TEST_BACKEND"] = backend
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist", *MODULES],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return [line for line in result.stdout.splitlines() if "::" in line]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_postgresql_only_tests_run_in_the_postgresql_pass_alone(backend: str) -> None:
+    nodes = collected(backend)
+    postgresql_only = [
+        "tests/test_pool_ping.py::test_a_connection_that_died_while_idle_is_replaced_before_use",
+        "tests/test_migrations.py::test_an_upgrade_waits_while_the_migration_lock_is_held",
+    ]
+    for node in postgresql_only:
+        assert (node in nodes) is (backend == "postgresql"), (backend, node, nodes)
+    assert any(node.startswith("tests/test_migrations.py::") for node in nodes), "others stay"
