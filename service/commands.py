@@ -93,7 +93,7 @@ def serve(host: str, port: int, workers: int) -> None:
     signal.signal(signal.SIGTERM, lambda *_: None)
     try:
         uvicorn.run(
-            "service.main:create_app",
+            "service.main:create_served_app",
             factory=True,
             host=host,
             port=port,

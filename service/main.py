@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
-from service import openapi_contract
+from service import openapi_contract, process_heap
 from service.api_limits.dependency import RateLimitHeadersMiddleware
 from service.api_limits.service import DatabaseCounters, Limiter, Policy, RedisCounters
 from service.assessments.router import router as assessments_router
@@ -81,8 +81,13 @@ def create_app(
     catalog: Catalog | None = None,
     library: Library | None = None,
     engine: Engine | None = None,
+    settle_heap: bool = False,
 ) -> FastAPI:
-    """Build the app; tests pass a shared catalog, library and engine to avoid rebuilding them."""
+    """Build the app; tests pass a shared catalog, library and engine to avoid rebuilding them.
+
+    `settle_heap` freezes what start-up built out of the garbage collector's full passes
+    (`service/process_heap.py`); `stackvet serve` sets it through `create_served_app`.
+    """
     settings = settings or get_settings()
     # Broken definitions, rule packs or knowledge base stop start-up here, not at request time.
     catalog = catalog or load_catalog(settings.definitions_dir)
@@ -98,6 +103,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ready = _publish_definitions(app)
         embedded = _start_worker(app) if ready and settings.runs_embedded_worker else None
+        if settle_heap:
+            process_heap.settle()
         yield
         # uvicorn has let in-flight requests finish (or the grace period run out) by now.
         if embedded is not None:
@@ -175,6 +182,11 @@ def create_app(
     for folder in ("css", "fonts"):  # the report previews' stylesheet and fonts
         app.mount(f"/report-assets/{folder}", StaticFiles(directory=REPORTS_DIR / folder))
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as `stackvet serve` runs it: one per API process, its start-up heap frozen."""
+    return create_app(settle_heap=True)
 
 
 def _limiter(app: FastAPI, settings: Settings) -> Limiter | None:
