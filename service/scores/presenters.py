@@ -24,6 +24,7 @@ from service.scores.schemas import (
     Reason,
     RootFindingRead,
     RulePackRef,
+    ScoreEvidenceRead,
     ScoreRead,
     ToConfirmRead,
 )
@@ -204,8 +205,14 @@ def unstored(
     environment: QuestionnaireRef,
     answers: dict[str, Any],
     client: dict[str, Any],
+    *,
+    scored_answers: dict[str, Any] | None = None,
+    evidence: dict[str, Any] | None = None,
 ) -> ScoreRead:
-    """A score computed now with today's rules and not stored (what-if, offline scoring)."""
+    """A score computed now with today's rules and not stored (what-if, offline scoring).
+
+    `answers` are the declared ones the provenance shows; `scored_answers` those the score
+    used when evidence replaced some (`evidence`: what `evidence.scoring.record` keeps)."""
     loaded = library.pack_for(questionnaire.slug + "@" + questionnaire.version)
     assert loaded is not None
     provenance = Provenance(
@@ -224,4 +231,8 @@ def unstored(
         answers=answers,
         client_environment=client,
     )
-    return present(score, engine, improvement_paths(engine, answers, client, score), provenance)
+    scored = answers if scored_answers is None else scored_answers
+    read = present(score, engine, improvement_paths(engine, scored, client, score), provenance)
+    if evidence is not None:
+        read.evidence = ScoreEvidenceRead.model_validate(evidence)
+    return read

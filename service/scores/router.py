@@ -72,8 +72,11 @@ def score_what_if(
     library: LibraryDep,
     principal: Reader,
 ) -> ScoreRead:
-    """The score the assessment would get with these answers changed. Nothing is stored."""
+    """The score the assessment would get with these answers changed. Nothing is stored.
+
+    Evidence counts as in the stored score (a contradicted answer is scored with its
+    evidenced value) except for the answers changed here, which are taken as given."""
     assessment = assessment_service.get_assessment(
         session, principal.organisation_id, assessment_id
     )
-    return what_if.what_if(library, assessment, body.answers)
+    return what_if.what_if(session, library, assessment, body.answers)

@@ -157,6 +157,47 @@ def test_contradictions_change_the_score_and_say_so(
     assert evidence["contradictions"][0]["severity"] in {"high", "critical"}  # worst first
 
 
+def _caught(procurement: Caller, session: Session, catalog: Catalog, org: Organisation) -> str:
+    """A submitted assessment whose requirements.txt contradicts two declared versions."""
+    row = builders.assessment(session, catalog, org, answers=example("openweave.answers"))
+    session.commit()
+    upload(procurement, str(row.id), "requirements.txt")
+    response = procurement.post(f"/api/v1/assessments/{row.id}/submit")
+    assert response.status_code == 200, response.text
+    return str(row.id)
+
+
+def test_what_if_starts_from_the_evidenced_answers_the_score_used(
+    procurement: Caller, session: Session, catalog: Catalog, org: Organisation
+) -> None:
+    caught = _caught(procurement, session, catalog, org)
+    stored = procurement.get(f"/api/v1/assessments/{caught}/score").json()
+    unchanged = procurement.post(f"/api/v1/assessments/{caught}/what-if", json={"answers": {}})
+    assert unchanged.status_code == 200, unchanged.text
+    result = unchanged.json()
+    for dimension in ("technical_currency", "integration_risk"):
+        assert result[dimension]["score"] == stored[dimension]["score"]
+        assert result[dimension]["band"] == stored[dimension]["band"]
+    assert {f["rule_id"] for f in result["findings"]} == {f["rule_id"] for f in stored["findings"]}
+    assert result["improvement_paths"] == stored["improvement_paths"]
+    assert result["evidence"] == stored["evidence"]
+    assert result["provenance"]["answers"]["framework.version"] == "2.14.1"  # as declared
+
+
+def test_a_what_if_change_of_an_evidenced_answer_replaces_the_evidenced_value(
+    procurement: Caller, session: Session, catalog: Catalog, org: Organisation
+) -> None:
+    caught = _caught(procurement, session, catalog, org)
+    stored = procurement.get(f"/api/v1/assessments/{caught}/score").json()
+    upgraded = procurement.post(
+        f"/api/v1/assessments/{caught}/what-if", json={"answers": {"framework.version": "2.14.1"}}
+    ).json()
+    contradicted = {c["question"] for c in upgraded["evidence"]["contradictions"]}
+    assert contradicted == {"serving.runtime_version"}  # the one the change did not name
+    assert upgraded["provenance"]["answers"]["framework.version"] == "2.14.1"
+    assert upgraded["technical_currency"]["score"] > stored["technical_currency"]["score"]
+
+
 def test_a_submitted_assessment_only_takes_notes(
     procurement: Caller, session: Session, catalog: Catalog, org: Organisation
 ) -> None:
