@@ -288,7 +288,7 @@ def web_probes(engine: Engine) -> list[Probe]:
     if deep is not None:
         cursor = Cursor("updated", Key(deep[0], deep[1])).encode()
         paths["dashboard, page 1,001 (cursor)"] = f"/?cursor={cursor}"
-    for sort in ("updated", "title", "vendor", "client", "status", "due"):
+    for sort in ("updated", "title", "vendor", "client", "status", "due", "currency", "risk"):
         for way in ("asc", "desc"):
             paths[f"dashboard sort={sort} {way}"] = f"/?sort={sort}&dir={way}"
     paths |= {

@@ -18,6 +18,7 @@ from service.db import create_db_engine, create_session_factory
 from service.health.service import migration_state
 from service.questionnaires.answers import progress
 from service.questionnaires.catalog import Catalog
+from service.scoring.library import Library
 from tests import builders
 from tests.databases import ScratchDatabases
 
@@ -136,3 +137,50 @@ def test_0015_backfills_the_stored_progress_and_downgrades(
         assert "ix_vendors_name_trgm" in names
     finally:
         engine.dispose()
+
+
+def test_0017_backfills_the_score_copies_the_dashboard_sorts_by(
+    scratch_databases: ScratchDatabases, catalog: Catalog, library: Library
+) -> None:
+    """Assessments scored before 0017 get their latest score's two scores copied onto the row;
+    an unscored one keeps none; a downgrade drops the columns and their indexes."""
+    url = scratch_databases.create("score_copies")
+    migration.upgrade(url)
+    engine = create_db_engine(url)
+    try:
+        with create_session_factory(engine).begin() as session:
+            org = builders.organisation(session)
+            scored = builders.assessment(
+                session,
+                catalog,
+                org,
+                answers=builders.example("monolith.answers"),
+                submitted=True,
+                library=library,
+            )
+            draft = builders.assessment(session, catalog, org)
+            session.flush()
+            assert scored.latest_score is not None
+            expected = {
+                str(scored.id): (
+                    scored.latest_score.technical_currency,
+                    scored.latest_score.integration_risk,
+                ),
+                str(draft.id): (None, None),
+            }
+        migration.downgrade(url, "0016")
+        columns = {c["name"] for c in inspect(engine).get_columns("assessments")}
+        indexes = {i["name"] for i in inspect(engine).get_indexes("assessments")}
+        assert not {c for c in columns if c.startswith("latest_") and c != "latest_score_id"}
+        assert not {"ix_assessments_listed_currency", "ix_assessments_listed_risk"} & indexes
+        migration.upgrade(url)
+        with engine.connect() as connection:
+            rows = connection.execute(text(COPIED)).all()
+        assert {str(uuid.UUID(str(row[0]))): tuple(row[1:]) for row in rows} == expected
+        indexes = {i["name"] for i in inspect(engine).get_indexes("assessments")}
+        assert {"ix_assessments_listed_currency", "ix_assessments_listed_risk"} <= indexes
+    finally:
+        engine.dispose()
+
+
+COPIED = "SELECT id, latest_technical_currency, latest_integration_risk FROM assessments"

@@ -91,6 +91,11 @@ class Assessment(IdMixin, TimestampMixin, Base):
     latest_score_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("scores.id", use_alter=True), default=None
     )
+    latest_technical_currency: Mapped[int | None] = mapped_column(default=None)
+    """The latest score's technical currency, copied here so that the dashboard sorts by it
+    down an index (migration 0017); written with the latest score, None until scored."""
+    latest_integration_risk: Mapped[int | None] = mapped_column(default=None)
+    """The latest score's integration risk, likewise."""
     series_id: Mapped[uuid.UUID] = mapped_column(index=True)
     """The first version's id, shared by every version of this assessment."""
     version: Mapped[int] = mapped_column(default=1)

@@ -41,14 +41,16 @@ class Sort(StrEnum):
     CLIENT = "client"
     STATUS = "status"
     DUE = "due"
+    CURRENCY = "currency"
+    RISK = "risk"
 
 
-NEWEST_FIRST = frozenset({Sort.UPDATED})
-"""Sorts whose first click shows the largest value first (the latest change).
+NEWEST_FIRST = frozenset({Sort.UPDATED, Sort.CURRENCY, Sort.RISK})
+"""Sorts whose first click shows the largest value first: the latest change, the most current
+stack, the highest integration risk. Unscored assessments come last either way.
 
-Not by score: the scores are on the score rows, and ordering by a joined column means sorting
-every assessment (430 ms at 100,000); an index needs the latest scores copied onto the
-assessment row, which the scoring code would have to write."""
+The scores are sorted by their copies on the assessment row (migration 0017): ordering by a
+column of the joined score record would sort every assessment (430 ms at 100,000)."""
 
 
 def order_for(sort: Sort, descending: bool) -> Order:
@@ -63,6 +65,8 @@ _SORT_COLUMNS: dict[Sort, tuple[Any, Any, bool]] = {
     Sort.CLIENT: (Client.name, "text", False),
     Sort.STATUS: (Assessment.status, "text", False),
     Sort.DUE: (Assessment.due_on, "date", True),
+    Sort.CURRENCY: (Assessment.latest_technical_currency, "int", True),
+    Sort.RISK: (Assessment.latest_integration_risk, "int", True),
 }
 
 
@@ -107,9 +111,9 @@ _ROW_COLUMNS = (
     Assessment.due_on,
     Assessment.updated_at,
     Assessment.version,
-    ScoreRecord.technical_currency,
+    Assessment.latest_technical_currency,
     ScoreRecord.currency_band,
-    ScoreRecord.integration_risk,
+    Assessment.latest_integration_risk,
     ScoreRecord.risk_band,
     ScoreRecord.recommendation,
 )
@@ -212,6 +216,8 @@ _KEY_FIELDS = {
     Sort.CLIENT: "client_name",
     Sort.STATUS: "status",
     Sort.DUE: "due_on",
+    Sort.CURRENCY: "technical_currency",
+    Sort.RISK: "integration_risk",
 }
 
 

@@ -1,7 +1,7 @@
 """Indexes for the dashboard's sorts and counts, and for finding clients and vendors by name
-(migration 0016). Each sort reads a keyset page as one range of an index; the counts read one
-covering index and not the rows. Partial on current, not deleted assessments: what the
-dashboard lists.
+(migrations 0016 and 0017). Each sort reads a keyset page as one range of an index; the
+counts read one covering index and not the rows. Partial on current, not deleted
+assessments: what the dashboard lists.
 
 Declared here, next to the queries that need them (service/assessments/overview.py,
 compare_choices.py), and imported by service/models.py so that Alembic sees them.
@@ -45,6 +45,18 @@ INDEXES = (
         Assessment.status,
         Assessment.due_on,
         Assessment.latest_score_id,
+    ),
+    _listed(
+        "ix_assessments_listed_currency",
+        Assessment.organisation_id,
+        Assessment.latest_technical_currency,
+        Assessment.id,
+    ),
+    _listed(
+        "ix_assessments_listed_risk",
+        Assessment.organisation_id,
+        Assessment.latest_integration_risk,
+        Assessment.id,
     ),
     _named("ix_vendors_name", Vendor.organisation_id, Vendor.name, Vendor.id),
     _named("ix_clients_name", Client.organisation_id, Client.name, Client.id),

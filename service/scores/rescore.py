@@ -345,8 +345,8 @@ def _first_sequences(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, 
 
 
 def _write(session: Session, chunk: list[_Stored], records: list[dict[str, Any]]) -> None:
-    """The chunk's new records, their history rows and the assessments' latest score, in
-    three bulk statements."""
+    """The chunk's new records, their history rows and the assessments' latest score (and its
+    two scores, which the dashboard sorts by), in three bulk statements."""
     if not records:
         return
     now = utcnow()
@@ -368,7 +368,13 @@ def _write(session: Session, chunk: list[_Stored], records: list[dict[str, Any]]
     ]
     session.execute(insert(AssessmentHistory), history)
     latest = [
-        {"id": values["assessment_id"], "latest_score_id": values["id"], "updated_at": now}
+        {
+            "id": values["assessment_id"],
+            "latest_score_id": values["id"],
+            "latest_technical_currency": values["technical_currency"],
+            "latest_integration_risk": values["integration_risk"],
+            "updated_at": now,
+        }
         for values in records
     ]
     session.execute(update(Assessment), latest)

@@ -221,6 +221,8 @@ def record_score(
     record = ScoreRecord(**values)
     session.add(record)
     assessment.latest_score = record
+    assessment.latest_technical_currency = record.technical_currency
+    assessment.latest_integration_risk = record.integration_risk
     return record
 
 

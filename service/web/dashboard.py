@@ -32,8 +32,8 @@ COLUMNS: tuple[tuple[str, Sort | None], ...] = (
     ("Assessment", Sort.TITLE),
     ("Client", Sort.CLIENT),
     ("Status", Sort.STATUS),
-    ("Technical currency", None),
-    ("Integration risk", None),
+    ("Technical currency", Sort.CURRENCY),
+    ("Integration risk", Sort.RISK),
     ("Recommendation", None),
     ("Updated", Sort.UPDATED),
 )
@@ -45,6 +45,8 @@ SORT_LABELS = {
     Sort.CLIENT: "Client",
     Sort.STATUS: "Status",
     Sort.DUE: "Due date",
+    Sort.CURRENCY: "Technical currency",
+    Sort.RISK: "Integration risk",
 }
 
 

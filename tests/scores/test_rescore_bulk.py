@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker, undefer_group
 
 from service.assessments.models import Assessment, AssessmentHistory, HistoryKind
@@ -153,6 +153,49 @@ def test_bulk_rescore_records_what_scoring_one_at_a_time_records(
             # would give each row a later, different time than the history says.
             assert updated.updated_at == history[0].created_at, "the time of the re-score"
     assert with_paths > 0, "some scenario has improvement paths, so they are compared"
+
+
+def _copies(session: Session, ids: list[Any]) -> dict[Any, tuple[Any, ...]]:
+    """Each assessment's copies of its latest scores (the dashboard sorts by them), and the
+    latest record's own."""
+    query = (
+        select(
+            Assessment.id,
+            Assessment.latest_technical_currency,
+            Assessment.latest_integration_risk,
+            ScoreRecord.technical_currency,
+            ScoreRecord.integration_risk,
+        )
+        .join(ScoreRecord, ScoreRecord.id == Assessment.latest_score_id)
+        .where(Assessment.id.in_(ids))
+    )
+    return {row[0]: tuple(row[1:]) for row in session.execute(query)}
+
+
+def test_the_copies_the_dashboard_sorts_by_follow_every_new_score(
+    tmp_path: Path,
+    catalog: Catalog,
+    library: Library,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    org: Organisation,
+) -> None:
+    inputs = [(scenario.answers, scenario.client) for scenario in scenarios()[:6]]
+    ids = _submitted(session, catalog, library, org, inputs)
+    submitted = _copies(session, ids)
+    assert len(submitted) == len(ids)
+    for copies in submitted.values():
+        assert copies[:2] == copies[2:], "written with the score (record_score)"
+    assert len({copies[:2] for copies in submitted.values()}) > 1, "the scenarios differ"
+    session.execute(update(Assessment).values(latest_technical_currency=-1))
+    session.commit()  # copies a re-score must put right
+
+    rescore_all(session_factory, library_with(tmp_path, catalog, torchserve="current"), force=True)
+    with session_factory() as check:
+        rescored = _copies(check, ids)
+    assert len(rescored) == len(ids)
+    for copies in rescored.values():
+        assert copies[:2] == copies[2:], "written with the re-score's bulk update"
 
 
 class Interrupted(Exception):

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.assessments import overview
+from service.assessments.keyset import decode
 from service.assessments.models import Assessment, AssessmentStatus
 from service.assessments.overview import Sort
 from service.assessments.service import questionnaire_for
@@ -233,6 +234,46 @@ def test_sort_by_due_date_keeps_those_without_one_last(
     assert len(shown) == 61
 
 
+@pytest.mark.parametrize("way", ["asc", "desc"])
+@pytest.mark.parametrize(
+    ("sort", "field"),
+    [("currency", "latest_technical_currency"), ("risk", "latest_integration_risk")],
+)
+def test_sort_by_score_pages_both_ways_and_keeps_the_unscored_last(
+    buyer: Visitor, many: Many, session: Session, sort: str, field: str, way: str
+) -> None:
+    for n, row in enumerate(many.rows):  # ties (23 values), and every sixth not scored yet
+        setattr(row, field, None if n % 6 == 0 else (n * 29) % 23)
+    session.commit()
+    value = {a.id: getattr(a, field) for a in many.rows}
+    first = buyer.get("/", params={"sort": sort, "dir": way}).text
+    following = link(first, "next")
+    assert following is not None
+    second = buyer.get(following).text
+    shown = [uuid.UUID(i) for i, _ in ROW.findall(first) + ROW.findall(second)]
+    assert len(shown) == len(set(shown)) == 61
+    scored = sorted(
+        (a.id for a in many.rows if value[a.id] is not None),
+        key=lambda i: (value[i], str(i)),
+        reverse=way == "desc",
+    )
+    assert shown[: len(scored)] == scored
+    assert all(value[i] is None for i in shown[len(scored) :]), "not scored: last, either way"
+    back = link(second, "prev")
+    assert back is not None
+    assert [uuid.UUID(i) for i, _ in ROW.findall(buyer.get(back).text)] == shown[:50]
+
+
+def test_a_score_header_shows_the_highest_first_and_says_so(buyer: Visitor, many: Many) -> None:
+    page = buyer.get("/").text
+    headers = [html.unescape(h) for h in re.findall(r'<a class="sort-link" href="([^"]+)"', page)]
+    assert any("sort=currency" in h and "dir=desc" in h for h in headers)
+    assert any("sort=risk" in h and "dir=desc" in h for h in headers)
+    sorted_page = buyer.get("/", params={"sort": "risk", "dir": "desc"}).text
+    assert "sorted by integration risk (descending)" in sorted_page
+    assert '<option value="risk" selected>Integration risk</option>' in sorted_page
+
+
 def test_the_counts_are_those_of_the_rows_the_filters_keep(buyer: Visitor, many: Many) -> None:
     def stat(page: str, label: str) -> int:
         found = re.search(rf'stat__num">(\d+)</span><span class="stat__label">{label}<', page)
@@ -390,3 +431,39 @@ def test_a_rare_q_is_read_by_id_whatever_the_title_statistics(
     rows, used = page()
     assert rows == newest_first
     assert "ix_assessments_sync" in used, "the statistics no longer mislead: this proves nothing"
+
+
+@pytest.mark.postgresql_only  # query plans
+@pytest.mark.parametrize(
+    ("sort", "index"),
+    [(Sort.CURRENCY, "ix_assessments_listed_currency"), (Sort.RISK, "ix_assessments_listed_risk")],
+)
+def test_a_page_sorted_by_score_is_a_range_of_its_index(
+    session: Session, catalog: Catalog, org: Organisation, sort: Sort, index: str
+) -> None:
+    """Ordered by the joined score record, every listed row would be sorted; by the copies on
+    the assessment row (migration 0017), a page, the first or one after a cursor, reads 51
+    entries of a partial index."""
+    builders.assessment(session, catalog, org, title="A first look")
+    session.flush()
+    copies(
+        session,
+        "assessments",
+        5000,
+        {
+            "id": "gen_random_uuid()",
+            "external_id": "NULL",
+            "latest_technical_currency": "CASE WHEN g % 7 = 0 THEN NULL ELSE g % 101 END",
+            "latest_integration_risk": "CASE WHEN g % 7 = 0 THEN NULL ELSE g % 89 END",
+        },
+    )
+    session.execute(text("ANALYZE assessments"))
+    criteria = overview.Criteria()
+    with statements(session) as seen:
+        first = overview.page_of(session, org.id, criteria, sort, True, None)
+        assert first.next is not None
+        cursor = decode(first.next, sort.value, overview.order_for(sort, True).kind)
+        overview.page_of(session, org.id, criteria, sort, True, cursor)
+    for sql, params in seen:
+        if "ORDER BY" in sql:
+            assert index in index_names(session, sql, params), sql
