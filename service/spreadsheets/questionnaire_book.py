@@ -28,7 +28,7 @@ from service.questionnaires.schema import Question, Questionnaire, QuestionType,
 from service.spreadsheets import layout, wording
 from service.spreadsheets.cells import NO, YES, CellValue, to_cell
 from service.spreadsheets.identity import Identity
-from service.spreadsheets.saving import workbook_bytes
+from service.spreadsheets.saving import printable, workbook_bytes
 
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _BOLD = Font(bold=True)
@@ -99,6 +99,7 @@ def _readme(sheet: Worksheet, source: BookSource) -> None:
         _text_cell(sheet, row, 2, text or None).alignment = _WRAP
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 90
+    printable(sheet)
     for row in (7, 10):
         sheet.row_dimensions[row].height = _LINE_HEIGHT * 3
 
@@ -158,6 +159,7 @@ def _section_sheet(
     for row, question in enumerate(section.questions, start=layout.FIRST_QUESTION_ROW):
         _question_row(sheet, row, question, source, options)
     sheet.freeze_panes = f"C{layout.FIRST_QUESTION_ROW}"
+    printable(sheet, f"{layout.HEADER_ROW}:{layout.HEADER_ROW}")
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False  # people may widen columns and rows
     sheet.protection.formatRows = False

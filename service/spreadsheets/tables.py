@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from service.spreadsheets.layout import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
+from service.spreadsheets.saving import printable
 
 Value = str | int | float | bool | datetime | None
 
@@ -86,6 +87,7 @@ def to_xlsx(table: Table) -> bytes:
     for index, column in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
+    printable(sheet, "1:1")
     sheet.append([_cell(sheet, c.header, _HEADER) for c in table.columns])
     for row in table.rows:
         sheet.append([_cell(sheet, v, _WRAP) for v in row])

@@ -93,6 +93,11 @@ def test_the_list_as_xlsx(procurement: Caller, listed: tuple[Assessment, ...]) -
     vendor_cells = [c for c in sheet["B"] if str(c.value).startswith("=HYPERLINK")]
     assert vendor_cells
     assert all(c.data_type == "s" for c in vendor_cells)
+    setup = sheet.sheet_properties.pageSetUpPr
+    assert setup is not None
+    assert setup.fitToPage  # printed one page wide
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+    assert str(sheet.print_title_rows) == "$1:$1"  # the header row on every page
 
 
 def test_a_bad_filter_is_422(procurement: Caller) -> None:

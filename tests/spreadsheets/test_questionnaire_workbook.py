@@ -90,6 +90,24 @@ def test_the_workbook_has_a_sheet_per_section_with_dropdowns(
     assert sheet.column_dimensions["B"].width == 46
 
 
+def test_every_visible_sheet_prints_one_page_wide_with_its_headers(
+    procurement: Caller, draft: Assessment
+) -> None:
+    """Without a page setup LibreOffice printed the questionnaire as 60 pages, one column each;
+    set up like this, 9 pages across the full width (see README, Spreadsheets)."""
+    book = open_book(export(procurement, draft))
+    visible = [s for s in book.worksheets if s.sheet_state == "visible"]
+    assert len(visible) == 1 + len(book.sheetnames) - 3  # read me and every section
+    for sheet in visible:
+        setup = sheet.sheet_properties.pageSetUpPr
+        assert setup is not None
+        assert setup.fitToPage, sheet.title
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.page_setup.orientation == "landscape"
+    header = f"${layout.HEADER_ROW}:${layout.HEADER_ROW}"
+    assert all(str(s.print_title_rows) == header for s in visible[1:])
+
+
 def _validation_of(sheet: Worksheet, coordinate: str) -> Any:
     for validation in sheet.data_validations.dataValidation:
         if coordinate in str(validation.sqref):
