@@ -2,8 +2,8 @@
 
 `.ci/run` installs Chromium, npm, docker-compose and LibreOffice Calc, names its PostgreSQL,
 and sets the matching STACKVET_REQUIRE_* variables, so in CI a missing one fails the run; on a
-developer's machine the test skips and says what to install. (kubectl is not required: Debian's is too old
-to read the kustomization.)"""
+developer's machine the test skips and says what to install. (kubectl is not required:
+Debian's is too old to read the kustomization.)"""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from service import process_heap
 from service.assessments.models import EDITABLE, Assessment, AssessmentHistory, HistoryKind
 from service.auth.principal import ActorType
 from service.catalog.models import QuestionnaireVersion
@@ -95,11 +96,12 @@ def rescore_all(
     With `reuse`, assessments whose inputs hash alike (same answers, client environment,
     definitions and engine, no evidence) are scored once per run. With `workers` above 1, a
     chunk's assessments without evidence are scored in that many forked processes
-    (`scoring_pool`), which gives the same records.
+    (`scoring_pool`), which gives the same records. The garbage collector runs rarely
+    meanwhile (`process_heap.batch_collection`): re-scoring makes no cycles.
     """
     summary = RescoreSummary()
     after: uuid.UUID | None = None
-    with ScoringPool(library, workers) as pool:
+    with process_heap.batch_collection(), ScoringPool(library, workers) as pool:
         results = _Results(pool, enabled=reuse)
         while True:
             with factory.begin() as session:
