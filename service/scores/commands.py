@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -183,8 +184,8 @@ def _rescore_command(definitions: Definitions) -> click.Command:
     @click.option(
         "--workers",
         type=click.IntRange(1, 64),
-        default=1,
-        show_default=True,
+        default=usable_cpus,
+        show_default="the CPUs this process may run on",
         help="Score in this many worker processes (the database work stays in this one).",
     )
     def rescore(force: bool, workers: int) -> None:
@@ -204,6 +205,17 @@ def _rescore_command(definitions: Definitions) -> click.Command:
         click.echo(rescore_report(summary))
 
     return rescore
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, e.g. a container's cpuset), at most 8:
+    re-scoring 10,000 took 13.5-14.4 s in 2 processes against 21.6-24.1 s in 1 on 2 idle
+    cores, and 23.2 against 22.2 s with one core busy elsewhere (README, Performance)."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        count = os.cpu_count() or 1
+    return max(1, min(count, 8))
 
 
 def rescore_report(summary: RescoreSummary) -> str:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.db import create_db_engine
 from service.questionnaires.catalog import Catalog
+from service.scores import commands
 from service.scores.models import ScoreRecord
+from service.scores.rescore import RescoreSummary
 from tests import builders
 from tests.builders import example
 from tests.cli import Invoke
@@ -66,3 +71,23 @@ def test_rescore_prints_each_assessment_whose_band_moved(
     assert again.exit_code == 0, again.output
     assert str(moved_id) not in again.output
     assert "No band or recommendation changed." in again.output
+
+
+def test_rescore_scores_in_as_many_processes_as_it_has_cpus(
+    run: Invoke, scratch_databases: ScratchDatabases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = scratch_databases.create("rescore_workers")
+    assert run("migrate", STACKVET_DATABASE_URL=url).exit_code == 0
+    asked: list[int] = []
+
+    def recorded(*args: Any, workers: int, **kwargs: Any) -> RescoreSummary:
+        asked.append(workers)
+        return RescoreSummary()
+
+    monkeypatch.setattr(commands, "rescore_all", recorded)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2})
+    assert run("rescore", STACKVET_DATABASE_URL=url).exit_code == 0
+    assert run("rescore", "--workers", "1", STACKVET_DATABASE_URL=url).exit_code == 0
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(32)))
+    assert run("rescore", STACKVET_DATABASE_URL=url).exit_code == 0
+    assert asked == [3, 1, 8]  # the CPUs it may use, at most 8, unless told
