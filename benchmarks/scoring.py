@@ -45,6 +45,7 @@ from service.questionnaires.catalog import load_catalog
 from service.questionnaires.conditions import All, AnyOf, Not, leaves
 from service.questionnaires.evaluation import compile_truth
 from service.questionnaires.schema import Questionnaire
+from service.scores.commands import usable_cpus
 from service.scores.rescore import RescoreSummary, rescore_all
 from service.scoring.engine import Engine
 from service.scoring.library import Library, load_library
@@ -377,8 +378,9 @@ def main() -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="rescore: score in this many worker processes (rescore_all(workers=...))",
+        default=usable_cpus(),
+        help="rescore: score in this many worker processes (rescore_all(workers=...)); "
+        "default: as `stackvet rescore`, the CPUs this process may use (at most 8)",
     )
     parser.add_argument(
         "--only",
