@@ -33,6 +33,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    func,
     literal,
     select,
     true,
@@ -160,7 +161,8 @@ class Limiter:
             "organisation_start": datetime.fromtimestamp(organisation_start, UTC),
             "key_quota": self.per_key.quota,
         }
-        row = session.execute(_looked_up_and_counted(), parameters).first()
+        statement = _looked_up_and_counted(asynchronous=_commits_each_statement(session))
+        row = session.execute(statement, parameters).first()
         if row is None:
             return None
         usages = []
@@ -207,8 +209,14 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
+def _commits_each_statement(session: Session) -> bool:
+    """Whether the session's connection is in autocommit (psycopg's flag: no round trip)."""
+    driver = session.connection().connection.driver_connection
+    return bool(getattr(driver, "autocommit", False))
+
+
 @cache
-def _looked_up_and_counted() -> Select[Any]:
+def _looked_up_and_counted(*, asynchronous: bool) -> Select[Any]:
     """PostgreSQL: the live key's columns, its budget's new count and its organisation's,
     in one round trip. The organisation's budget is counted only when the key is within
     its own (as in `Limiter.hit`); an unknown or revoked key gives no row and counts nothing.
@@ -222,6 +230,13 @@ def _looked_up_and_counted() -> Select[Any]:
     Built once, with parameters `token_hash`, `key_start`, `organisation_start` (window
     starts) and `key_quota`: building it took about a millisecond of every request, and the
     same statement object also finds its compiled form in the cache at once.
+
+    `asynchronous` (the statement commits alone, in autocommit, as requests run it): it also
+    sets `synchronous_commit` off for its own transaction, so the commit does not wait for
+    the WAL to reach the disk. Reads at one connection went from 253 to 372 requests a second
+    (median of four interleaved runs). On a database crash the counts of the last fraction of
+    a second may be lost, which a rate limit can afford; inside a transaction (a test's) the
+    setting would cover the whole transaction's commit, so there it is left out.
     """
     keys = ApiKey.__table__
     key = (
@@ -243,11 +258,14 @@ def _looked_up_and_counted() -> Select[Any]:
         _bucket("org:", key.c.organisation_id), _start("organisation_start"), literal(1)
     ).where(key_count.c.hits <= bindparam("key_quota", type_=Integer))
     organisation_count = _counted(organisation.select_from(key).join(key_count, true()), "oc")
-    return select(
-        key,
+    counts = (
         select(key_count.c.hits).scalar_subquery(),
         select(organisation_count.c.hits).scalar_subquery(),
     )
+    if not asynchronous:
+        return select(key, *counts)
+    no_wait = select(func.set_config("synchronous_commit", "off", true())).scalar_subquery()
+    return select(key, no_wait, *counts)
 
 
 def _bucket(prefix: str, column: Any) -> Any:

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session
 
+from service.api_limits.service import DatabaseCounters, Limiter, Policy
 from service.auth.permissions import Role
 from service.db import create_session_factory
 from service.questionnaires.catalog import Catalog
@@ -90,10 +92,44 @@ def test_a_write_counts_in_autocommit_then_runs_in_a_transaction(
     statements = seen["statements"]
     assert "api_rate_counters" in statements[0][2]
     assert statements[0][1] is True
+    assert "set_config" in statements[0][2], "the count alone does not wait for the disk"
     assert [autocommit for _, autocommit, _ in statements[1:]] == [False] * (len(statements) - 1)
+    assert not any("synchronous_commit" in sql for _, _, sql in statements[1:])
     assert any(kind == "UPDATE" for kind, _, _ in statements[1:])
     assert seen["checked_in"] == [False]
+    pooled = seen["checkouts"][0]  # the request's connection, back in the pool
+    with pooled.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",), "the write's commit waited for the disk"
+    pooled.rollback()  # leave it idle, as the pool keeps it
     assert client.get(setup["path"]).json()["title"] == "Renamed"
+
+
+def test_counted_inside_a_transaction_its_commit_still_waits_for_the_disk(
+    engine: Engine, catalog: Catalog
+) -> None:
+    """Only a count that commits alone (autocommit) turns `synchronous_commit` off for its own
+    transaction; inside a transaction it would cover everything that transaction writes."""
+    with create_session_factory(engine).begin() as session:
+        org = builders.organisation(session)
+        token = builders.api_key(session, org, Role.PROCUREMENT)
+    limiter = Limiter(
+        DatabaseCounters(lambda: create_session_factory(engine)),
+        per_key=Policy("key", 100, 60),
+        per_organisation=Policy("org", 1000, 60),
+    )
+    with observed(engine) as seen, create_session_factory(engine).begin() as session:
+        assert limiter.hit_token(session, token) is not None
+        assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"
+    counted = [sql for _, _, sql in seen["statements"] if "api_rate_counters" in sql]
+    assert len(counted) == 1
+    assert "set_config" not in counted[0]
+    with engine.connect() as connection:
+        alone = connection.execution_options(isolation_level="AUTOCOMMIT")
+        with observed(engine) as seen:
+            assert limiter.hit_token(Session(bind=alone), token) is not None
+        assert "set_config" in seen["statements"][0][2]
+        assert alone.execute(text("SHOW synchronous_commit")).scalar() == "on"
 
 
 def test_a_refused_write_is_rolled_back_and_its_connection_returned(
