@@ -155,6 +155,13 @@ def test_bulk_rescore_records_what_scoring_one_at_a_time_records(
     assert with_paths > 0, "some scenario has improvement paths, so they are compared"
 
 
+@pytest.fixture
+def six(session: Session, catalog: Catalog, library: Library, org: Organisation) -> list[Any]:
+    """Ids of six expert scenarios, submitted and scored, each for a client of its own."""
+    inputs = [(scenario.answers, scenario.client) for scenario in scenarios()[:6]]
+    return _submitted(session, catalog, library, org, inputs)
+
+
 def _copies(session: Session, ids: list[Any]) -> dict[Any, tuple[Any, ...]]:
     """Each assessment's copies of its latest scores (the dashboard sorts by them), and the
     latest record's own."""
@@ -175,13 +182,11 @@ def _copies(session: Session, ids: list[Any]) -> dict[Any, tuple[Any, ...]]:
 def test_the_copies_the_dashboard_sorts_by_follow_every_new_score(
     tmp_path: Path,
     catalog: Catalog,
-    library: Library,
     session: Session,
     session_factory: sessionmaker[Session],
-    org: Organisation,
+    six: list[Any],
 ) -> None:
-    inputs = [(scenario.answers, scenario.client) for scenario in scenarios()[:6]]
-    ids = _submitted(session, catalog, library, org, inputs)
+    ids = six
     submitted = _copies(session, ids)
     assert len(submitted) == len(ids)
     for copies in submitted.values():
@@ -310,13 +315,10 @@ def test_assessments_with_the_same_inputs_are_scored_once_per_run(
 def test_scoring_in_worker_processes_records_what_scoring_here_records(
     tmp_path: Path,
     catalog: Catalog,
-    library: Library,
-    session: Session,
     session_factory: sessionmaker[Session],
-    org: Organisation,
+    six: list[Any],
 ) -> None:
-    inputs = [(scenario.answers, scenario.client) for scenario in scenarios()[:6]]
-    ids = _submitted(session, catalog, library, org, inputs)
+    ids = six
     changed = library_with(tmp_path, catalog, torchserve="current")
 
     summary = rescore_all(session_factory, changed, force=True, workers=2)

@@ -390,6 +390,16 @@ def test_the_drop_down_lists_every_name_only_while_there_are_few(
     assert buyer.get("/", params={"vendor": "acme 2"}).text.count('value="Acme 2"') >= 1
 
 
+def five_thousand(session: Session, catalog: Catalog, org: Organisation, **columns: str) -> None:
+    """An assessment and 5,000 SQL copies of it, some columns computed from g (1..5,000),
+    then ANALYZE: enough rows for the planner to choose as it would at scale."""
+    builders.assessment(session, catalog, org, title="A first look")
+    session.flush()
+    overrides = {"id": "gen_random_uuid()", "external_id": "NULL", **columns}
+    copies(session, "assessments", 5000, overrides)
+    session.execute(text("ANALYZE assessments"))
+
+
 @pytest.mark.postgresql_only  # title statistics and query plans
 def test_a_rare_q_is_read_by_id_whatever_the_title_statistics(
     session: Session, catalog: Catalog, org: Organisation, monkeypatch: pytest.MonkeyPatch
@@ -399,21 +409,14 @@ def test_a_rare_q_is_read_by_id_whatever_the_title_statistics(
     10% of the rows; as a condition, the page is then read down the sort's index, every row
     filtered (the benchmark's 790 ms at 100,000). Looked up first, the ids are counted exactly
     and the page is read by primary key, with the same rows in the same order."""
-    builders.assessment(session, catalog, org, title="A first look")
-    session.flush()
     numbered = "lpad(g::text, 5, '0') || CASE WHEN g % 500 = 0 THEN ' zeppelin' ELSE '' END"
-    copies(
+    five_thousand(
         session,
-        "assessments",
-        5000,
-        {
-            "id": "gen_random_uuid()",
-            "external_id": "NULL",
-            "title": f"'Assessment ' || {numbered}",
-            "updated_at": "t.updated_at - g * interval '1 minute'",
-        },
+        catalog,
+        org,
+        title=f"'Assessment ' || {numbered}",
+        updated_at="t.updated_at - g * interval '1 minute'",
     )
-    session.execute(text("ANALYZE assessments"))
 
     def page() -> tuple[list[str], set[str]]:
         criteria = overview.searched(session, org.id, overview.Criteria(q="Zeppelin"))
@@ -444,20 +447,13 @@ def test_a_page_sorted_by_score_is_a_range_of_its_index(
     """Ordered by the joined score record, every listed row would be sorted; by the copies on
     the assessment row (migration 0017), a page, the first or one after a cursor, reads 51
     entries of a partial index."""
-    builders.assessment(session, catalog, org, title="A first look")
-    session.flush()
-    copies(
+    five_thousand(
         session,
-        "assessments",
-        5000,
-        {
-            "id": "gen_random_uuid()",
-            "external_id": "NULL",
-            "latest_technical_currency": "CASE WHEN g % 7 = 0 THEN NULL ELSE g % 101 END",
-            "latest_integration_risk": "CASE WHEN g % 7 = 0 THEN NULL ELSE g % 89 END",
-        },
+        catalog,
+        org,
+        latest_technical_currency="CASE WHEN g % 7 = 0 THEN NULL ELSE g % 101 END",
+        latest_integration_risk="CASE WHEN g % 7 = 0 THEN NULL ELSE g % 89 END",
     )
-    session.execute(text("ANALYZE assessments"))
     criteria = overview.Criteria()
     with statements(session) as seen:
         first = overview.page_of(session, org.id, criteria, sort, True, None)
