@@ -3,18 +3,23 @@
 On PostgreSQL every upgrade runs under a session-level advisory lock, taken on the connection
 the migrations run on: replicas (or Kubernetes Jobs, or compose services) that start
 `stackvet migrate` at the same moment run one after the other, and the later ones find the
-schema at head and do nothing. SQLite needs no lock: the migration transaction begins with
-`BEGIN IMMEDIATE` (see service.db), which already lets one writer in at a time.
+schema at head and do nothing. On SQLite the same is done with an exclusive lock on a file
+beside the database (`<database>.migration-lock`): SQLite's DDL is not transactional for
+Alembic, so each step commits on its own, and `BEGIN IMMEDIATE` alone let two processes
+interleave their steps (one ran 0008 while the other, reading its plan from before, ran it
+again: "duplicate column name").
 """
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, make_url, select
 
 from service.db import create_db_engine
 from service.resources import migrations_dir
@@ -34,7 +39,7 @@ def locked_connection(database_url: str) -> Iterator[Connection]:
     """A migration connection that holds the migration lock (PostgreSQL) while it is open."""
     engine = create_db_engine(database_url, foreign_keys=False)
     try:
-        with engine.connect() as connection:
+        with _file_lock(database_url), engine.connect() as connection:
             postgres = connection.dialect.name == "postgresql"
             if postgres:
                 connection.execute(select(func.pg_advisory_lock(LOCK_KEY)))
@@ -48,6 +53,21 @@ def locked_connection(database_url: str) -> Iterator[Connection]:
                     connection.commit()
     finally:
         engine.dispose()
+
+
+def _file_lock(database_url: str) -> AbstractContextManager[object]:
+    """SQLite on a file: an exclusive lock on `<database>.migration-lock` while held."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in {None, "", ":memory:"}:
+        return nullcontext()
+    return _locked_file(Path(f"{url.database}.migration-lock"))
+
+
+@contextmanager
+def _locked_file(path: Path) -> Iterator[object]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+        yield handle
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
