@@ -165,6 +165,15 @@ class Settings(BaseSettings):
         "evidence (HF_ENDPOINT names the Hub; off by default: nothing leaves the service).",
     )
     db_pool_size: int = Field(default=5, ge=1)
+    read_threads: int = Field(
+        default=2,
+        ge=1,
+        description="On PostgreSQL, threads per API process that run the cheap API reads (one "
+        "assessment, its score, a list page), apart from the thread pool of every other "
+        "route. Few threads take turns fairly where many would fight over the interpreter "
+        "lock; raise it when the database is far away (each read waits two or three round "
+        "trips).",
+    )
     db_pool_timeout: float = Field(
         default=10,
         gt=0,

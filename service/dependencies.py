@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from service import read_lane
 from service.config import Settings
 from service.db import ConnectionSlots
 from service.idempotency import dependency as idempotency
@@ -43,6 +46,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     factory: sessionmaker[Session] = request.app.state.session_factory
     unit = _UnitOfWork(factory(), semaphore)
     request.state.unit_of_work = unit
+    if is_reads_only(request) and unit.session.get_bind().dialect.name != "sqlite":
+        read_lane.take(request.app.state.settings.read_threads)
     try:
         try:
             yield unit.session
@@ -84,21 +89,37 @@ class _UnitOfWork:
             self.semaphore = None
 
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
 _READS_ONLY = "_stackvet_reads_only"
 
 
-def reads_only(endpoint: F) -> F:
-    """Mark a route whose unit of work only reads: on PostgreSQL its statements then run in
-    autocommit, with no BEGIN and COMMIT round trips (see `autocommit_first`).
+def reads_only(endpoint: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """Mark a cheap route whose unit of work only reads: on PostgreSQL its statements then run
+    in autocommit, with no BEGIN and COMMIT round trips (see `autocommit_first`), and the
+    route and its rate-limit count run in the read lane's few threads (`service/read_lane.py`,
+    taken in `get_session`), not in the thread pool of every other route.
 
     For a route that writes nothing and reads in one statement, or in several that need not
     see one snapshot: under READ COMMITTED, PostgreSQL's default and stackvet's, every
     statement of a transaction takes a snapshot of its own anyway, so a read shows the same
-    in autocommit. A route that writes, locks rows or needs one snapshot must not be marked.
+    in autocommit. A route that writes, locks rows or needs one snapshot must not be marked,
+    nor one that may take long (it would hold up the other reads).
     """
-    setattr(endpoint, _READS_ONLY, True)
-    return endpoint
+    if inspect.iscoroutinefunction(endpoint):
+        raise TypeError(f"{endpoint.__name__}: reads_only is for a sync route")
+
+    @functools.wraps(endpoint)  # FastAPI reads the parameters and types through __wrapped__
+    async def in_read_lane(*args: P.args, **kwargs: P.kwargs) -> T:
+        return await read_lane.run(endpoint, *args, **kwargs)
+
+    setattr(in_read_lane, _READS_ONLY, True)
+    return in_read_lane
+
+
+def is_reads_only(request: Request) -> bool:
+    """Whether the request's route is marked `reads_only`."""
+    route = request.scope.get("route")
+    return bool(getattr(getattr(route, "endpoint", None), _READS_ONLY, False))
 
 
 @contextmanager
@@ -130,8 +151,7 @@ def autocommit_first(request: Request) -> Iterator[Session | None]:
         connection.execution_options(isolation_level="AUTOCOMMIT")
         with Session(bind=connection) as own:
             yield own
-        route = request.scope.get("route")
-        if getattr(getattr(route, "endpoint", None), _READS_ONLY, False):
+        if is_reads_only(request):
             unit.autocommit = True
         else:
             connection.execution_options(isolation_level=connection.default_isolation_level)

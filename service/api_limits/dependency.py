@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service import read_lane
 from service.api_limits.service import Limiter, bearer_token
 from service.auth import dependencies as auth_dependencies
 from service.dependencies import DbSession, autocommit_first
@@ -19,12 +21,27 @@ from service.dependencies import DbSession, autocommit_first
 STATE_KEY = "rate_limit_headers"
 
 
-def rate_limit(
+async def rate_limit(
     request: Request,
     session: DbSession,
     authorization: Annotated[str | None, Header()] = None,
 ) -> None:
-    """Count the request against its API key's and organisation's budgets.
+    """Count the request against its API key's and organisation's budgets (`_counted`), in
+    the read lane if the request took it (`service/read_lane.py`), else in the thread pool;
+    its `RateLimit` fields go on the response."""
+    limiter: Limiter | None = getattr(request.app.state, "api_limiter", None)
+    if limiter is None:
+        return
+    count = functools.partial(_counted, request, limiter, session, authorization)
+    headers = await read_lane.run(count)
+    if headers is not None:
+        request.scope.setdefault("state", {})[STATE_KEY] = headers
+
+
+def _counted(
+    request: Request, limiter: Limiter, session: Session, authorization: str | None
+) -> dict[str, str] | None:
+    """(In a worker thread.) Count the request against its API key's and organisation's budgets.
 
     On PostgreSQL apart from the request's transaction, in autocommit on the connection the
     request's unit of work then uses (`autocommit_first`): counted inside a request's
@@ -35,20 +52,13 @@ def rate_limit(
     response can tell (`RateLimit` shows no less than 0 left, and an organisation over its
     budget stays over it for the rest of the window). SQLite has one writer at a time, so
     there the count joins the request's own transaction rather than queue behind it."""
-    limiter: Limiter | None = getattr(request.app.state, "api_limiter", None)
-    if limiter is None:
-        return
     if session.get_bind().dialect.name == "sqlite":
-        headers = _count(request, limiter, session, authorization)
-    else:
-        with autocommit_first(request) as first:
-            if first is not None:
-                headers = _count(request, limiter, first, authorization)
-            else:
-                with _own_session(request.app.state.session_factory) as own:
-                    headers = _count(request, limiter, own, authorization)
-    if headers is not None:
-        request.scope.setdefault("state", {})[STATE_KEY] = headers
+        return _count(request, limiter, session, authorization)
+    with autocommit_first(request) as first:
+        if first is not None:
+            return _count(request, limiter, first, authorization)
+        with _own_session(request.app.state.session_factory) as own:
+            return _count(request, limiter, own, authorization)
 
 
 @contextmanager
