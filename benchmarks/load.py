@@ -17,6 +17,8 @@ GET /assessments/{id}, and PASS/FAIL against each goal of issue 16 (ratios, p99 
     --workers N       `stackvet serve --workers N` (STACKVET_WEB_CONCURRENCY), and as many
                       uvicorn workers for the bare endpoint
     --connections 10  one level only (repeatable; default 1, 10 and 50)
+    --client wrk      drive with wrk (Debian's, in C) instead of the asyncio client: on a
+                      2-core machine the Python client takes much of a core from the servers
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -164,6 +167,44 @@ async def drive(url: str, token: str, connections: int, seconds: float) -> Resul
     )
 
 
+WRK_SCRIPT = """
+wrk.headers["Authorization"] = "Bearer %s"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d %%d %%d %%d\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect, e.read, e.write, e.timeout))
+end
+"""
+"""Sends the key; prints requests, duration and latencies in microseconds, then errors."""
+
+
+def drive_wrk(url: str, token: str, connections: int, seconds: float) -> Result:
+    """The same figures from wrk: `connections` kept-alive connections on up to 2 threads."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk), or use --client asyncio")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_SCRIPT % token)
+        script.flush()
+        threads = str(min(connections, 2))
+        common = ["-t", threads, "-c", str(connections), "--timeout", "10s", "-s", script.name]
+        warm = [wrk, *common, "-d", "1s", url]  # caches and connections, as the asyncio client
+        subprocess.run(warm, check=True, capture_output=True)
+        timed = [wrk, *common, "-d", f"{max(1, round(seconds))}s", url]
+        out = subprocess.run(timed, check=True, capture_output=True, text=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    requests, duration, p50, p99, *errors = (int(x) for x in line.split()[1:])
+    kinds = ("non-2xx/3xx", "connect", "read", "write", "timeout")
+    return Result(
+        rate=requests / (duration / 1e6),
+        p50_ms=p50 / 1000,
+        p99_ms=p99 / 1000,
+        errors=sum(errors),
+        failures=", ".join(f"{kind} x{n}" for kind, n in zip(kinds, errors, strict=True) if n),
+    )
+
+
 def postgres_schema(url: str) -> str:
     schema = "stackvet_bench_load"
     admin = create_engine(url)
@@ -188,6 +229,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--connections", type=int, action="append", help="a level (default: 1, 10 and 50)"
+    )
+    parser.add_argument(
+        "--client", choices=("asyncio", "wrk"), default="asyncio", help="what sends the load"
     )
     args = parser.parse_args()
     levels = tuple(args.connections or CONNECTIONS)
@@ -218,7 +262,7 @@ def main() -> None:
             if args.only != "reads":
                 targets[BARE_LIST] = f"{b}/bare/assessments"
                 targets[LIST] = f"{api}/api/v1/assessments?limit=50"
-            verdicts = report(targets, token, args.seconds, args.repeat, levels)
+            verdicts = report(targets, token, args.seconds, args.repeat, levels, args.client)
     print("\n".join(verdicts))
 
 
@@ -232,7 +276,12 @@ ERRORS_GOAL_CONNECTIONS = 50
 
 
 def report(
-    targets: dict[str, str], token: str, seconds: float, repeat: int, levels: tuple[int, ...]
+    targets: dict[str, str],
+    token: str,
+    seconds: float,
+    repeat: int,
+    levels: tuple[int, ...],
+    client: str = "asyncio",
 ) -> list[str]:
     """Every figure `repeat` times, interleaved so that load on the machine hits all alike;
     prints each run, then min/median/max; returns one PASS/FAIL line per goal."""
@@ -243,7 +292,10 @@ def report(
         runs: dict[str, list[Result]] = {name: [] for name in targets}
         for run in range(repeat):
             for name, url in targets.items():
-                result = asyncio.run(drive(url, token, connections, seconds))
+                if client == "wrk":
+                    result = drive_wrk(url, token, connections, seconds)
+                else:
+                    result = asyncio.run(drive(url, token, connections, seconds))
                 runs[name].append(result)
                 print(
                     f"{name:24} {connections:5} {run + 1:3} {result.rate:8.1f} "
