@@ -166,7 +166,7 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=5, ge=1)
     read_threads: int = Field(
-        default=2,
+        default=4,
         ge=1,
         description="On PostgreSQL, threads per API process that run the cheap API reads (one "
         "assessment, its score, a list page), apart from the thread pool of every other "

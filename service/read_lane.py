@@ -5,11 +5,12 @@ FastAPI runs a sync dependency or endpoint in anyio's default thread pool, 40 th
 waking for every database round trip, and the lock is not handed over in the order threads
 ask for it: some requests waited far longer than others. On PostgreSQL, routes marked
 `reads_only` (one assessment, its score, a list page) run their rate-limit count and their
-endpoint here instead, in at most STACKVET_READ_THREADS threads (default 2); a read beyond
+endpoint here instead, in at most STACKVET_READ_THREADS threads (default 4); a read beyond
 them waits its turn on the event loop, first come first served (anyio's `CapacityLimiter`).
-With 2, one thread computes while the other waits for PostgreSQL. The load benchmark at 10
-connections measured a p99 of 76-88 ms against 100-125 ms with the default pool, at the same
-rate (README, performance).
+The load benchmark at 10 connections measured a p99 of 76-88 ms with 2 threads against
+100-125 ms with the default pool, at the same rate. With the database on loopback 2 and 4
+did alike; with 1-3 ms between service and database (a delaying proxy), 4 served 18-33% more
+reads a second than 2, and 8 or 40 no more than 4 (README, performance).
 
 Every other route keeps the default pool, so a slow export or a request waiting for a render
 worker never holds up a read, and reads never queue behind them.
