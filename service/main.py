@@ -128,7 +128,7 @@ def create_app(
     app.state.library = library
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
-    # pool_size + max_overflow: see create_db_engine
+    # as many as the pool holds: see create_db_engine
     app.state.connection_slots = ConnectionSlots(
         2 * settings.db_pool_size, settings.db_pool_timeout
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from service import db
@@ -55,3 +55,20 @@ def test_a_connection_used_within_the_idle_time_is_not_pinged(
     finally:
         engine.dispose()
         admin.dispose()
+
+
+def test_connections_a_burst_opened_are_kept_for_the_next(database_url: str) -> None:
+    """Under steady load above `pool_size` an overflow pool closed connections as they came
+    back and opened new ones (a server process each): the pool keeps all it may hold."""
+    engine = db.create_db_engine(database_url, pool_size=2)
+    opened: list[object] = []
+    event.listen(engine.pool, "connect", lambda *_: opened.append(1))
+    try:
+        for _ in range(3):
+            held = [engine.connect() for _ in range(4)]  # 2 x pool_size, all at once
+            for connection in held:
+                connection.close()
+        assert len(opened) == 4
+        assert engine.pool.checkedin() == 4  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()

@@ -29,7 +29,6 @@ from service.assessments.schemas import (
 from service.auth.dependencies import AssessmentEditor, AssessmentReopener, Reader
 from service.catalog.schemas import QuestionnaireRef
 from service.dependencies import CatalogDep, DbSession, LibraryDep, reads_only
-from service.model_responses import model_response
 from service.openapi import errors
 from service.pagination import Page, PageQuery
 from service.routing import api_router
@@ -109,8 +108,9 @@ def list_assessments(
 @reads_only
 def get_assessment(assessment_id: uuid.UUID, session: DbSession, principal: Reader) -> Response:
     """Read one assessment with its answers; the ETag header carries the revision."""
-    assessment = reading.read_assessment(session, principal.organisation_id, assessment_id)
-    return model_response(to_read(assessment), headers={"ETag": etag(assessment.revision)})
+    read = reading.read_assessment(session, principal.organisation_id, assessment_id)
+    headers = {"ETag": etag(read["revision"])}
+    return Response(reading.encode(read), media_type="application/json", headers=headers)
 
 
 @router.patch(

@@ -7,6 +7,7 @@ score can always be traced to the exact questions it was computed from.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -105,6 +106,19 @@ def questionnaire_of(row: QuestionnaireVersion) -> Questionnaire:
     parsed = _PARSED.get(row.content_hash)
     if parsed is None:
         parsed = questionnaire_from_definition(row.content_hash, row.definition)
+    return parsed
+
+
+def pinned_questionnaire(
+    session: Session, questionnaire_id: uuid.UUID, content_hash: str
+) -> Questionnaire:
+    """The questionnaire of version `questionnaire_id` (whose hash is `content_hash`): from
+    this process's cache, or its row when the process has not met the hash yet."""
+    parsed = _PARSED.get(content_hash)
+    if parsed is None:
+        row = session.get(QuestionnaireVersion, questionnaire_id)
+        assert row is not None, "assessments pin an existing questionnaire version"
+        parsed = questionnaire_of(row)
     return parsed
 
 

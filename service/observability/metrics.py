@@ -91,7 +91,7 @@ DB_POOL_CHECKED_OUT = Gauge(
 )
 DB_POOL_SIZE = Gauge(
     "stackvet_db_pool_size",
-    "Database connections the pool keeps (STACKVET_DB_POOL_SIZE; as many again may overflow).",
+    "Database connections the pool holds at most (2 x STACKVET_DB_POOL_SIZE), kept once opened.",
     multiprocess_mode="livesum",
 )
 

@@ -6,15 +6,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 
+import pytest
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
 from service.assessments import service as assessment_service
+from service.assessments.models import AssessmentStatus
 from service.assessments.presenters import to_read
 from service.assessments.schemas import AssessmentRead
 from service.auth.models import Organisation
+from service.auth.permissions import Role
+from service.catalog import service as catalog_service
 from service.questionnaires.catalog import Catalog
 from service.scores import service as score_service
 from service.scores.models import ScoreTrigger
@@ -81,12 +86,55 @@ def test_reading_an_assessment_reads_the_key_once_and_the_rows_in_one_statement(
     assert len(reading(seen)) == 1, reading(seen)
     full = assessment_service.get_assessment(session, org.id, uuid.UUID(assessment_id))
     assert response.json() == to_read(full).model_dump(mode="json")
-    # Byte for byte what FastAPI sends for a returned model (`model_response` skips only its
-    # second validation of the model).
+    # Byte for byte what FastAPI sends for the model the entity path builds.
     assert response.content == TypeAdapter(AssessmentRead).dump_json(to_read(full), by_alias=True)
     assert response.headers["content-type"] == "application/json"
     assert response.headers["etag"] == f'"{full.revision}"'
     assert response.headers["ratelimit"]
+
+
+def test_every_kind_of_assessment_reads_as_the_models_bytes(
+    procurement: Caller,
+    session: Session,
+    connection: Connection,
+    catalog: Catalog,
+    library: Library,
+    org: Organisation,
+) -> None:
+    """The read is plain columns, not the entity: a draft with required questions missing, one
+    with a CRM id and a due date, an approved one with conditions (and the draft reopened
+    from it) answer what the entity path's model writes, and the missing questions are the
+    ones `to_read` evaluates."""
+    actor = builders.principal(session, org, Role.ADMIN)
+    answers = example("openweave.answers")
+    empty = builders.assessment(session, catalog, org)
+    partial = builders.assessment(
+        session, catalog, org, answers={"framework.primary": "pytorch"}, external_id="crm-9",
+        due_on=date(2027, 3, 31),
+    )  # fmt: skip
+    approved = builders.assessment(
+        session, catalog, org, answers=answers, submitted=True, library=library
+    )
+    approved.status = AssessmentStatus.APPROVED
+    approved.approved_at = datetime.now(UTC)
+    approved.approved_by = "Rae Reviewer"
+    approved.conditions = ["Ship the weights as safetensors", "Name a support contact"]
+    reopened = assessment_service.reopen(session, actor, approved, None)
+    ids = [row.id for row in (empty, partial, approved, reopened)]
+    session.commit()
+    for assessment_id in ids:
+        with statements(connection) as seen:
+            response = procurement.get(f"/api/v1/assessments/{assessment_id}")
+        assert response.status_code == 200, response.text
+        assert len(reading(seen)) == 1, reading(seen)
+        session.expire_all()
+        full = to_read(assessment_service.get_assessment(session, org.id, assessment_id))
+        assert response.content == TypeAdapter(AssessmentRead).dump_json(full, by_alias=True)
+    assert procurement.get(f"/api/v1/assessments/{ids[1]}").json()["missing_required"]
+    assert procurement.get(f"/api/v1/assessments/{ids[2]}").json()["conditions"] == [
+        "Ship the weights as safetensors",
+        "Name a support contact",
+    ]
 
 
 def test_a_score_read_runs_one_statement_once_its_body_is_kept(
@@ -194,3 +242,27 @@ def test_a_revoked_key_is_refused_on_its_next_read(
     assert admin.delete(f"/api/v1/api-keys/{key_id}").status_code in {200, 204}
     refused = admin.http.get(f"/api/v1/assessments/{assessment_id}/score", headers=headers)
     assert_problem(refused, 401, "unauthenticated", detail_contains="not valid")
+
+
+def test_a_process_that_has_not_met_the_questionnaire_reads_it_for_the_missing_questions(
+    procurement: Caller,
+    session: Session,
+    connection: Connection,
+    catalog: Catalog,
+    org: Organisation,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fresh process knows no questionnaire yet: a draft's read fetches its pinned version
+    once (one more statement) to list the required questions still missing."""
+    draft = builders.assessment(session, catalog, org)
+    assessment_id, content_hash = draft.id, draft.questionnaire.content_hash
+    session.commit()
+    expected = to_read(assessment_service.get_assessment(session, org.id, assessment_id))
+    assert expected.missing_required
+    monkeypatch.delitem(catalog_service._PARSED, content_hash)
+    with statements(connection) as seen:
+        response = procurement.get(f"/api/v1/assessments/{assessment_id}")
+    assert response.status_code == 200, response.text
+    assert response.json()["missing_required"] == expected.missing_required
+    assert any("FROM questionnaire_versions" in s for s in reading(seen)), seen
+    assert content_hash in catalog_service._PARSED
