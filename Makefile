@@ -106,7 +106,8 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/spreadsheets.py
 
 # Requests per second under load (1, 10, 50 connections) against a bare FastAPI endpoint, on
-# loopback; PostgreSQL (a schema of its own) when BENCH_DATABASE_URL is set.
+# loopback; PostgreSQL (a schema of its own) when BENCH_DATABASE_URL is set. Load from wrk
+# (apt-get install wrk) when installed, else a bounded asyncio client.
 bench-load: $(INSTALLED)
 	$(BIN)/python benchmarks/load.py --repeat 3 $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
 

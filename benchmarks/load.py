@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/load.py --postgres URL         # a schema of its own on PostgreSQL
 
 Starts `stackvet serve` and the bare app (benchmarks/bare.py, same uvicorn settings) on
-loopback, seeds 60 scored assessments and an API key, then drives each endpoint with a bounded
-asyncio client at 1, 10 and 50 connections for a fixed time. Prints requests per second,
+loopback, seeds 60 scored assessments and an API key, then drives each endpoint with wrk (or a
+bounded asyncio client) at 1, 10 and 50 connections for a fixed time. Prints requests per second,
 p50/p99 latency, errors, and each figure's ratio to its baseline measured in the same run:
 GET /assessments/{id} and a list page of 50 against the bare endpoint, GET .../score against
 GET /assessments/{id}, and PASS/FAIL against each goal of issue 16 (ratios, p99 under 50 ms at
@@ -17,8 +17,9 @@ GET /assessments/{id}, and PASS/FAIL against each goal of issue 16 (ratios, p99 
     --workers N       `stackvet serve --workers N` (STACKVET_WEB_CONCURRENCY), and as many
                       uvicorn workers for the bare endpoint
     --connections 10  one level only (repeatable; default 1, 10 and 50)
-    --client wrk      drive with wrk (Debian's, in C) instead of the asyncio client: on a
-                      2-core machine the Python client takes much of a core from the servers
+    --client wrk      drive with wrk (Debian's, in C; the default when it is installed): on a
+                      2-core machine the asyncio client takes much of a core from the servers
+    --client asyncio  drive with the bounded asyncio client (the default without wrk)
 """
 
 from __future__ import annotations
@@ -231,9 +232,13 @@ def main() -> None:
         "--connections", type=int, action="append", help="a level (default: 1, 10 and 50)"
     )
     parser.add_argument(
-        "--client", choices=("asyncio", "wrk"), default="asyncio", help="what sends the load"
+        "--client",
+        choices=("asyncio", "wrk"),
+        default="wrk" if shutil.which("wrk") else "asyncio",
+        help="what sends the load (default: wrk when installed)",
     )
     args = parser.parse_args()
+    print(f"load from: {args.client}" + ("" if shutil.which("wrk") else " (wrk not installed)"))
     levels = tuple(args.connections or CONNECTIONS)
     with tempfile.TemporaryDirectory() as folder:
         url = postgres_schema(args.postgres) if args.postgres else f"sqlite:///{folder}/load.db"
