@@ -15,16 +15,13 @@ in flight left. `tests/test_process_heap.py` keeps it.
 Only `stackvet serve` does this: a frozen object is never freed, and tests build hundreds
 of apps in one process.
 
-The served process then collects rarely too (`SERVE_THRESHOLDS`). A young pass runs each
-time 700 more containers are alive than at the last one, and ten requests in flight hold
-more than that: a list page of 50 builds some 1,000 (rows, dicts, models), so under load a
-young pass ran for nearly every list request, a middle one every ten and a full one (10-21 ms,
-every request in flight waiting) every hundred; 7% of the process's time. Requests leave few
-cycles (reference counting frees the rest), so with a young pass per 20,000 the same load
-ran one pass in ten seconds; at 10 connections the list of 50 went from 288 to 323 req/s
-(p99 51.4 to 42.5 ms) and one assessment from 467 to 582 (p99 33.6 to 24.2 ms), median of three
-runs interleaved with the default. The API process's peak memory through list pages and
-bursts of 50 connections was 151 MB against 149 MB.
+The served process keeps the default thresholds. Rarer passes (20,000 / 50 / 50, as for
+re-scoring) were tried: no gain beyond the noise once the pool kept its connections (the list
+of 50 at 310-385 req/s against 328-362 with the defaults, three interleaved runs), and a
+hazard: a request's body can sit in a reference cycle until a pass finds it (FastAPI raises
+its validation error for malformed JSON from a frame that holds it, with the request and the
+decoder's error, which keeps the whole document). 600 malformed bodies of 900 KB, ten at a
+time, left the process at 548 MB with rare passes, against 194 MB with the defaults.
 
 Re-scoring allocates millions of short-lived containers (each improvement-path trial's
 answers and outcomes) that reference counting frees, and leaves no cycles (a collection after
@@ -46,23 +43,16 @@ logger = logging.getLogger(__name__)
 BATCH_THRESHOLDS = (20_000, 50, 50)
 """`gc.set_threshold` for a batch: a young pass per 20,000 net new containers (not 700)."""
 
-SERVE_THRESHOLDS = (20_000, 50, 50)
-"""`gc.set_threshold` for a served process, once settled: as rare, for the same reason (what
-a pass finds is mostly alive, in the requests in flight)."""
-
 
 def settle() -> None:
-    """Collect what start-up left as garbage, freeze everything still alive, and collect
-    rarely from then on (`SERVE_THRESHOLDS`)."""
+    """Collect what start-up left as garbage, then freeze everything still alive."""
     started = time.perf_counter()
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*SERVE_THRESHOLDS)
     logger.info(
-        "start-up heap frozen: %d objects, %.0f ms; collecting at thresholds %s",
+        "start-up heap frozen: %d objects, %.0f ms",
         gc.get_freeze_count(),
         1000 * (time.perf_counter() - started),
-        "/".join(str(n) for n in gc.get_threshold()),
     )
 
 
