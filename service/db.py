@@ -109,8 +109,28 @@ def create_db_engine(
         _configure_sqlite(engine, foreign_keys=foreign_keys)
         return engine
     engine = create_engine(url, pool_size=2 * pool_size, max_overflow=0, pool_timeout=pool_timeout)
+    _in_utc(engine)
     _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
     return engine
+
+
+def _in_utc(engine: Engine) -> None:
+    """Every connection's session time zone is UTC, whatever the server's `TimeZone`.
+
+    psycopg gives `timestamptz` values in the session's zone. `UTCDateTime` converts them to
+    UTC anyway, but statements run as plain SQL text (`service/plain_rows.py`) skip the column
+    types: without this a server set to Europe/Berlin would put "+01:00" in their JSON where
+    every other response says "Z". Set once per new connection (the pool keeps them); a SET
+    rather than a startup `options` parameter, which PgBouncer refuses."""
+
+    @event.listens_for(engine, "connect")
+    def _set_utc(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            dbapi_connection.execute("SET TIME ZONE 'UTC'")
+        finally:
+            dbapi_connection.autocommit = autocommit
 
 
 PING_AFTER_IDLE_SECONDS = 1.0

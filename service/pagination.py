@@ -21,12 +21,13 @@ from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, literal, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.api_types import AwareDateTime
 from service.db import utcnow
 from service.errors import InvalidInput
+from service.plain_rows import PlainStatement
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -157,49 +158,69 @@ def fetch_page(
     page: PageParams,
 ) -> tuple[Sequence[Row], str | None]:
     """One page of `query` (of entities) in (updated_at, id) order, and the next page's cursor."""
-    paged, until = _paged(query, updated_at, id_column, page)
-    rows = session.scalars(paged).all()
-    return _cut(rows, page.limit, until)
+    paged = windowed(
+        query, updated_at, id_column, since=bool(page.updated_since), after=bool(page.cursor)
+    )
+    parameters = window_parameters(page)
+    rows = session.scalars(paged, parameters).all()
+    return _cut(rows, page.limit, parameters["until"])
 
 
 def fetch_rows(
     session: Session,
-    query: Select[Any],
-    updated_at: InstrumentedAttribute[datetime],
-    id_column: InstrumentedAttribute[uuid.UUID],
+    statement: PlainStatement | Select[Any],
+    parameters: dict[str, Any],
     page: PageParams,
 ) -> tuple[Sequence[Any], str | None]:
-    """Like `fetch_page` for a query of plain columns, `updated_at` and `id` among them."""
-    paged, until = _paged(query, updated_at, id_column, page)
-    rows = session.execute(paged).all()
-    return _cut(rows, page.limit, until)
+    """Like `fetch_page` for a `windowed` statement of plain columns, `updated_at` and `id`
+    among them: its `parameters` with the page's `window_parameters` beside them."""
+    window = window_parameters(page)
+    values = parameters | window
+    if isinstance(statement, PlainStatement):
+        rows = statement.rows(session, values)
+    else:
+        rows = session.execute(statement, values).all()
+    return _cut(rows, page.limit, window["until"])
 
 
-def _paged(
+def windowed(
     query: Select[Any],
     updated_at: InstrumentedAttribute[datetime],
     id_column: InstrumentedAttribute[uuid.UUID],
-    page: PageParams,
-) -> tuple[Select[Any], datetime]:
-    """`query` limited to the page's window, after its cursor, ordered, one row too many.
+    *,
+    since: bool,
+    after: bool,
+) -> Select[Any]:
+    """`query` limited to a page's window: changed up to `until`, at or after `updated_since`
+    (`since`), after the cursor's row (`after`), ordered, `limit` rows (one too many). The
+    values are named parameters (`window_parameters`), so one statement serves every page of
+    its shape.
 
     The cursor condition is a row comparison, `(updated_at, id) > (stamp, id)`, with
     `updated_at >= stamp` beside it: both are ranges of the (organisation, updated_at, id)
     index, so a page deep into a sync starts where the cursor points. Written as `updated_at >
     stamp OR (updated_at = stamp AND id > id)` PostgreSQL could not use it as an index bound:
     page n of a sync scanned and discarded the n - 1 pages before it."""
-    until = page.until or utcnow()
-    query = query.where(updated_at <= until)
-    if page.updated_since is not None:
-        query = query.where(updated_at >= page.updated_since)
-    if page.cursor:
-        after_stamp, after_id, _ = decode_cursor(page.cursor)
-        stamp = literal(after_stamp, updated_at.type)
+    query = query.where(updated_at <= bindparam("until", type_=updated_at.type))
+    if since:
+        query = query.where(updated_at >= bindparam("updated_since", type_=updated_at.type))
+    if after:
+        stamp = bindparam("after_stamp", type_=updated_at.type)
+        after_id = bindparam("after_id", type_=id_column.type)
         query = query.where(
-            updated_at >= stamp,
-            tuple_(updated_at, id_column) > tuple_(stamp, literal(after_id, id_column.type)),
+            updated_at >= stamp, tuple_(updated_at, id_column) > tuple_(stamp, after_id)
         )
-    return query.order_by(updated_at, id_column).limit(page.limit + 1), until
+    return query.order_by(updated_at, id_column).limit(bindparam("limit", type_=Integer()))
+
+
+def window_parameters(page: PageParams) -> dict[str, Any]:
+    """The values of a `windowed` statement's parameters for `page`."""
+    parameters: dict[str, Any] = {"until": page.until or utcnow(), "limit": page.limit + 1}
+    if page.updated_since is not None:
+        parameters["updated_since"] = page.updated_since
+    if page.cursor:
+        parameters["after_stamp"], parameters["after_id"], _ = decode_cursor(page.cursor)
+    return parameters
 
 
 def _cut(rows: Sequence[Any], limit: int, until: datetime) -> tuple[Sequence[Any], str | None]:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, Row, false, or_, select
+from sqlalchemy import ColumnElement, Row, bindparam, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.assessments.keyset import AnySelect
@@ -24,7 +26,8 @@ from service.assessments.models import Assessment, AssessmentStatus
 from service.assessments.schemas import AssessmentSummary
 from service.catalog.models import QuestionnaireVersion
 from service.clients.models import Client
-from service.pagination import PageParams, contains, fetch_rows
+from service.pagination import PageParams, contains, fetch_rows, windowed
+from service.plain_rows import PlainStatement
 from service.scores.models import ScoreRecord
 from service.tombstones.rules import visible
 from service.vendors.models import Vendor
@@ -88,6 +91,52 @@ SUMMARIES = _summaries()
 joins cost about 0.4 ms a request."""
 
 
+FILTERS: dict[str, InstrumentedAttribute[Any]] = {
+    "vendor_id": Assessment.vendor_id,
+    "client_id": Assessment.client_id,
+    "status": Assessment.status,
+    "external_id": Assessment.external_id,
+}
+"""The equality filters of a list, by parameter name."""
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a list page's statement depends on, besides values: which filters it has."""
+
+    filters: tuple[str, ...]
+    """The `FILTERS` given, in their order."""
+    all_versions: bool
+    include_deleted: bool
+    syncing: bool
+    after_cursor: bool
+
+
+@cache
+def _filtered(shape: Shape) -> AnySelect:
+    """`SUMMARIES` of one organisation (`organisation_id`) with the shape's filters, each a
+    parameter of its name."""
+    query = SUMMARIES.where(Assessment.organisation_id == bindparam("organisation_id"))
+    if not shape.all_versions:
+        query = query.where(Assessment.superseded_by_id.is_(None))
+    query = visible(query, Assessment, include_deleted=shape.include_deleted, syncing=shape.syncing)
+    for name in shape.filters:
+        query = query.where(FILTERS[name] == bindparam(name))
+    return query
+
+
+def _windowed(query: AnySelect, shape: Shape) -> AnySelect:
+    return windowed(
+        query, Assessment.updated_at, Assessment.id, since=shape.syncing, after=shape.after_cursor
+    )
+
+
+@cache
+def _page(shape: Shape) -> PlainStatement:
+    """A page of the shape: built (and on PostgreSQL compiled) once per process."""
+    return PlainStatement(_windowed(_filtered(shape), shape))
+
+
 def list_assessments(
     session: Session,
     organisation_id: uuid.UUID,
@@ -102,26 +151,34 @@ def list_assessments(
     include_deleted: bool = False,
 ) -> tuple[Sequence[SummaryRow], str | None]:
     """Current versions only, unless `all_versions` (earlier, superseded versions too);
-    tombstones are included with `include_deleted`, and in incremental syncs."""
-    query = SUMMARIES.where(Assessment.organisation_id == organisation_id)
-    if not all_versions:
-        query = query.where(Assessment.superseded_by_id.is_(None))
-    syncing = page.updated_since is not None
-    query = visible(query, Assessment, include_deleted=include_deleted, syncing=syncing)
-    filters = {
-        Assessment.vendor_id: vendor_id,
-        Assessment.client_id: client_id,
-        Assessment.status: status,
-        Assessment.external_id: external_id,
+    tombstones are included with `include_deleted`, and in incremental syncs.
+
+    A row's `status` is the status's value (a string) on PostgreSQL (`PlainStatement`)."""
+    given = {
+        "vendor_id": vendor_id,
+        "client_id": client_id,
+        "status": None if status is None else status.value,
+        "external_id": external_id,
     }
-    for column, value in filters.items():
-        if value is not None:
-            query = query.where(column == value)
-    if search:
-        matching = _matching(session, organisation_id, search)
-        # a term under 3 characters has no trigram: its look-up would scan, as the page does
-        query = query.where(_found(session, query, matching) if len(search) >= 3 else matching)
-    return fetch_rows(session, query, Assessment.updated_at, Assessment.id, page)
+    parameters: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    shape = Shape(
+        filters=tuple(parameters),
+        all_versions=all_versions,
+        include_deleted=include_deleted,
+        syncing=page.updated_since is not None,
+        after_cursor=bool(page.cursor),
+    )
+    parameters["organisation_id"] = organisation_id
+    if not search:
+        return fetch_rows(session, _page(shape), parameters, page)
+    query = _filtered(shape)
+    matching = _matching(session, organisation_id, search)
+    # a term under 3 characters has no trigram: its look-up would scan, as the page does
+    if len(search) >= 3:
+        matching = _found(session, query, matching, parameters)
+    # values of its own, an IN list among them: run by SQLAlchemy (which caches its compiled
+    # form by structure), not compiled here
+    return fetch_rows(session, _windowed(query.where(matching), shape), parameters, page)
 
 
 FOUND_LIMIT = 1000
@@ -131,7 +188,10 @@ after a short scan."""
 
 
 def _found(
-    session: Session, query: AnySelect, matching: ColumnElement[bool]
+    session: Session,
+    query: AnySelect,
+    matching: ColumnElement[bool],
+    parameters: dict[str, Any],
 ) -> ColumnElement[bool]:
     """`matching`, or the ids of the few rows it keeps under the query's other filters.
 
@@ -144,7 +204,7 @@ def _found(
     filtered = query.whereclause
     assert filtered is not None, "a list query is always filtered by organisation"
     lookup = select(Assessment.id).where(filtered, matching)
-    ids = session.scalars(lookup.limit(FOUND_LIMIT + 1)).all()
+    ids = session.scalars(lookup.limit(FOUND_LIMIT + 1), parameters).all()
     if len(ids) > FOUND_LIMIT:
         return matching
     return Assessment.id.in_(ids) if ids else false()

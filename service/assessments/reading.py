@@ -13,7 +13,6 @@ record and the small rows naming its inputs.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -24,6 +23,7 @@ from service.assessments import listing
 from service.assessments.models import Assessment
 from service.catalog.service import pinned_questionnaire
 from service.errors import NotFound
+from service.plain_rows import PlainStatement
 from service.questionnaires.answers import missing_required
 from service.scores.models import DETAIL, ScoreRecord
 from service.tombstones.rules import live_or_gone
@@ -37,9 +37,8 @@ def read_assessment(
     stored counts, as list rows show it; the questionnaire is evaluated for the required
     questions still missing only when the stored count says there are some."""
     parameters = {"assessment_id": assessment_id, "organisation_id": organisation_id}
-    row = live_or_gone(
-        session.execute(_read_query(), parameters).first(), "assessment", assessment_id
-    )
+    rows = _read_query().rows(session, parameters)
+    row = live_or_gone(rows[0] if rows else None, "assessment", assessment_id)
     approved_by, conditions, answers, questionnaire_id = row[listing.SUMMARY_WIDTH :]
     read = listing.fields(row)
     deleted = read.pop("deleted")  # a computed field: pydantic writes it last
@@ -60,9 +59,9 @@ def encode(read: dict[str, Any]) -> bytes:
 
 
 @cache
-def _read_query() -> Select[Any]:
+def _read_query() -> PlainStatement:
     """A list row's columns and the rest of `AssessmentRead`'s (built once, with parameters)."""
-    return listing.SUMMARIES.add_columns(
+    query = listing.SUMMARIES.add_columns(
         Assessment.approved_by,
         Assessment.conditions,
         Assessment.answers,
@@ -71,6 +70,7 @@ def _read_query() -> Select[Any]:
         Assessment.id == bindparam("assessment_id"),
         Assessment.organisation_id == bindparam("organisation_id"),
     )
+    return PlainStatement(query)
 
 
 def latest_score_id(
@@ -79,9 +79,8 @@ def latest_score_id(
     """The id of a live assessment's latest score record, in one small statement; NotFound for
     a missing or deleted assessment, or one not scored yet."""
     parameters = {"assessment_id": assessment_id, "organisation_id": organisation_id}
-    row = live_or_gone(
-        session.execute(_score_pointer_query(), parameters).first(), "assessment", assessment_id
-    )
+    rows = _score_pointer_query().rows(session, parameters)
+    row = live_or_gone(rows[0] if rows else None, "assessment", assessment_id)
     score_id: uuid.UUID | None = row[2]
     if score_id is None:
         raise NotFound(
@@ -99,11 +98,12 @@ def read_score_record(session: Session, score_id: uuid.UUID) -> ScoreRecord:
 
 
 @cache
-def _score_pointer_query() -> Select[uuid.UUID, datetime | None, uuid.UUID | None]:
-    return select(Assessment.id, Assessment.deleted_at, Assessment.latest_score_id).where(
+def _score_pointer_query() -> PlainStatement:
+    query = select(Assessment.id, Assessment.deleted_at, Assessment.latest_score_id).where(
         Assessment.id == bindparam("assessment_id"),
         Assessment.organisation_id == bindparam("organisation_id"),
     )
+    return PlainStatement(query)
 
 
 @cache
