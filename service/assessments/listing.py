@@ -157,7 +157,7 @@ def list_assessments(
     given = {
         "vendor_id": vendor_id,
         "client_id": client_id,
-        "status": None if status is None else status.value,
+        "status": None if status is None else AssessmentStatus(status).value,
         "external_id": external_id,
     }
     parameters: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
