@@ -3,10 +3,12 @@ lists, spreadsheet exports): one statement of plain columns, no ORM entities.
 
 A page is read with Core (`select` of the columns a summary shows, joined to its vendor,
 client, questionnaire version and latest score), so no answers are decoded and no entity is
-built. `fields` turns a row into the `AssessmentSummary` fields, in the model's order; the
-API encodes those straight to JSON (`page_json`: the same bytes pydantic writes for a
-validated `Page[AssessmentSummary]`, without building and validating seven models a row),
-the web and exports validate them into `AssessmentSummary` (`summaries`).
+built. The statement is built once per `Shape` (which filters are given), every value a named
+parameter, and on PostgreSQL runs as SQL text with no per-row type processing
+(`service/plain_rows.py`). `fields` turns a row into the `AssessmentSummary` fields, in the
+model's order; the API encodes those straight to JSON (`page_json`: the same bytes pydantic
+writes for a validated `Page[AssessmentSummary]`, without building and validating seven
+models a row), the web and exports validate them into `AssessmentSummary` (`summaries`).
 """
 
 from __future__ import annotations
