@@ -159,7 +159,11 @@ def fetch_page(
 ) -> tuple[Sequence[Row], str | None]:
     """One page of `query` (of entities) in (updated_at, id) order, and the next page's cursor."""
     paged = windowed(
-        query, updated_at, id_column, since=bool(page.updated_since), after=bool(page.cursor)
+        query,
+        updated_at,
+        id_column,
+        since=page.updated_since is not None,
+        after=bool(page.cursor),
     )
     parameters = window_parameters(page)
     rows = session.scalars(paged, parameters).all()

@@ -35,7 +35,7 @@ class PlainStatement:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
         self._sql: dict[str, str] = {}
-        """Its SQL text for PostgreSQL, compiled on first use (one dialect per process)."""
+        """Its SQL text for PostgreSQL, by dialect and driver, compiled on first use."""
 
     def rows(self, session: Session, parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
         if session.get_bind().dialect.name != "postgresql":
@@ -46,8 +46,9 @@ class PlainStatement:
         return connection.exec_driver_sql(self._text(connection.dialect), dict(parameters)).all()
 
     def _text(self, dialect: Dialect) -> str:
-        sql = self._sql.get(dialect.name)
+        key = f"{dialect.name}+{dialect.driver}"  # the driver decides the parameter style
+        sql = self._sql.get(key)
         if sql is None:
             assert isinstance(self.statement, ClauseElement)
-            sql = self._sql[dialect.name] = str(self.statement.compile(dialect=dialect))
+            sql = self._sql[key] = str(self.statement.compile(dialect=dialect))
         return sql
