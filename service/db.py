@@ -121,7 +121,9 @@ def _in_utc(engine: Engine) -> None:
     UTC anyway, but statements run as plain SQL text (`service/plain_rows.py`) skip the column
     types: without this a server set to Europe/Berlin would put "+01:00" in their JSON where
     every other response says "Z". Set once per new connection (the pool keeps them); a SET
-    rather than a startup `options` parameter, which PgBouncer refuses."""
+    rather than a startup `options` parameter, which PgBouncer refuses. PgBouncer in
+    transaction mode tracks `timezone` per client and sets it on whichever server connection
+    it hands over."""
 
     @event.listens_for(engine, "connect")
     def _set_utc(dbapi_connection: Any, _record: Any) -> None:
