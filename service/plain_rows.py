@@ -21,34 +21,32 @@ The rows are SQLAlchemy `Row`s either way: by position, or by label.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, Executable, Row
+from sqlalchemy import Dialect, Row, Select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ClauseElement
 
 
 class PlainStatement:
     """A statement of plain columns (no entities) whose values are all named parameters."""
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
         self._sql: dict[str, str] = {}
         """Its SQL text for PostgreSQL, by dialect and driver, compiled on first use."""
 
-    def rows(self, session: Session, parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
+    def rows(self, session: Session, parameters: dict[str, Any]) -> Sequence[Row[Any]]:
         if session.get_bind().dialect.name != "postgresql":
-            return session.execute(self.statement, dict(parameters)).all()
+            return session.execute(self.statement, parameters).all()
         if session.autoflush:  # as Session.execute would: pending changes are seen
             session.flush()
         connection = session.connection()
-        return connection.exec_driver_sql(self._text(connection.dialect), dict(parameters)).all()
+        return connection.exec_driver_sql(self._text(connection.dialect), parameters).all()
 
     def _text(self, dialect: Dialect) -> str:
         key = f"{dialect.name}+{dialect.driver}"  # the driver decides the parameter style
         sql = self._sql.get(key)
         if sql is None:
-            assert isinstance(self.statement, ClauseElement)
             sql = self._sql[key] = str(self.statement.compile(dialect=dialect))
         return sql
