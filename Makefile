@@ -108,8 +108,11 @@ bench: $(INSTALLED)
 # Requests per second under load (1, 10, 50 connections) against a bare FastAPI endpoint, on
 # loopback; PostgreSQL (a schema of its own) when BENCH_DATABASE_URL is set. Load from wrk
 # (apt-get install wrk) when installed, else a bounded asyncio client.
+# One API process (what a process does per request: the ratio goals), then one per core (the
+# README's sizing: the latency a deployment sized so gives).
 bench-load: $(INSTALLED)
 	$(BIN)/python benchmarks/load.py --repeat 3 $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
+	$(BIN)/python benchmarks/load.py --repeat 3 --workers cores $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
 
 # 100,000 assessments, 1,000 clients, 5,000 vendors in one organisation (PostgreSQL only):
 # list pages, filters, sync and the dashboard by server time, with EXPLAIN ANALYZE and memory,

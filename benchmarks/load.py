@@ -15,7 +15,8 @@ GET /assessments/{id}, and PASS/FAIL against each goal of issue 16 (ratios, p99 
     --only reads      skip the list pages
     --only list       the list pages only (a list of 50 against the bare list)
     --workers N       `stackvet serve --workers N` (STACKVET_WEB_CONCURRENCY), and as many
-                      uvicorn workers for the bare endpoint
+                      uvicorn workers for the bare endpoint; `--workers cores` for one per
+                      core, the README's sizing (`make bench-load` runs 1, then cores)
     --connections 10  one level only (repeatable; default 1, 10 and 50)
     --client wrk      drive with wrk (Debian's, in C; the default when it is installed): on a
                       2-core machine the asyncio client takes much of a core from the servers
@@ -206,6 +207,13 @@ def drive_wrk(url: str, token: str, connections: int, seconds: float) -> Result:
     )
 
 
+def processes(value: str) -> int:
+    """`--workers`: a number, or `cores` for the cores this process may run on."""
+    if value == "cores":
+        return len(os.sched_getaffinity(0))
+    return int(value)
+
+
 def postgres_schema(url: str) -> str:
     schema = "stackvet_bench_load"
     admin = create_engine(url)
@@ -223,7 +231,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="per endpoint and level")
     parser.add_argument("--repeat", type=int, default=1, help="runs (3: min/median/max)")
     parser.add_argument(
-        "--workers", type=int, default=1, help="`stackvet serve --workers`, and bare's"
+        "--workers",
+        type=processes,
+        default=1,
+        help="`stackvet serve --workers`, and bare's: a number, or `cores` (one per core)",
     )
     parser.add_argument(
         "--only", choices=("reads", "list", "all"), default="all", help="reads or list pages only"
@@ -239,6 +250,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"load from: {args.client}" + ("" if shutil.which("wrk") else " (wrk not installed)"))
+    print(f"processes: {args.workers} (`stackvet serve --workers {args.workers}`; bare as many)")
     levels = tuple(args.connections or CONNECTIONS)
     with tempfile.TemporaryDirectory() as folder:
         url = postgres_schema(args.postgres) if args.postgres else f"sqlite:///{folder}/load.db"

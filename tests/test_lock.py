@@ -11,7 +11,11 @@ from packaging.utils import canonicalize_name
 
 from tests.repository import REPO_ROOT
 
-PIN = re.compile(r"^([A-Za-z0-9_.\-]+)(?:\[[a-z0-9,\-]+\])?==(\S+) \\$", re.MULTILINE)
+PIN = re.compile(
+    r"^([A-Za-z0-9_.\-]+)(?:\[[a-z0-9,\-]+\])?==(\S+)(?: ; [^\\\n]+)? \\$", re.MULTILINE
+)
+"""A pin and its version, with an environment marker or none (`uvloop==0.23.0 ; sys_platform
+!= "win32" \\`)."""
 PIN_EXTRAS = re.compile(r"^([A-Za-z0-9_.\-]+)\[([a-z0-9,\-]+)\]==", re.MULTILINE)
 
 

@@ -3,6 +3,8 @@ the request id; request headers that trickle in are cut off."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import socket
 import threading
 import time
@@ -108,3 +110,27 @@ def test_headers_that_trickle_in_are_cut_off(app: FastAPI, monkeypatch: pytest.M
                 assert _exchange(fresh, "/healthz").startswith(b"http/1.1 200")
     finally:
         get_settings.cache_clear()
+
+
+def test_headers_past_16_kib_are_refused_with_431(app: FastAPI) -> None:
+    """llhttp keeps whatever headers arrive; the protocol answers 431 past 16 KiB and closes,
+    as h11 refused them, and a request under the limit is served."""
+    with serving(app) as port:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n")
+            filler = b"X-Filler: " + b"a" * 1000 + b"\r\n"
+            refused = b""
+            with contextlib.suppress(OSError):  # the server may close while we still send
+                for _ in range(40):  # 40 KB of headers, a line at a time
+                    sock.sendall(filler)
+            with contextlib.suppress(OSError):
+                while chunk := sock.recv(65536):
+                    refused += chunk
+        head, _, body = refused.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 431 "), refused[:200]
+        assert b"content-type: application/problem+json" in head
+        assert json.loads(body)["status"] == 431
+        assert "16 KiB" in json.loads(body)["detail"]
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as fresh:
+            fresh.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n" + filler * 10 + b"\r\n")
+            assert fresh.recv(65536).startswith(b"HTTP/1.1 200")
