@@ -1,9 +1,11 @@
 """uvicorn's httptools protocol with a deadline and a size limit for a request's headers.
 
 httptools (llhttp, the C parser Node.js uses) and uvloop are what uvicorn runs on when they
-are installed (`uvicorn[standard]`); against the pure-Python h11 protocol and asyncio's own
-loop they served the list of 50 at 295-309 requests a second against 235-279 (issue 16,
-README: performance). Two things h11 gave and httptools does not are added here:
+are installed (`uvicorn[standard]`). Against the pure-Python h11 protocol and asyncio's own
+loop, one process served the API's list of 50 at 10 connections at 295-309 requests a second
+instead of 235-279 (three runs each, a few minutes apart; the bare list of the benchmark, on
+them too, 407-475 instead of 349-380: README, performance). Two things h11 gave or uvicorn
+lacks are added here:
 
 - a deadline: uvicorn has a keep-alive timeout for idle connections, but once a byte of a
   request has arrived it waits for the rest of the headers for ever, so a client sending a
