@@ -129,6 +129,14 @@ class PayloadTooLarge(ServiceError):
     title = "Request body too large"
 
 
+class HeaderFieldsTooLarge(ServiceError):
+    """Answered by the HTTP protocol itself (`service/http_protocol.py`), before any app."""
+
+    status = 431
+    slug = "header-fields-too-large"
+    title = "Request header fields too large"
+
+
 class UnsupportedMediaType(ServiceError):
     status = 415
     slug = "unsupported-media-type"

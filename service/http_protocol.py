@@ -20,25 +20,35 @@ lacks are added here:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from service.config import get_settings
+from service.errors import PROBLEM_JSON, HeaderFieldsTooLarge, problem_type
 
 logger = logging.getLogger(__name__)
 
 MAX_HEADER_BYTES = 16 * 1024
 """The request line and headers of one request, at most (h11's limit)."""
 
-TOO_LARGE = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-    b"content-type: application/problem+json\r\nconnection: close\r\ncontent-length: %d\r\n\r\n%s"
-)
-TOO_LARGE_BODY = (
-    b'{"type":"about:blank","title":"Request Header Fields Too Large","status":431,'
-    b'"detail":"The request line and headers exceed 16 KiB; send fewer or shorter headers."}'
-)
+
+def too_large() -> bytes:
+    """The whole 431 response, problem+json like every error of the service."""
+    body = json.dumps(
+        {
+            "type": problem_type(HeaderFieldsTooLarge.slug),
+            "title": HeaderFieldsTooLarge.title,
+            "status": HeaderFieldsTooLarge.status,
+            "detail": "The request line and headers exceed 16 KiB; send fewer or shorter headers.",
+        }
+    ).encode()
+    head = (
+        f"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: {PROBLEM_JSON}\r\n"
+        f"connection: close\r\ncontent-length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 class HeaderTimeoutProtocol(HttpToolsProtocol):
@@ -94,5 +104,5 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
         self._disarm()
         if not self.transport.is_closing():
             logger.warning("refusing a request whose headers exceed %d bytes", MAX_HEADER_BYTES)
-            self.transport.write(TOO_LARGE % (len(TOO_LARGE_BODY), TOO_LARGE_BODY))
+            self.transport.write(too_large())
             self.transport.close()

@@ -34,6 +34,10 @@ PROBLEMS = {
     ),
     "gone": "The link or object existed once and no longer does (for example an expired link).",
     "payload-too-large": "The body is larger than the limit (1 MiB by default).",
+    "header-fields-too-large": (
+        "The request line and headers together exceed 16 KiB. Send fewer or shorter headers "
+        "(a large cookie or token is the usual cause); the connection is closed."
+    ),
     "unsupported-media-type": (
         "The endpoint takes a JSON body: send it with `Content-Type: application/json`. Uploads "
         "(files) go to the endpoints that document `multipart/form-data`."
