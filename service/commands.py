@@ -21,7 +21,7 @@ from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
 from service.demo import seed as demo
 from service.errors import NotFound, ServiceError
-from service.http_protocol import HeaderTimeoutProtocol
+from service.http_protocol import HeaderLimitsProtocol
 from service.knowledge import commands as knowledge_commands
 from service.observability import logs, metrics
 from service.observability import server as metrics_server
@@ -102,7 +102,7 @@ def serve(host: str, port: int, workers: int) -> None:
             access_log=False,  # replaced by the `stackvet.access` line, with the request id
             log_config=logs.dict_config(settings.log_format, settings.log_level),
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-            http=HeaderTimeoutProtocol,
+            http=HeaderLimitsProtocol,
             limit_concurrency=settings.limit_concurrency,
             timeout_keep_alive=settings.keep_alive_seconds,
         )

@@ -41,7 +41,8 @@ def too_large() -> bytes:
             "type": problem_type(HeaderFieldsTooLarge.slug),
             "title": HeaderFieldsTooLarge.title,
             "status": HeaderFieldsTooLarge.status,
-            "detail": "The request line and headers exceed 16 KiB; send fewer or shorter headers.",
+            "detail": f"The request line and headers exceed {MAX_HEADER_BYTES // 1024} KiB; "
+            "send fewer or shorter headers.",
         }
     ).encode()
     head = (
@@ -51,7 +52,9 @@ def too_large() -> bytes:
     return head.encode() + body
 
 
-class HeaderTimeoutProtocol(HttpToolsProtocol):
+class HeaderLimitsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a deadline and a size limit for request headers."""
+
     _header_timer: asyncio.TimerHandle | None = None
     _in_headers = False
     """Between a request's first byte and the end of its headers."""

@@ -16,7 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from service.config import Settings, get_settings
-from service.http_protocol import HeaderTimeoutProtocol
+from service.http_protocol import HeaderLimitsProtocol
 from service.main import create_app
 from service.questionnaires.catalog import Catalog
 from service.scoring.library import Library
@@ -27,7 +27,7 @@ from tests.processes import free_port, wait_for
 def serving(app: FastAPI) -> Iterator[int]:
     port = free_port()
     config = uvicorn.Config(
-        app, port=port, lifespan="off", log_level="critical", http=HeaderTimeoutProtocol
+        app, port=port, lifespan="off", log_level="critical", http=HeaderLimitsProtocol
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
