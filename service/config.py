@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -165,14 +165,19 @@ class Settings(BaseSettings):
         "evidence (HF_ENDPOINT names the Hub; off by default: nothing leaves the service).",
     )
     db_pool_size: int = Field(default=5, ge=1)
-    read_threads: int = Field(
+    read_connections: int = Field(
         default=4,
         ge=1,
-        description="On PostgreSQL, threads per API process that run the cheap API reads (one "
-        "assessment, its score, a list page), apart from the thread pool of every other "
-        "route. Few threads take turns fairly where many would fight over the interpreter "
-        "lock; raise it when the database is far away (each read waits two or three round "
-        "trips).",
+        description="On PostgreSQL, database connections per API process of the read lane: "
+        "the cheap API reads (one assessment, its score, a list page) run on the event loop "
+        "on these, apart from every other route's pool, and at most this many at once. Raise "
+        "it when the database is far away (each read waits two or three round trips).",
+    )
+    read_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="The earlier name of STACKVET_READ_CONNECTIONS, still read when that is "
+        "not set.",
     )
     db_pool_timeout: float = Field(
         default=10,
@@ -191,6 +196,14 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, SecretFiles(settings_cls), dotenv_settings)
+
+    @model_validator(mode="after")
+    def _read_threads_is_read_connections(self) -> Settings:
+        """STACKVET_READ_THREADS (the lane's threads, before it ran on the event loop) still
+        sizes the read lane where STACKVET_READ_CONNECTIONS is not set."""
+        if self.read_threads is not None and "read_connections" not in self.model_fields_set:
+            self.read_connections = self.read_threads
+        return self
 
     @field_validator("webhook_proxy")
     @classmethod

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -114,6 +115,18 @@ def create_db_engine(
     return engine
 
 
+def create_read_engine(url: str, connections: int, pool_timeout: float) -> AsyncEngine:
+    """The read lane's engine (`service/read_lane.py`), PostgreSQL only: psycopg's async
+    connections, `connections` of them kept, set up as `create_db_engine`'s (UTC, pinged when
+    idle). Its `sync_engine` is what the lane's sessions are bound to."""
+    engine = create_async_engine(
+        url, pool_size=connections, max_overflow=0, pool_timeout=pool_timeout
+    )
+    _in_utc(engine.sync_engine)
+    _ping_when_idle(engine.sync_engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
 def _in_utc(engine: Engine) -> None:
     """Every connection's session time zone is UTC, whatever the server's `TimeZone`.
 
@@ -130,7 +143,9 @@ def _in_utc(engine: Engine) -> None:
         autocommit = dbapi_connection.autocommit
         dbapi_connection.autocommit = True
         try:
-            dbapi_connection.execute("SET TIME ZONE 'UTC'")
+            cursor = dbapi_connection.cursor()  # a cursor: the read lane's async adapter too
+            cursor.execute("SET TIME ZONE 'UTC'")
+            cursor.close()
         finally:
             dbapi_connection.autocommit = autocommit
 

@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, ParamSpec, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, sessionmaker
 
 from service import read_lane
@@ -22,6 +24,7 @@ from service.questionnaires.catalog import Catalog
 from service.scoring.library import Library
 
 AfterUnitOfWork = Callable[[sessionmaker[Session]], None]
+P = ParamSpec("P")
 T = TypeVar("T")
 
 
@@ -38,44 +41,81 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     STACKVET_DB_POOL_TIMEOUT; the database work itself runs in the thread pool. A route that
     must wait for something slow (a render worker) ends its unit of work first
     (`end_unit_of_work`), so that it holds neither a connection nor a slot while it waits.
-    A route marked `reads_only` whose connection was taken in autocommit (`autocommit_first`)
-    has nothing to commit: its unit ends on the event loop, without a thread-pool hop.
+    On PostgreSQL a route marked `reads_only` takes the read lane instead (`_lane`): a slot
+    and a session of the lane's own engine, its work run in greenlets on the event loop
+    (`service/read_lane.py`), its commit too (`read_lane.run` sends it where the rest ran).
     """
-    slots: ConnectionSlots | None = getattr(request.app.state, "connection_slots", None)
+    lane = _lane(request)
+    slots: ConnectionSlots | None = (
+        lane.slots if lane else getattr(request.app.state, "connection_slots", None)
+    )
     semaphore = await slots.acquire() if slots else None
     factory: sessionmaker[Session] = request.app.state.session_factory
-    unit = _UnitOfWork(factory(), semaphore)
+    if lane is None:
+        unit = _UnitOfWork(factory(), semaphore)
+    else:
+        lane_session = lane.session()
+        unit = _UnitOfWork(lane_session.sync_session, semaphore, lane_session)
+        read_lane.take(lane_session)
     request.state.unit_of_work = unit
-    if is_reads_only(request) and unit.session.get_bind().dialect.name != "sqlite":
-        read_lane.take(request.app.state.settings.read_threads)
     try:
         try:
             yield unit.session
-            if unit.ended:
-                pass
-            elif unit.autocommit:
-                _commit(request, unit)  # no round trip: see `autocommit_first`
-            else:
-                await run_in_threadpool(_commit, request, unit)
+            if not unit.ended:
+                await unit.run(_commit, request, unit)
         except BaseException:
             if not unit.ended:
-                await run_in_threadpool(_roll_back, request, unit)
+                await _shielded(unit.run(_roll_back, request, unit))
             raise
         for task in getattr(request.state, "after_unit_of_work", ()):
             await run_in_threadpool(task, factory)
     finally:
+        if unit.connection is not None and unit.lane_session is not None:
+            # cancelled mid-way: a lane connection is closed by awaiting, so shielded
+            await _shielded(unit.run(unit.close_connection))
         unit.release()
 
 
+def _lane(request: Request) -> read_lane.ReadLane | None:
+    """The app's read lane, for a `reads_only` route whose app has one (PostgreSQL) and whose
+    sessions are bound to the app's engine (not to a test's connection)."""
+    lane: read_lane.ReadLane | None = getattr(request.app.state, "read_lane", None)
+    if lane is None or not is_reads_only(request):
+        return None
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return lane if isinstance(factory.kw.get("bind"), Engine) else None
+
+
+async def _shielded(work: Coroutine[Any, Any, None]) -> None:
+    """`work` to its end, even in a request being cancelled."""
+    with anyio.CancelScope(shield=True):
+        await work
+
+
 class _UnitOfWork:
-    def __init__(self, session: Session, semaphore: asyncio.Semaphore | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        semaphore: asyncio.Semaphore | None,
+        lane_session: AsyncSession | None = None,
+    ) -> None:
         self.session = session
         self.semaphore = semaphore
+        self.lane_session = lane_session
+        """The read lane's session whose `sync_session` `session` is, for a lane route."""
         self.ended = False
         self.connection: Connection | None = None
         """The connection `autocommit_first` checked out for the session, if it did."""
         self.autocommit = False
         """Whether the session's statements run in autocommit (a `reads_only` route)."""
+
+    async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`func` where the unit's database work runs: a greenlet of the read lane, or a
+        thread of the pool."""
+        if self.lane_session is None:
+            return await run_in_threadpool(func, *args, **kwargs)
+        call = functools.partial(func, *args, **kwargs)
+        return await self.lane_session.run_sync(lambda _session: call())
 
     def close_connection(self) -> None:
         if self.connection is not None:
@@ -89,15 +129,16 @@ class _UnitOfWork:
             self.semaphore = None
 
 
-P = ParamSpec("P")
 _READS_ONLY = "_stackvet_reads_only"
 
 
 def reads_only(endpoint: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
     """Mark a cheap route whose unit of work only reads: on PostgreSQL its statements then run
     in autocommit, with no BEGIN and COMMIT round trips (see `autocommit_first`), and the
-    route and its rate-limit count run in the read lane's few threads (`service/read_lane.py`,
-    taken in `get_session`), not in the thread pool of every other route.
+    route and its rate-limit count run in the read lane (`service/read_lane.py`, taken in
+    `get_session`): in greenlets on the event loop, on the lane's own connections, not in
+    the thread pool of every other route. Its code must therefore never block on anything but
+    the database (see the lane's module).
 
     For a route that writes nothing and reads in one statement, or in several that need not
     see one snapshot: under READ COMMITTED, PostgreSQL's default and stackvet's, every

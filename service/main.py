@@ -49,6 +49,7 @@ from service.openapi import (
 )
 from service.problems.router import router as problems_router
 from service.questionnaires.catalog import Catalog, load_catalog
+from service.read_lane import ReadLane
 from service.reporting.pool import shutdown_default_pool
 from service.reporting.queue import RenderQueue
 from service.reporting.render import REPORTS_DIR
@@ -99,6 +100,8 @@ def create_app(
         pool_timeout=settings.db_pool_timeout,
     )
 
+    lane = _read_lane(engine, settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ready = _publish_definitions(app)
@@ -111,6 +114,8 @@ def create_app(
             embedded[1].set()
             embedded[0].join(timeout=settings.shutdown_grace_seconds)
         shutdown_default_pool()
+        if lane is not None:
+            await lane.dispose()
         if owns_engine:
             engine.dispose()
         metrics.process_exited()
@@ -128,6 +133,7 @@ def create_app(
     app.state.library = library
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.read_lane = lane
     # as many as the pool holds: see create_db_engine
     app.state.connection_slots = ConnectionSlots(
         2 * settings.db_pool_size, settings.db_pool_timeout
@@ -189,6 +195,15 @@ def create_served_app() -> FastAPI:
     return create_app(settle_heap=True)
 
 
+def _read_lane(engine: Engine, settings: Settings) -> ReadLane | None:
+    """On PostgreSQL, the lane the cheap API reads run in (`service/read_lane.py`), on the
+    same database as `engine`."""
+    if engine.dialect.name != "postgresql":
+        return None
+    url = engine.url.render_as_string(hide_password=False)
+    return ReadLane(url, settings.read_connections, settings.db_pool_timeout)
+
+
 def _limiter(app: FastAPI, settings: Settings) -> Limiter | None:
     """API rate limits, counted in Redis when configured, else in the database."""
     if settings.api_rate_limits == "disabled":
@@ -210,6 +225,8 @@ def _install_observability(app: FastAPI, settings: Settings, engine: Engine) -> 
     """`/metrics` on the API port unless disabled or moved to STACKVET_METRICS_PORT (which
     `stackvet serve` serves); tracing when enabled."""
     metrics.instrument_engine(engine)
+    if app.state.read_lane is not None:
+        metrics.instrument_engine(app.state.read_lane.engine.sync_engine)
     metrics.RENDER_WORKERS_MAX.set(settings.report_workers)  # before the pool starts on demand
 
     def sessions() -> Session:  # through app.state: tests swap the session factory

@@ -1,27 +1,27 @@
-"""The read lane: a few threads of their own for the cheap API reads (issue 16).
+"""The read lane: the cheap API reads on the event loop, on connections of their own (issue 16).
 
-FastAPI runs a sync dependency or endpoint in anyio's default thread pool, 40 threads. Under
-10 concurrent reads that made some 20 threads take turns at the interpreter lock, each one
-waking for every database round trip, and the lock is not handed over in the order threads
-ask for it: some requests waited far longer than others. On PostgreSQL, routes marked
-`reads_only` (one assessment, its score, a list page) run their rate-limit count and their
-endpoint here instead, in at most STACKVET_READ_THREADS threads (default 4); a read beyond
-them waits its turn on the event loop, first come first served (anyio's `CapacityLimiter`).
-The load benchmark at 10 connections measured a p99 of 76-88 ms with 2 threads against
-100-125 ms with the default pool, at the same rate. With the database on loopback 2 and 4
-did alike; with 1-3 ms between service and database (a delaying proxy), 4 served 18-33% more
-reads a second than 2, and 8 or 40 no more than 4 (README, performance).
+FastAPI runs a sync endpoint or dependency in anyio's thread pool. For a list page of 50 that
+cost more than the page itself: its rate-limit count and its endpoint were two trips to a
+worker thread and back, each thread woke for every database round trip, and the threads took
+turns at the interpreter lock with the event loop. A list page took 2.9 ms of CPU in the API
+process; a bare FastAPI + SQLAlchemy endpoint of four columns took 2.1 ms.
 
-Every other route keeps the default pool, so a slow export or a request waiting for a render
-worker never holds up a read, and reads never queue behind them.
+On PostgreSQL, routes marked `reads_only` (one assessment, its score, a list page) therefore
+run their rate-limit count, their endpoint and their commit here: the same sync code, in a
+greenlet on the event loop (SQLAlchemy's `AsyncSession.run_sync`), whose every database round
+trip is awaited on psycopg's async connection instead of blocking a thread. The page above
+then takes about 1.8 ms of CPU (README, performance). The lane has an engine and pool of its
+own, STACKVET_READ_CONNECTIONS connections (default 4); a read takes one of them for its whole
+unit of work, and a read beyond them waits on the event loop, first come first served, at most
+STACKVET_DB_POOL_TIMEOUT seconds (then 503 with Retry-After, as for any route).
 
-Why it cannot deadlock: a lane thread must never wait for something that a request waiting
-for the lane holds. On PostgreSQL a lane route holds no lock between its steps (its count and
-its reads run in autocommit, `dependencies.autocommit_first`), and its connection slot was
-taken before it asked for a thread. SQLite is different: there a request's transaction holds
-the database's one write lock (BEGIN IMMEDIATE) from its count to its commit, so two lane
-threads waiting for that lock would starve the request holding it of a thread. SQLite runs
-one transaction at a time anyway, so there the lane is not used.
+Every other route keeps the thread pool and the main engine, so a slow export or a request
+waiting for a render worker never holds up a read, and reads never queue behind them.
+
+What a lane route must not do: block. Its code runs on the event loop, so it may do database
+work and computation as cheap as a read's, but never sleep, wait on a lock held across a
+database call, or call out to the network. None of the three does. SQLite (one writer at a
+time, no async driver in use) and sessions bound to a test's connection do not use the lane.
 """
 
 from __future__ import annotations
@@ -29,34 +29,56 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from anyio import CapacityLimiter, to_thread
-from anyio.lowlevel import RunVar
+from anyio import to_thread
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from service.db import ConnectionSlots, create_read_engine
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-_LANE: RunVar[CapacityLimiter] = RunVar("stackvet_read_lane")
-"""One lane per event loop (one per API process when served)."""
 
-_TAKEN: ContextVar[CapacityLimiter | None] = ContextVar("stackvet_read_lane", default=None)
-"""The lane, in a request that takes it; None elsewhere (the default thread pool)."""
+class ReadLane:
+    """The lane of one app: its engine (a pool of `connections`) and its slots."""
+
+    def __init__(self, url: str, connections: int, timeout: float) -> None:
+        self.engine: AsyncEngine = create_read_engine(url, connections, timeout)
+        self.slots = ConnectionSlots(connections, timeout)
+
+    def session(self) -> AsyncSession:
+        """A request's session: its `sync_session` is what the route's code is given."""
+        return AsyncSession(self.engine, expire_on_commit=False, autoflush=False)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
 
 
-def take(threads: int) -> None:
-    """(On the event loop, in the request's task.) This request's `run` calls go to the
-    loop's lane, made on first use with `threads` threads."""
-    try:
-        lane = _LANE.get()
-    except LookupError:
-        lane = CapacityLimiter(threads)
-        _LANE.set(lane)
-    _TAKEN.set(lane)
+_TAKEN: ContextVar[AsyncSession | None] = ContextVar("stackvet_read_lane", default=None)
+"""The lane session of a request that takes the lane; None elsewhere (the thread pool)."""
+
+
+def take(session: AsyncSession) -> None:
+    """(On the event loop, in the request's task.) This request's `run` calls run in
+    greenlets on the loop, their database work on `session`'s connection."""
+    _TAKEN.set(session)
+
+
+def taken() -> bool:
+    """Whether the current request took the lane."""
+    return _TAKEN.get() is not None
 
 
 async def run(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """`func` in a thread, with context variables carried over: a lane thread once one is
-    free if the request took the lane, else one of the default thread pool."""
-    call = functools.partial(func, *args, **kwargs)
-    return await to_thread.run_sync(call, limiter=_TAKEN.get())
+    """`func` in a greenlet on the event loop if the request took the lane, else in a thread
+    of the default pool (context variables carried over either way)."""
+    call: Callable[[], T] = functools.partial(func, *args, **kwargs)
+    session = _TAKEN.get()
+    if session is None:
+        return await to_thread.run_sync(call)
+    return await session.run_sync(_ignoring_session, call)
+
+
+def _ignoring_session(_session: Any, call: Callable[[], T]) -> T:
+    return call()

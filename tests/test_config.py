@@ -83,3 +83,14 @@ def test_the_defaults_stay_out_of_the_installed_package(monkeypatch: pytest.Monk
     assert settings.definitions_dir == definitions_dir()
     assert (settings.definitions_dir / "knowledge-base.yaml").is_file()
     assert settings.webhook_proxy is None
+
+
+def test_read_threads_still_sizes_the_read_lane_unless_read_connections_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """STACKVET_READ_THREADS was the read lane's setting when the lane was threads."""
+    assert Settings().read_connections == 4
+    monkeypatch.setenv("STACKVET_READ_THREADS", "7")
+    assert Settings().read_connections == 7
+    monkeypatch.setenv("STACKVET_READ_CONNECTIONS", "9")
+    assert Settings().read_connections == 9

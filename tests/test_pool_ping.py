@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
@@ -72,3 +74,31 @@ def test_connections_a_burst_opened_are_kept_for_the_next(database_url: str) -> 
         assert engine.pool.checkedin() == 4  # type: ignore[attr-defined]
     finally:
         engine.dispose()
+
+
+def test_the_read_lanes_connections_are_pinged_when_idle_and_in_utc(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read lane's async engine is set up as the main one: a connection that died while
+    idle is replaced before use, and every connection's session time zone is UTC (the lane's
+    plain statements give `timestamptz` values in it)."""
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    lane = db.create_read_engine(database_url, 1, 5)
+    admin = db.create_db_engine(database_url, pool_size=1)
+
+    async def backend() -> tuple[int, str]:
+        async with lane.connect() as connection:
+            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            zone = (await connection.execute(text("SHOW TimeZone"))).scalar_one()
+            return int(pid), str(zone)
+
+    try:
+        first, zone = asyncio.run(backend())
+        assert zone == "UTC"
+        _terminate(admin, first)
+        second, zone = asyncio.run(backend())  # no error: the ping found it gone
+        assert second != first
+        assert zone == "UTC"
+    finally:
+        asyncio.run(lane.dispose())
+        admin.dispose()

@@ -6,9 +6,9 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from service import read_lane
 from service.auth import service as auth_service
 from service.auth import usage
 from service.auth.models import ApiKey
@@ -44,7 +44,7 @@ async def current_principal(
     if remembered is not None and token is not None and remembered[0] == token:
         key: auth_service.LiveKey | ApiKey = remembered[1]
     else:
-        key = await run_in_threadpool(auth_service.find_key, session, token)
+        key = await read_lane.run(auth_service.find_key, session, token)  # where the route runs
     key_id, last_used_at = key.id, key.last_used_at
     if usage.is_stale(last_used_at, utcnow()):  # else no task: each is a thread-pool hop
         after_unit_of_work(request, lambda factory: usage.refresh(factory, key_id, last_used_at))

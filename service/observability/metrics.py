@@ -86,12 +86,13 @@ SCORING_SECONDS = Histogram(
 )
 DB_POOL_CHECKED_OUT = Gauge(
     "stackvet_db_pool_checked_out",
-    "Database connections in use (checked out of the pool).",
+    "Database connections in use (checked out of the main pool or the read lane's).",
     multiprocess_mode="livesum",
 )
 DB_POOL_SIZE = Gauge(
     "stackvet_db_pool_size",
-    "Database connections the pool holds at most (2 x STACKVET_DB_POOL_SIZE), kept once opened.",
+    "Database connections the pools hold at most, kept once opened: the main pool's "
+    "2 x STACKVET_DB_POOL_SIZE and, on PostgreSQL, the read lane's STACKVET_READ_CONNECTIONS.",
     multiprocess_mode="livesum",
 )
 

@@ -1,6 +1,7 @@
 """On PostgreSQL a request's rate-limit count runs in autocommit on the connection its unit of
 work then uses: one pooled connection per request; a route marked `reads_only` (GET
-/assessments/{id}) stays in autocommit, any other runs its work in a transaction."""
+/assessments/{id}) stays in autocommit, on the read lane's connections, and any other runs its
+work in a transaction, on the main pool's."""
 
 from __future__ import annotations
 
@@ -64,11 +65,16 @@ def observed(engine: Engine) -> Iterator[dict[str, list[Any]]]:
         event.remove(engine, "before_cursor_execute", execute)
 
 
-def test_a_read_uses_one_connection_in_autocommit(setup: dict[str, Any], engine: Engine) -> None:
-    with observed(engine) as seen:
+def test_a_read_uses_one_connection_in_autocommit(
+    live_app: FastAPI, setup: dict[str, Any], engine: Engine
+) -> None:
+    """On the read lane's own engine (`service/read_lane.py`): the main pool is not touched."""
+    lane_engine = live_app.state.read_lane.engine.sync_engine
+    with observed(engine) as main, observed(lane_engine) as seen:
         response = setup["client"].get(setup["path"])
     assert response.status_code == 200, response.text
     assert response.headers["ratelimit"]
+    assert main == {"checkouts": [], "statements": [], "checked_in": []}
     assert len(seen["checkouts"]) == 1
     statements = seen["statements"]
     assert len(statements) == 2, statements  # the count, then the read: no BEGIN, no COMMIT

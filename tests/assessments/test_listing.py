@@ -152,7 +152,8 @@ def test_a_list_page_reads_in_autocommit_on_one_connection(
     live_app: FastAPI, engine: Engine, catalog: Catalog
 ) -> None:
     """The list route is `reads_only`: on PostgreSQL the count and the page's statement run
-    in autocommit on one pooled connection, with no BEGIN and COMMIT round trips."""
+    in autocommit on one connection of the read lane's pool, with no BEGIN and COMMIT round
+    trips, and the main pool is not touched."""
     with create_session_factory(engine).begin() as setup:
         org = builders.organisation(setup)
         token = builders.api_key(setup, org, Role.PROCUREMENT)
@@ -160,10 +161,12 @@ def test_a_list_page_reads_in_autocommit_on_one_connection(
     client = TestClient(live_app)
     client.headers["Authorization"] = f"Bearer {token}"
     assert client.get("/api/v1/assessments").status_code == 200  # last_used_at is fresh now
-    with observed(engine) as seen:
+    lane_engine = live_app.state.read_lane.engine.sync_engine
+    with observed(engine) as main, observed(lane_engine) as seen:
         response = client.get("/api/v1/assessments")
     assert response.status_code == 200, response.text
     assert [i["title"] for i in response.json()["items"]] == ["Listed"]
+    assert main == {"checkouts": [], "statements": [], "checked_in": []}
     assert len(seen["checkouts"]) == 1
     statements = seen["statements"]
     assert len(statements) == 2, statements  # the count, then the page: no BEGIN, no COMMIT
