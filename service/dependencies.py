@@ -106,16 +106,11 @@ class _UnitOfWork:
         self.ended = False
         self.connection: Connection | None = None
         """The connection `autocommit_first` checked out for the session, if it did."""
-        self.autocommit = False
-        """Whether the session's statements run in autocommit (a `reads_only` route)."""
 
-    async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    async def run(self, func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`func` where the unit's database work runs: a greenlet of the read lane, or a
         thread of the pool."""
-        if self.lane_session is None:
-            return await run_in_threadpool(func, *args, **kwargs)
-        call = functools.partial(func, *args, **kwargs)
-        return await self.lane_session.run_sync(lambda _session: call())
+        return await read_lane.run_in(self.lane_session, func, *args, **kwargs)
 
     def close_connection(self) -> None:
         if self.connection is not None:
@@ -192,9 +187,7 @@ def autocommit_first(request: Request) -> Iterator[Session | None]:
         connection.execution_options(isolation_level="AUTOCOMMIT")
         with Session(bind=connection) as own:
             yield own
-        if is_reads_only(request):
-            unit.autocommit = True
-        else:
+        if not is_reads_only(request):  # a reads_only route stays in autocommit
             connection.execution_options(isolation_level=connection.default_isolation_level)
         unit.session.bind = connection
     except BaseException:

@@ -65,16 +65,19 @@ def take(session: AsyncSession) -> None:
     _TAKEN.set(session)
 
 
-def taken() -> bool:
-    """Whether the current request took the lane."""
-    return _TAKEN.get() is not None
-
-
-async def run(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+async def run(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """`func` in a greenlet on the event loop if the request took the lane, else in a thread
     of the default pool (context variables carried over either way)."""
+    return await run_in(_TAKEN.get(), func, *args, **kwargs)
+
+
+async def run_in(
+    session: AsyncSession | None, func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """`func` in a greenlet on the event loop, its database work on `session`'s connection
+    (`AsyncSession.run_sync`); in a thread of the default pool when `session` is None.
+    Positional-only: a route's own `session` argument passes through to it."""
     call: Callable[[], T] = functools.partial(func, *args, **kwargs)
-    session = _TAKEN.get()
     if session is None:
         return await to_thread.run_sync(call)
     return await session.run_sync(_ignoring_session, call)
