@@ -160,11 +160,11 @@ def is_reads_only(request: Request) -> bool:
 
 @contextmanager
 def autocommit_first(request: Request) -> Iterator[Session | None]:
-    """(In a worker thread, before the request's first statement.) A session on the very
-    connection the request's unit of work will use, in autocommit: what runs in it is
-    committed at once, holding no lock, and the request checks out one pooled connection,
-    not two. Afterwards the unit of work's session runs in a transaction as usual, or stays
-    in autocommit for a route marked `reads_only`.
+    """(In a worker thread or a read lane greenlet, before the request's first statement.) A
+    session on the very connection the request's unit of work will use, in autocommit: what
+    runs in it is committed at once, holding no lock, and the request checks out one pooled
+    connection, not two. Afterwards the unit of work's session runs in a transaction as usual,
+    or stays in autocommit for a route marked `reads_only`.
 
     None (nothing checked out) unless the session is bound to a PostgreSQL engine and has
     not begun: SQLite counts in the request's own transaction (one writer at a time), and

@@ -41,7 +41,8 @@ async def rate_limit(
 def _counted(
     request: Request, limiter: Limiter, session: Session, authorization: str | None
 ) -> dict[str, str] | None:
-    """(In a worker thread.) Count the request against its API key's and organisation's budgets.
+    """(In a worker thread, or a read lane greenlet.) Count the request against its API
+    key's and organisation's budgets.
 
     On PostgreSQL apart from the request's transaction, in autocommit on the connection the
     request's unit of work then uses (`autocommit_first`): counted inside a request's
