@@ -1,16 +1,16 @@
 """The read lane: the cheap API reads on the event loop, on connections of their own (issue 16).
 
-FastAPI runs a sync endpoint or dependency in anyio's thread pool. For a list page of 50 that
-cost more than the page itself: its rate-limit count and its endpoint were two trips to a
-worker thread and back, each thread woke for every database round trip, and the threads took
-turns at the interpreter lock with the event loop. A list page took 2.9 ms of CPU in the API
+FastAPI runs a sync endpoint or dependency in anyio's thread pool. For the cheap reads that
+was a large share of their cost: a list page's rate-limit count and endpoint were two trips to
+a worker thread and back, each thread woke for every database round trip, and the threads
+took turns at the interpreter lock with the event loop. A list page took 2.9 ms of CPU in the API
 process; a bare FastAPI + SQLAlchemy endpoint of four columns took 2.1 ms.
 
 On PostgreSQL, routes marked `reads_only` (one assessment, its score, a list page) therefore
 run their rate-limit count, their endpoint and their commit here: the same sync code, in a
 greenlet on the event loop (SQLAlchemy's `AsyncSession.run_sync`), whose every database round
 trip is awaited on psycopg's async connection instead of blocking a thread. The page above
-then takes about 1.8 ms of CPU (README, performance). The lane has an engine and pool of its
+then takes about 2.5 ms of CPU (README, performance). The lane has an engine and pool of its
 own, STACKVET_READ_CONNECTIONS connections (default 4); a read takes one of them for its whole
 unit of work, and a read beyond them waits on the event loop, first come first served, at most
 STACKVET_DB_POOL_TIMEOUT seconds (then 503 with Retry-After, as for any route).
