@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -115,7 +115,7 @@ def create_db_engine(
     return engine
 
 
-def create_read_engine(url: str, connections: int, pool_timeout: float) -> AsyncEngine:
+def create_read_engine(url: str | URL, connections: int, pool_timeout: float) -> AsyncEngine:
     """The read lane's engine (`service/read_lane.py`), PostgreSQL only: psycopg's async
     connections, `connections` of them kept, set up as `create_db_engine`'s (UTC, pinged when
     idle). Its `sync_engine` is what the lane's sessions are bound to."""
@@ -228,8 +228,12 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+SESSION_OPTIONS: dict[str, Any] = {"expire_on_commit": False, "autoflush": False}
+"""Every request session's options: the main factory's and the read lane's."""
+
+
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    return sessionmaker(bind=engine, **SESSION_OPTIONS)
 
 
 class ConnectionSlots:

@@ -200,8 +200,7 @@ def _read_lane(engine: Engine, settings: Settings) -> ReadLane | None:
     same database as `engine`."""
     if engine.dialect.name != "postgresql":
         return None
-    url = engine.url.render_as_string(hide_password=False)
-    return ReadLane(url, settings.read_connections, settings.db_pool_timeout)
+    return ReadLane(engine.url, settings.read_connections, settings.db_pool_timeout)
 
 
 def _limiter(app: FastAPI, settings: Settings) -> Limiter | None:

@@ -32,9 +32,10 @@ from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 from anyio import to_thread
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from service.db import ConnectionSlots, create_read_engine
+from service.db import SESSION_OPTIONS, ConnectionSlots, create_read_engine
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -43,13 +44,13 @@ T = TypeVar("T")
 class ReadLane:
     """The lane of one app: its engine (a pool of `connections`) and its slots."""
 
-    def __init__(self, url: str, connections: int, timeout: float) -> None:
+    def __init__(self, url: str | URL, connections: int, timeout: float) -> None:
         self.engine: AsyncEngine = create_read_engine(url, connections, timeout)
         self.slots = ConnectionSlots(connections, timeout)
 
     def session(self) -> AsyncSession:
         """A request's session: its `sync_session` is what the route's code is given."""
-        return AsyncSession(self.engine, expire_on_commit=False, autoflush=False)
+        return AsyncSession(self.engine, **SESSION_OPTIONS)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

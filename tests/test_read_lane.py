@@ -157,7 +157,11 @@ def _is_loop_thread() -> bool:
 
 @pytest.mark.postgresql_only
 def test_a_read_waiting_longer_than_the_pool_timeout_is_answered_503(
-    database_url: str, catalog: Catalog, library: Library, engine: Engine
+    database_url: str,
+    catalog: Catalog,
+    library: Library,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """One lane connection, held by a read: the next read waits STACKVET_DB_POOL_TIMEOUT on
     the event loop, then gets 503 problem+json with Retry-After, never a hang; the held one
@@ -170,16 +174,12 @@ def test_a_read_waiting_longer_than_the_pool_timeout_is_answered_503(
         data = setup_data(engine, catalog)
         gate = LaneGate()
         with requests_in_flight(app, data["token"]) as send:
-            reading_now = reading.read_assessment
-            reading.read_assessment = gate.wrap(reading_now)
-            try:
-                held = send(data["path"])
-                gate.wait_for(1)
-                refused = send(data["path"]).result(timeout=30)
-                gate.open()
-                assert held.result(timeout=30).status_code == 200
-            finally:
-                reading.read_assessment = reading_now
+            monkeypatch.setattr(reading, "read_assessment", gate.wrap(reading.read_assessment))
+            held = send(data["path"])
+            gate.wait_for(1)
+            refused = send(data["path"]).result(timeout=30)
+            gate.open()
+            assert held.result(timeout=30).status_code == 200
         assert refused.status_code == 503, refused.text
         assert refused.headers["content-type"] == "application/problem+json"
         assert refused.headers["retry-after"]
